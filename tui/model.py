@@ -1,0 +1,150 @@
+"""The plain data the whole program passes around.
+
+Nothing here imports Textual, aiohttp or pandas: feeds, analytics, the simulator, the CLI and the UI all
+share these types. Times are POSIX seconds (float, UTC) unless a name says otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+
+class Side(StrEnum):
+    US = "us"
+    CN = "cn"
+
+
+class MarketState(StrEnum):
+    """A market's session state, with the names `aiwatch snapshot` prints."""
+
+    PRE = "PRE"
+    REGULAR = "REGULAR"
+    BREAK = "BREAK"  # the lunch break in Hong Kong, Shanghai, Shenzhen and Tokyo
+    POST = "POST"
+    CLOSED = "CLOSED"
+
+    @property
+    def label(self) -> str:
+        return _STATE_LABELS[self]
+
+
+_STATE_LABELS = {
+    MarketState.PRE: "pre-market",
+    MarketState.REGULAR: "open",
+    MarketState.BREAK: "lunch break",
+    MarketState.POST: "post-market",
+    MarketState.CLOSED: "closed",
+}
+
+
+class QuoteSource(StrEnum):
+    STREAM = "stream"  # a websocket frame
+    REST = "rest"  # the batched /v7/finance/quote poll
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    symbol: str  # Yahoo's symbol: NVDA, 0981.HK, 688981.SS, 002594.SZ, 9984.T, ^GSPC
+    name: str  # display name
+    side: Side
+    company: str  # company key: several listings of one company share it (SMIC H and A share)
+    note: str = ""  # one line on why it is on the list
+    kind: str = "equity"  # "equity" | "index" | "fx": only equities count in valuation and concentration
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    name: str
+    us: tuple[str, ...]  # one symbol, or a basket
+    cn: tuple[str, ...]
+    note: str = ""
+
+    @property
+    def is_basket(self) -> bool:
+        return len(self.us) > 1 or len(self.cn) > 1
+
+
+@dataclass(frozen=True, slots=True)
+class Watchlist:
+    name: str  # the file's stem: ai-rivals
+    title: str
+    instruments: tuple[Instrument, ...]
+    pairs: tuple[Pair, ...] = ()
+    description: str = ""
+    path: Path | None = None
+    shipped: bool = True  # False when it came from the user's config dir
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        return tuple(i.symbol for i in self.instruments)
+
+    def instrument(self, symbol: str) -> Instrument | None:
+        for inst in self.instruments:
+            if inst.symbol == symbol:
+                return inst
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """The latest trade of one symbol, from a stream frame or a REST quote."""
+
+    symbol: str
+    price: float  # in `currency`
+    time: float  # exchange time of the price (POSIX seconds)
+    source: QuoteSource
+    received: float  # when it reached us, on the app's clock (POSIX seconds)
+    currency: str | None = None  # stream frames may lack it; the REST quote has it
+    change: float | None = None  # vs the previous close, in `currency`
+    change_pct: float | None = None  # percent: -1.96 means -1.96 %
+    previous_close: float | None = None
+    open: float | None = None
+    day_high: float | None = None
+    day_low: float | None = None
+    volume: int | None = None
+    exchange: str | None = None  # Yahoo's exchange code: NMS, NYQ, HKG, SHH, SHZ, JPX, CCY
+    market_state: MarketState | None = None  # as the source reported it
+    short_name: str | None = None
+    delay_minutes: int = 0  # Yahoo's exchangeDataDelayedBy
+
+
+@dataclass(frozen=True, slots=True)
+class Fundamentals:
+    """What the stream does not carry: shares and the income statement, from REST.
+
+    Per-share and price-denominated figures (eps_*, market_cap) are in `currency`, the price currency,
+    as Yahoo gives them; statement figures (revenue, net income, EBITDA, debt, cash) are in
+    `financial_currency`, the reporting currency. Analytics converts each part to USD itself.
+    """
+
+    symbol: str
+    as_of: float  # when these figures were fetched (POSIX seconds)
+    currency: str | None = None
+    financial_currency: str | None = None
+    shares_outstanding: float | None = None
+    market_cap: float | None = None  # Yahoo's, in `currency`, at fetch time
+    eps_ttm: float | None = None
+    eps_forward: float | None = None
+    net_income_ttm: float | None = None
+    revenue_ttm: float | None = None
+    ebitda: float | None = None
+    total_debt: float | None = None
+    total_cash: float | None = None
+    long_name: str | None = None
+    exchange: str | None = None
+    delay_minutes: int = 0
+    extra: dict[str, float | str | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One daily (or intraday) bar from /v8/finance/chart."""
+
+    time: float
+    open: float | None
+    high: float | None
+    low: float | None
+    close: float | None
+    volume: int | None = None
