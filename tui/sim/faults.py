@@ -1,0 +1,160 @@
+"""Fault switches for the simulator: the ways Yahoo (and networks) misbehave, on demand and seeded.
+
+Spec: comma-separated `name=value` items, e.g. `drop=10s,close=25s,http429=3,http500=0.1,slow=0.05,garbage=0.01`:
+- drop=DURATION   abort the websocket (no close frame) every DURATION of wall time
+- close=DURATION  close the websocket cleanly (code 1000) every DURATION
+- http429=N       answer 429 Too Many Requests to the first N REST requests
+- http500=P       answer 500 to a fraction P of REST requests
+- slow=P          delay a fraction P of REST requests by `slow_delay` seconds (default 3)
+- slow_delay=DURATION
+- garbage=P       replace a fraction P of stream frames with a malformed one
+Durations: `10s`, `500ms`, `2m` or a plain number of seconds.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+from dataclasses import dataclass, field
+
+GARBAGE_KINDS = ("bad_json", "bad_base64", "bad_protobuf", "nan_price", "negative_price", "unknown_symbol",
+                 "future_time")
+
+
+def _duration(name: str, text: str) -> float:
+    t = text.strip().lower()
+    try:
+        if t.endswith("ms"):
+            value = float(t[:-2]) / 1000.0
+        elif t.endswith("s"):
+            value = float(t[:-1])
+        elif t.endswith("m"):
+            value = float(t[:-1]) * 60.0
+        else:
+            value = float(t)
+    except ValueError:
+        raise ValueError(f"fault {name}={text}: not a duration (try 10s, 500ms, 2m)") from None
+    if value <= 0:
+        raise ValueError(f"fault {name}={text}: must be positive")
+    return value
+
+
+def _fraction(name: str, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"fault {name}={text}: not a fraction between 0 and 1") from None
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"fault {name}={text}: must be between 0 and 1")
+    return value
+
+
+def _count(name: str, text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"fault {name}={text}: not a whole number") from None
+    if value < 0:
+        raise ValueError(f"fault {name}={text}: must not be negative")
+    return value
+
+
+@dataclass
+class Faults:
+    drop_every: float | None = None
+    close_every: float | None = None
+    http429_first: int = 0
+    http500: float = 0.0
+    slow: float = 0.0
+    slow_delay: float = 3.0
+    garbage: float = 0.0
+    seed: int = 7
+    rng: random.Random = field(default_factory=random.Random, repr=False)
+    rest_requests: int = 0
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.drop_every or self.close_every or self.http429_first or self.http500 or self.slow
+                    or self.garbage)
+
+    # -- REST --------------------------------------------------------------------------------
+    def rest_fault(self) -> tuple[int | None, float]:
+        """For one REST request: (status to answer instead, or None; seconds to wait first)."""
+        self.rest_requests += 1
+        if self.rest_requests <= self.http429_first:
+            return 429, 0.0
+        status = 500 if self.http500 and self.rng.random() < self.http500 else None
+        delay = self.slow_delay if self.slow and self.rng.random() < self.slow else 0.0
+        return status, delay
+
+    # -- stream ------------------------------------------------------------------------------
+    def garbage_frame(self, good_message: str, now: float) -> str | None:
+        """A malformed frame instead of a good one (fraction `garbage`), else None."""
+        if not self.garbage or self.rng.random() >= self.garbage:
+            return None
+        kind = self.rng.choice(GARBAGE_KINDS)
+        return make_garbage(kind, good_message, now)
+
+
+def make_garbage(kind: str, good_message: str, now: float) -> str:
+    """One malformed streamer frame of the given kind."""
+    from tui.sim.frames import PricingData
+
+    if kind == "bad_json":
+        return '{"type":"pricing","message":'
+    if kind == "bad_base64":
+        return json.dumps({"type": "pricing", "message": "!!not*base64!!"})
+    if kind == "bad_protobuf":
+        return json.dumps({"type": "pricing", "message": base64.b64encode(b"\xff\xff\xff\xff\x0f").decode()})
+    msg = PricingData()
+    msg.ParseFromString(base64.b64decode(good_message))
+    if kind == "nan_price":
+        msg.price = float("nan")
+    elif kind == "negative_price":
+        msg.price = -abs(msg.price or 1.0)
+    elif kind == "unknown_symbol":
+        msg.id = "NOSUCH.ZZ"
+    elif kind == "future_time":
+        msg.time = int((now + 86400.0 * 3) * 1000)
+    return json.dumps({"type": "pricing", "message": base64.b64encode(msg.SerializeToString()).decode()},
+                      separators=(",", ":"))
+
+
+_KEYS = {"drop", "close", "http429", "http500", "slow", "slow_delay", "garbage"}
+
+
+def parse_faults(spec: str | None, seed: int = 7) -> Faults:
+    """Parse a fault spec; a ValueError names the bad item."""
+    faults = Faults(seed=seed)
+    if not spec or not spec.strip():
+        return faults
+    for item in spec.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        name, sep, value = item.partition("=")
+        name = name.strip().lower()
+        if not sep or not value.strip():
+            raise ValueError(f"fault item {item!r}: expected name=value")
+        if name not in _KEYS:
+            raise ValueError(f"fault item {item!r}: unknown fault {name!r} (known: {', '.join(sorted(_KEYS))})")
+        value = value.strip()
+        if name == "drop":
+            faults.drop_every = _duration(name, value)
+        elif name == "close":
+            faults.close_every = _duration(name, value)
+        elif name == "http429":
+            faults.http429_first = _count(name, value)
+        elif name == "http500":
+            faults.http500 = _fraction(name, value)
+        elif name == "slow":
+            faults.slow = _fraction(name, value)
+        elif name == "slow_delay":
+            faults.slow_delay = _duration(name, value)
+        elif name == "garbage":
+            faults.garbage = _fraction(name, value)
+    return faults
