@@ -1,0 +1,313 @@
+"""YahooFeed: keeps a MarketStore filled from Yahoo (or the simulator) for the symbols on screen.
+
+Order of work after `start()`: cookie + crumb; one batched v7 quote for every symbol (quotes, basic
+fundamentals, unknown symbols marked); the websocket stream (started right after that first quote, so prices
+go live within seconds rather than after every quoteSummary); quoteSummary for each equity, spaced by the
+REST floor. From then on, every `poll_interval` one batched v7 quote covers the symbols the stream has not
+updated in that time (closed markets, symbols Yahoo does not stream), and fundamentals older than
+`fundamentals_max_age` (app clock) are fetched again. Quote.source tells the board which path a price took.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from tui.core.clock import Clock
+from tui.core.store import MarketStore
+from tui.feeds.endpoints import Endpoints
+from tui.feeds.yahoo_parse import YahooError, merge_fundamentals
+from tui.feeds.yahoo_rest import RateLimited, YahooRest
+from tui.feeds.yahoo_stream import YahooStream
+from tui.model import Quote
+
+log = logging.getLogger(__name__)
+
+FX_EXTRA = ("HKD=X", "CNY=X", "JPY=X")
+_RETRY_FAILED_SUMMARY = 1800.0
+MAX_AHEAD = 300.0  # seconds a stream frame's time may be ahead of our clock  # app-clock seconds before a failed quoteSummary is tried again
+
+
+@dataclass(frozen=True, slots=True)
+class FeedStatus:
+    state: str  # the stream's: "connecting", "live", "reconnecting in 2.0s", "stopped", …
+    last_message_time: float | None  # app clock, last websocket message
+    reconnects: int
+    rejected_frames: int
+    requests_last_minute: int
+    rate_limited_until: float | None  # app clock; None when not backing off
+    last_error: str | None
+    connects: int = 0
+    streaming_symbols: int = 0  # symbols with a stream update within the poll interval
+    polled_symbols: int = 0  # symbols the REST poll covers at the moment
+
+
+def _is_equity_guess(symbol: str) -> bool:
+    return not symbol.startswith("^") and not symbol.endswith("=X")
+
+
+class YahooFeed:
+    def __init__(
+        self,
+        store: MarketStore,
+        clock: Clock,
+        endpoints: Endpoints,
+        *,
+        poll_interval: float = 15.0,
+        fundamentals_max_age: float = 6 * 3600,
+        extra_symbols: Iterable[str] = FX_EXTRA,
+        rest: YahooRest | None = None,
+        stream: YahooStream | None = None,
+        proxy: str | None = None,
+        min_interval: float | None = None,
+        heartbeat: float = 15.0,
+        history_range: str | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.endpoints = endpoints
+        self.poll_interval = poll_interval
+        self.fundamentals_max_age = fundamentals_max_age
+        self.extra_symbols = tuple(extra_symbols)
+        self.history_range = history_range  # e.g. "1y": daily bars fetched once per equity into the store
+        self.rest = rest or YahooRest(endpoints, clock, proxy=proxy, min_interval=min_interval)
+        self.stream = stream or YahooStream(
+            endpoints.stream_url,
+            self._on_stream_quote,
+            clock,
+            on_reject=self._on_reject,
+            heartbeat=heartbeat,
+            proxy=proxy,
+            # frame times can be checked against our clock when both follow one time line: real time with
+            # real Yahoo, or the simulator, which runs on the app's own clock
+            max_ahead=MAX_AHEAD if (endpoints.is_local or not clock.pinned) else None,
+        )
+        self._symbols: tuple[str, ...] = self.extra_symbols
+        self._symbol_set: frozenset[str] = frozenset(self._symbols)
+        self._pending: set[str] = set()  # new symbols to quote at once
+        self._last_stream: dict[str, float] = {}  # symbol -> monotonic time of its last stream quote
+        self._summary_at: dict[str, float] = {}  # symbol -> app time of the last quoteSummary attempt
+        self._summary_ok: set[str] = set()
+        self._history_done: set[str] = set()
+        self._quote_types: dict[str, str] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._wake: asyncio.Event | None = None
+        self._changed: asyncio.Event | None = None
+        self._first_quote_done = False
+        self.last_error: str | None = None
+
+    # -- public API ------------------------------------------------------------------------------------
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        return self._symbols
+
+    async def start(self) -> None:
+        if self._tasks:
+            return
+        self._wake = asyncio.Event()
+        self._changed = asyncio.Event()
+        self.stream.set_symbols(self._symbols)
+        self._tasks.append(asyncio.create_task(self._rest_loop(), name="yahoo-rest"))
+
+    def set_symbols(self, symbols: Iterable[str]) -> None:
+        """The watchlist on screen (the FX symbols are added): new subscription, new symbols quoted at once."""
+        wanted = tuple(dict.fromkeys([*(s.strip() for s in symbols if s and s.strip()), *self.extra_symbols]))
+        added = set(wanted) - set(self._symbols)
+        self._symbols = wanted
+        self._symbol_set = frozenset(wanted)
+        self.stream.set_symbols(wanted)
+        if added and self._first_quote_done:
+            self._pending |= added
+        if self._wake is not None:
+            self._wake.set()
+
+    async def wait_until_quoted(self, symbols: Iterable[str], timeout: float) -> set[str]:
+        """Wait until every symbol has a quote (or is known not to exist); returns those without a quote."""
+        wanted = set(symbols)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            missing = {s for s in wanted if s not in self.store.quotes}
+            if not (missing - self.store.unknown):
+                return missing
+            left = deadline - loop.time()
+            if left <= 0:
+                return missing
+            if self._changed is None:
+                self._changed = asyncio.Event()
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), left)
+
+    def status(self) -> FeedStatus:
+        recent = self._streaming_symbols()
+        return FeedStatus(
+            state=self.stream.state,
+            last_message_time=self.stream.last_message_time,
+            reconnects=self.stream.reconnects,
+            rejected_frames=self.store.rejected_frames,
+            requests_last_minute=self.rest.requests_last_minute(),
+            rate_limited_until=self.rest.rate_limited_until,
+            last_error=self.last_error or self.stream.last_error,
+            connects=self.stream.connects,
+            streaming_symbols=len(recent),
+            polled_symbols=len(set(self._symbols) - recent),
+        )
+
+    async def stop(self) -> None:
+        self.stream.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        await self.rest.close()
+
+    async def fetch_history(self, symbol: str, range_: str = "1y", interval: str = "1d") -> None:
+        bars = await self.rest.chart(symbol, range_, interval)
+        self.store.apply_history(symbol, bars)
+        self._notify()
+
+    # -- stream callbacks ------------------------------------------------------------------------------
+    def _on_stream_quote(self, quote: Quote) -> None:
+        if quote.symbol not in self._symbol_set:
+            # Yahoo may still send a symbol just unsubscribed; a symbol never asked for is garbage
+            self._on_reject(f"symbol not subscribed: {quote.symbol}")
+            return
+        self._last_stream[quote.symbol] = time.monotonic()
+        self.store.apply_quote(quote)
+        self._notify()
+
+    def _on_reject(self, reason: str) -> None:
+        self.store.rejected_frames += 1
+
+    def _notify(self) -> None:
+        if self._changed is not None:
+            self._changed.set()
+
+    def _streaming_symbols(self) -> set[str]:
+        cutoff = time.monotonic() - self.poll_interval
+        return {s for s in self._symbols if self._last_stream.get(s, -1e18) >= cutoff}
+
+    # -- REST ------------------------------------------------------------------------------------------
+    async def _rest_loop(self) -> None:
+        last_poll = -1e18
+        error_delay = 0.0  # grows on consecutive failures, so a dead server is not hammered
+        while True:
+            failed = False
+            try:
+                await self.rest.ensure_auth()
+                if not self._first_quote_done:
+                    await self._quote(self._symbols)
+                    self._first_quote_done = True
+                    last_poll = time.monotonic()
+                    self._start_stream()
+                if time.monotonic() - last_poll >= self.poll_interval * 0.98:
+                    stale = set(self._symbols) - self._streaming_symbols() - self.store.unknown
+                    last_poll = time.monotonic()
+                    if stale:
+                        await self._quote(sorted(stale))
+                await self._quote_pending()
+                await self._refresh_fundamentals()
+                self.last_error = None
+                error_delay = 0.0
+            except asyncio.CancelledError:
+                raise
+            except RateLimited as exc:
+                self.last_error = str(exc)
+                if not self._first_quote_done:
+                    self._start_stream()
+            except Exception as exc:  # noqa: BLE001 - the loop must outlive any failure
+                failed = True
+                self.last_error = f"{type(exc).__name__}: {exc}"[:200]
+                log.warning("Yahoo REST: %s", self.last_error)
+                if not self._first_quote_done:
+                    self._start_stream()  # prices may still stream while REST is failing
+            if failed:
+                error_delay = min(max(1.0, error_delay * 2), max(self.poll_interval, 1.0) * 4)
+            limited = self.rest.rate_limit_left()
+            if limited > 0:
+                wait = limited
+            elif failed:
+                wait = error_delay
+            else:
+                wait = max(0.05, self.poll_interval - (time.monotonic() - last_poll))
+            await self._sleep(wait, early=not failed and limited <= 0)
+
+    async def _sleep(self, seconds: float, *, early: bool) -> None:
+        """Sleep until the next poll; `set_symbols` wakes it (at once when `early`, new symbols queued)."""
+        assert self._wake is not None
+        self._wake.clear()
+        if self._pending and early:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+
+    def _start_stream(self) -> None:
+        if not any(t.get_name() == "yahoo-stream" for t in self._tasks):
+            self._tasks.append(asyncio.create_task(self.stream.run(), name="yahoo-stream"))
+
+    async def _quote_pending(self) -> None:
+        if self._pending:
+            batch, self._pending = sorted(self._pending), set()
+            try:
+                await self._quote(batch)
+            except BaseException:
+                self._pending |= set(batch)
+                raise
+
+    async def _quote(self, symbols: Iterable[str]) -> None:
+        symbols = list(symbols)
+        if not symbols:
+            return
+        quotes, funds, missing = await self.rest.quote(symbols)
+        for q in quotes:
+            self.store.apply_quote(q)
+        for f in funds:
+            qt = f.extra.get("quote_type")
+            if isinstance(qt, str):
+                self._quote_types[f.symbol] = qt
+            if f.symbol not in self._summary_ok:  # quoteSummary figures, once there, win over v7's
+                self.store.apply_fundamentals(merge_fundamentals(self.store.fundamentals.get(f.symbol), f))
+        if missing:
+            log.info("Yahoo has no quote for %s", ", ".join(sorted(missing)))
+            self.store.mark_unknown(missing)
+        self._notify()
+
+    def _is_equity(self, symbol: str) -> bool:
+        qt = self._quote_types.get(symbol)
+        return qt == "EQUITY" if qt is not None else _is_equity_guess(symbol)
+
+    async def _refresh_fundamentals(self) -> None:
+        now = self.clock.now()
+        for symbol in list(self._symbols):
+            if symbol not in self._symbols or symbol in self.store.unknown or not self._is_equity(symbol):
+                continue
+            tried = self._summary_at.get(symbol)
+            max_age = self.fundamentals_max_age if symbol in self._summary_ok else _RETRY_FAILED_SUMMARY
+            if tried is not None and now - tried < max_age:
+                continue
+            await self._quote_pending()  # new symbols on screen come first
+            self._summary_at[symbol] = now
+            try:
+                fresh = await self.rest.quote_summary(symbol)
+            except YahooError as exc:
+                log.info("no quoteSummary for %s: %s", symbol, exc)
+                continue
+            self._summary_ok.add(symbol)
+            # the summary wins; v7 fills what the summary lacks
+            self.store.apply_fundamentals(merge_fundamentals(self.store.fundamentals.get(symbol), fresh))
+            self._notify()
+        if self.history_range:
+            for symbol in list(self._symbols):
+                if symbol in self._history_done or symbol in self.store.unknown:
+                    continue
+                await self._quote_pending()
+                self._history_done.add(symbol)
+                try:
+                    await self.fetch_history(symbol, self.history_range)
+                except YahooError as exc:
+                    log.info("no chart for %s: %s", symbol, exc)

@@ -1,0 +1,457 @@
+"""Parsers for Yahoo Finance's answers: streamer frames, v7 quote, v10 quoteSummary, v8 chart. No I/O.
+
+Choices kept here, so every caller agrees:
+- v7 quotes carry the *regular-session* price and time (regularMarketPrice / regularMarketTime), also in
+  pre- and post-market: the board shows the regular price. v7's pre/post prices are not used; the stream,
+  which sends extended-hours trades, reports those with their own market state (PRE/POST).
+- marketState PREPRE (before pre-market) and POSTPOST (after post-market) map to CLOSED: nothing trades then.
+- Streamer market_hours: 0 pre (also what a missing field means), 1 regular, 2 post, 3 "extended" (overnight
+  trading outside pre/post) → CLOSED, since the exchange's sessions are all shut.
+- Float32 numbers (every streamer price, chart bars) are turned into the shortest decimal that is the same
+  float32 (24.5349998… → 24.535). `price_hint` is a display hint, not a rounding rule: 24.535 has hint 2.
+- Chart bars with a null close are skipped.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import struct
+from collections.abc import Mapping
+from dataclasses import fields, replace
+from typing import Any
+
+from tui.feeds.pricing import PricingData
+from tui.model import Bar, Fundamentals, MarketState, Quote, QuoteSource
+
+
+class FrameError(ValueError):
+    """A streamer frame that cannot be turned into a Quote; `reason` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class YahooError(Exception):
+    """Yahoo answered with an error envelope (or something that is not the expected document)."""
+
+    def __init__(self, code: str, description: str = "") -> None:
+        super().__init__(f"{code}: {description}" if description else code)
+        self.code = code
+        self.description = description
+
+
+class NotFound(YahooError):
+    """Yahoo does not know the symbol."""
+
+
+# -- numbers ---------------------------------------------------------------------------------------------
+
+_F32 = struct.Struct("<f")
+
+
+def _f32_bits(x: float) -> bytes:
+    return _F32.pack(x)
+
+
+def shortest_f32(x: float) -> float:
+    """The shortest decimal that is the same float32 as `x` (`x` is a float32 widened to a double)."""
+    if not math.isfinite(x) or x == 0:
+        return x
+    try:
+        bits = _f32_bits(x)
+    except OverflowError:
+        return x
+    for digits in range(6, 10):
+        candidate = float(f"{x:.{digits}g}")
+        if _f32_bits(candidate) == bits:
+            return candidate
+    return x
+
+
+def _is_exact_f32(x: float) -> bool:
+    try:
+        return _F32.unpack(_F32.pack(x))[0] == x
+    except OverflowError:
+        return False
+
+
+def _clean_f32(x: float) -> float:
+    """Chart values: float32 widened to double become the short decimal; true doubles stay as they are."""
+    return shortest_f32(x) if _is_exact_f32(x) else x
+
+
+def _raw(value: Any) -> Any:
+    """quoteSummary values come plain or as {"raw": 1.0, "fmt": "1.00"} (or {} for none)."""
+    if isinstance(value, Mapping):
+        return value.get("raw")
+    return value
+
+
+def _num(value: Any) -> float | None:
+    value = _raw(value)
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        f = float(value)
+        return f if math.isfinite(f) else None
+    if isinstance(value, str):
+        try:
+            f = float(value)
+        except ValueError:
+            return None
+        return f if math.isfinite(f) else None
+    return None
+
+
+def _int(value: Any) -> int | None:
+    f = _num(value)
+    return int(f) if f is not None else None
+
+
+def _str(value: Any) -> str | None:
+    value = _raw(value)
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return None
+
+
+# -- market states ---------------------------------------------------------------------------------------
+
+_V7_STATES = {
+    "PREPRE": MarketState.CLOSED,
+    "PRE": MarketState.PRE,
+    "REGULAR": MarketState.REGULAR,
+    "POST": MarketState.POST,
+    "POSTPOST": MarketState.CLOSED,
+    "CLOSED": MarketState.CLOSED,
+}
+
+_STREAM_STATES = {0: MarketState.PRE, 1: MarketState.REGULAR, 2: MarketState.POST, 3: MarketState.CLOSED}
+
+
+def market_state_of(text: str | None) -> MarketState | None:
+    """Yahoo's v7/v10 marketState → MarketState (None when absent or unknown)."""
+    if not text:
+        return None
+    return _V7_STATES.get(text.upper())
+
+
+# -- streamer frames -------------------------------------------------------------------------------------
+
+
+def parse_stream_frame(text: str | bytes, received: float, *, max_ahead: float | None = None) -> Quote:
+    """One streamer frame `{"type":"pricing","message":"<base64 PricingData>"}` → Quote, or FrameError.
+
+    With `max_ahead`, a trade time more than that many seconds after `received` is rejected: one such frame
+    would otherwise hide every real quote after it (the store keeps the newest time).
+    """
+    try:
+        if isinstance(text, (bytes, bytearray)):
+            text = bytes(text).decode("utf-8")
+        envelope = json.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise FrameError(f"not JSON: {type(exc).__name__}") from None
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("message"), str):
+        raise FrameError("not a pricing envelope")
+    kind = envelope.get("type", "pricing")
+    if kind != "pricing":
+        raise FrameError(f"not a pricing envelope: type {str(kind)[:40]!r}")
+    try:
+        payload = base64.b64decode(envelope["message"], validate=True)
+    except (binascii.Error, ValueError):
+        raise FrameError("bad base64") from None
+    msg = PricingData()
+    try:
+        msg.ParseFromString(payload)
+    except Exception:  # noqa: BLE001 - protobuf's DecodeError and friends
+        raise FrameError("bad protobuf") from None
+    quote = quote_from_pricing(msg, received)
+    if max_ahead is not None and quote.time > received + max_ahead:
+        raise FrameError(f"time in the future for {quote.symbol}: {quote.time - received:.0f} s ahead")
+    return quote
+
+
+def quote_from_pricing(msg: Any, received: float) -> Quote:
+    """A decoded PricingData → Quote. Fields are read from the message itself (64-bit ints stay ints)."""
+    symbol = msg.id.strip()
+    if not symbol:
+        raise FrameError("no id")
+    price = float(msg.price)
+    if not math.isfinite(price) or price <= 0:
+        raise FrameError(f"bad price for {symbol}: {price!r}")
+    if msg.time <= 0:
+        raise FrameError(f"no time for {symbol}")
+
+    def f32(name: str) -> float | None:
+        v = float(getattr(msg, name))
+        if v == 0 or not math.isfinite(v):  # zero means "absent" on the wire
+            return None
+        return shortest_f32(v)
+
+    state = _STREAM_STATES.get(int(msg.market_hours))
+    return Quote(
+        symbol=symbol,
+        price=shortest_f32(price),
+        time=msg.time / 1000.0,
+        source=QuoteSource.STREAM,
+        received=received,
+        currency=msg.currency.strip() or None,
+        change=f32("change"),
+        change_pct=f32("change_percent"),
+        previous_close=f32("previous_close"),
+        open=f32("open_price"),
+        day_high=f32("day_high"),
+        day_low=f32("day_low"),
+        volume=int(msg.day_volume) if msg.day_volume > 0 else None,
+        exchange=msg.exchange.strip() or None,
+        market_state=state,
+        short_name=msg.short_name.strip() or None,
+    )
+
+
+# -- v7 quote --------------------------------------------------------------------------------------------
+
+
+def _envelope(doc: Any, key: str) -> Any:
+    """The `result` of Yahoo's `{key: {"result": ..., "error": ...}}`, raising YahooError on error envelopes."""
+    if not isinstance(doc, Mapping):
+        raise YahooError("BadDocument", f"expected a JSON object with {key!r}")
+    if key not in doc:
+        # auth and rate errors come as {"finance": {"error": {...}}}
+        err = doc.get("finance", {}).get("error") if isinstance(doc.get("finance"), Mapping) else None
+        if isinstance(err, Mapping):
+            raise YahooError(str(err.get("code") or "Error"), str(err.get("description") or ""))
+        raise YahooError("BadDocument", f"no {key!r} in the answer")
+    inner = doc[key]
+    if not isinstance(inner, Mapping):
+        raise YahooError("BadDocument", f"{key!r} is not an object")
+    err = inner.get("error")
+    if err:
+        code = str(err.get("code") or "Error") if isinstance(err, Mapping) else "Error"
+        desc = str(err.get("description") or "") if isinstance(err, Mapping) else str(err)
+        cls = NotFound if code.lower().replace(" ", "") == "notfound" else YahooError
+        raise cls(code, desc)
+    return inner.get("result")
+
+
+def parse_v7_quote(doc: Mapping[str, Any], received: float) -> tuple[list[Quote], list[Fundamentals]]:
+    """`{"quoteResponse": {"result": [...]}}` → quotes and the fundamentals the quote carries.
+
+    A result without a usable regularMarketPrice/regularMarketTime gives no Quote (the caller sees the
+    symbol as missing) but may still give Fundamentals.
+    """
+    result = _envelope(doc, "quoteResponse")
+    if result is None:
+        return [], []
+    if not isinstance(result, list):
+        raise YahooError("BadDocument", "quoteResponse.result is not a list")
+    quotes: list[Quote] = []
+    funds: list[Fundamentals] = []
+    for item in result:
+        if not isinstance(item, Mapping):
+            continue
+        symbol = _str(item.get("symbol"))
+        if symbol is None:
+            continue
+        q = _v7_quote(symbol, item, received)
+        if q is not None:
+            quotes.append(q)
+        funds.append(_v7_fundamentals(symbol, item, received))
+    return quotes, funds
+
+
+def _v7_quote(symbol: str, item: Mapping[str, Any], received: float) -> Quote | None:
+    price = _num(item.get("regularMarketPrice"))
+    when = _num(item.get("regularMarketTime"))
+    if price is None or price <= 0 or when is None or when <= 0:
+        return None
+    if when > 1e11:  # milliseconds slipped in somewhere
+        when /= 1000.0
+    volume = _int(item.get("regularMarketVolume"))
+    return Quote(
+        symbol=symbol,
+        price=price,
+        time=when,
+        source=QuoteSource.REST,
+        received=received,
+        currency=_str(item.get("currency")),
+        change=_num(item.get("regularMarketChange")),
+        change_pct=_num(item.get("regularMarketChangePercent")),
+        previous_close=_num(item.get("regularMarketPreviousClose")),
+        open=_num(item.get("regularMarketOpen")),
+        day_high=_num(item.get("regularMarketDayHigh")),
+        day_low=_num(item.get("regularMarketDayLow")),
+        volume=volume if volume is not None and volume >= 0 else None,
+        exchange=_str(item.get("exchange")),
+        market_state=market_state_of(_str(item.get("marketState"))),
+        short_name=_str(item.get("shortName")) or _str(item.get("longName")),
+        delay_minutes=_int(item.get("exchangeDataDelayedBy")) or 0,
+    )
+
+
+def _v7_fundamentals(symbol: str, item: Mapping[str, Any], fetched: float) -> Fundamentals:
+    extra: dict[str, float | str | None] = {}
+    for key, name in (("quoteType", "quote_type"), ("fullExchangeName", "exchange_name")):
+        if (v := _str(item.get(key))) is not None:
+            extra[name] = v
+    for key, name in (("trailingPE", "yahoo_trailing_pe"), ("forwardPE", "yahoo_forward_pe")):
+        if (n := _num(item.get(key))) is not None:
+            extra[name] = n
+    return Fundamentals(
+        symbol=symbol,
+        as_of=fetched,
+        currency=_str(item.get("currency")),
+        financial_currency=_str(item.get("financialCurrency")),
+        shares_outstanding=_num(item.get("sharesOutstanding")),
+        market_cap=_num(item.get("marketCap")),
+        eps_ttm=_num(item.get("epsTrailingTwelveMonths")),
+        eps_forward=_num(item.get("epsForward")),
+        long_name=_str(item.get("longName")) or _str(item.get("shortName")),
+        exchange=_str(item.get("exchange")),
+        delay_minutes=_int(item.get("exchangeDataDelayedBy")) or 0,
+        extra=extra,
+    )
+
+
+# -- v10 quoteSummary ------------------------------------------------------------------------------------
+
+SUMMARY_MODULES = ("price", "summaryDetail", "defaultKeyStatistics", "financialData")
+
+
+def parse_quote_summary(doc: Mapping[str, Any], symbol: str, fetched: float) -> Fundamentals:
+    """`{"quoteSummary": {"result": [{module: {...}}, ...]}}` → Fundamentals (modules merged)."""
+    result = _envelope(doc, "quoteSummary")
+    if not result:
+        raise NotFound("Not Found", f"no quoteSummary result for {symbol}")
+    if not isinstance(result, list):
+        raise YahooError("BadDocument", "quoteSummary.result is not a list")
+    mods: dict[str, Mapping[str, Any]] = {}
+    for part in result:
+        if isinstance(part, Mapping):
+            for name, body in part.items():
+                if isinstance(body, Mapping):
+                    mods.setdefault(name, body)
+    if not any(m in mods for m in SUMMARY_MODULES):
+        raise YahooError(
+            "BadDocument", f"quoteSummary for {symbol} holds none of {', '.join(SUMMARY_MODULES)}"
+        )
+    price = mods.get("price", {})
+    detail = mods.get("summaryDetail", {})
+    stats = mods.get("defaultKeyStatistics", {})
+    fin = mods.get("financialData", {})
+
+    def first(*pairs: tuple[Mapping[str, Any], str]) -> float | None:
+        for module, key in pairs:
+            if (v := _num(module.get(key))) is not None:
+                return v
+        return None
+
+    def first_str(*pairs: tuple[Mapping[str, Any], str]) -> str | None:
+        for module, key in pairs:
+            if (v := _str(module.get(key))) is not None:
+                return v
+        return None
+
+    extra: dict[str, float | str | None] = {}
+    for module, key, name in (
+        (stats, "impliedSharesOutstanding", "implied_shares_outstanding"),
+        (stats, "floatShares", "float_shares"),
+        (stats, "enterpriseValue", "yahoo_enterprise_value"),
+        (stats, "bookValue", "book_value_per_share"),
+        (detail, "trailingPE", "yahoo_trailing_pe"),
+        (detail, "forwardPE", "yahoo_forward_pe"),
+        (detail, "dividendYield", "dividend_yield"),
+        (detail, "beta", "beta"),
+        (fin, "grossProfits", "gross_profits"),
+        (fin, "freeCashflow", "free_cashflow"),
+        (fin, "operatingCashflow", "operating_cashflow"),
+        (stats, "lastFiscalYearEnd", "last_fiscal_year_end"),
+        (stats, "mostRecentQuarter", "most_recent_quarter"),
+    ):
+        if (v := _num(module.get(key))) is not None:
+            extra[name] = v
+    if (qt := first_str((price, "quoteType"))) is not None:
+        extra["quote_type"] = qt
+    if (ms := first_str((price, "marketState"))) is not None:
+        extra["market_state"] = ms
+
+    return Fundamentals(
+        symbol=first_str((price, "symbol")) or symbol,
+        as_of=fetched,
+        currency=first_str((price, "currency"), (detail, "currency")),
+        financial_currency=first_str((fin, "financialCurrency")),
+        shares_outstanding=first((stats, "sharesOutstanding")),
+        market_cap=first((price, "marketCap"), (detail, "marketCap")),
+        eps_ttm=first((stats, "trailingEps")),
+        eps_forward=first((stats, "forwardEps")),
+        net_income_ttm=first((stats, "netIncomeToCommon")),
+        revenue_ttm=first((fin, "totalRevenue")),
+        ebitda=first((fin, "ebitda")),
+        total_debt=first((fin, "totalDebt")),
+        total_cash=first((fin, "totalCash")),
+        long_name=first_str((price, "longName"), (price, "shortName")),
+        exchange=first_str((price, "exchange")),
+        delay_minutes=_int(price.get("exchangeDataDelayedBy")) or 0,
+        extra=extra,
+    )
+
+
+def merge_fundamentals(old: Fundamentals | None, new: Fundamentals) -> Fundamentals:
+    """`new` over `old`: fields `new` leaves None keep their old value (a v7 quote has no revenue)."""
+    if old is None or old.symbol != new.symbol:
+        return new
+    changes: dict[str, Any] = {}
+    for f in fields(Fundamentals):
+        if f.name in ("symbol", "as_of", "extra", "delay_minutes"):
+            continue
+        if getattr(new, f.name) is None and getattr(old, f.name) is not None:
+            changes[f.name] = getattr(old, f.name)
+    if new.delay_minutes == 0 and old.delay_minutes:
+        changes["delay_minutes"] = old.delay_minutes
+    changes["extra"] = {**old.extra, **new.extra}
+    return replace(new, **changes)
+
+
+# -- v8 chart --------------------------------------------------------------------------------------------
+
+
+def parse_chart(doc: Mapping[str, Any]) -> tuple[dict[str, Any], list[Bar]]:
+    """`{"chart": {"result": [{meta, timestamp, indicators}]}}` → (meta, bars oldest first, null closes skipped)."""
+    result = _envelope(doc, "chart")
+    if not result or not isinstance(result, list) or not isinstance(result[0], Mapping):
+        raise NotFound("Not Found", "no chart result")
+    res = result[0]
+    meta = dict(res.get("meta") or {})
+    stamps = res.get("timestamp") or []
+    quotes = (res.get("indicators") or {}).get("quote") or [{}]
+    q = quotes[0] if quotes and isinstance(quotes[0], Mapping) else {}
+
+    def col(name: str) -> list[Any]:
+        values = q.get(name)
+        return list(values) if isinstance(values, list) else []
+
+    opens, highs, lows, closes, vols = col("open"), col("high"), col("low"), col("close"), col("volume")
+
+    def at(values: list[Any], i: int) -> float | None:
+        if i >= len(values):
+            return None
+        v = _num(values[i])
+        return _clean_f32(v) if v is not None else None
+
+    bars: list[Bar] = []
+    for i, stamp in enumerate(stamps):
+        t = _num(stamp)
+        close = at(closes, i)
+        if t is None or close is None:
+            continue
+        vol = _int(vols[i]) if i < len(vols) else None
+        bars.append(
+            Bar(time=t, open=at(opens, i), high=at(highs, i), low=at(lows, i), close=close, volume=vol)
+        )
+    bars.sort(key=lambda b: b.time)
+    return meta, bars

@@ -1,0 +1,283 @@
+"""Yahoo Finance REST: cookie + crumb, batched v7 quotes, v10 quoteSummary, v8 chart.
+
+Polite by construction: one request at a time, a floor between requests, a back-off measured in minutes
+after HTTP 429, the crumb renewed once on 401. The transport (aiohttp) sits behind a small protocol so a
+browser-impersonating one (curl_cffi) can replace it. Cookies and crumbs are never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import aiohttp
+from yarl import URL
+
+from tui.core.clock import Clock
+from tui.feeds.endpoints import Endpoints
+from tui.feeds.yahoo_parse import (
+    SUMMARY_MODULES,
+    YahooError,
+    parse_chart,
+    parse_quote_summary,
+    parse_v7_quote,
+)
+from tui.model import Bar, Fundamentals, Quote
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36"
+)
+BATCH = 50  # symbols per v7 request (Yahoo draws 429s somewhere past ~65-100)
+
+
+class RateLimited(Exception):
+    """Yahoo said 429, or we are still inside the back-off it asked for."""
+
+    def __init__(self, retry_in: float) -> None:
+        super().__init__(f"rate limited by Yahoo; retrying in {retry_in / 60:.1f} min")
+        self.retry_in = retry_in
+
+
+class AuthError(Exception):
+    """No usable cookie/crumb (after one renewal)."""
+
+
+class HttpError(Exception):
+    def __init__(self, status: int, url: str) -> None:
+        super().__init__(f"HTTP {status} from {url}")
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
+class Transport(Protocol):
+    """What YahooRest needs from HTTP: GET with params, cookies kept between calls."""
+
+    async def get(self, url: str, params: Mapping[str, str] | None = None) -> Response: ...
+
+    async def close(self) -> None: ...
+
+
+class AiohttpTransport:
+    """aiohttp with a cookie jar that also keeps cookies from IP hosts (the simulator on 127.0.0.1)."""
+
+    def __init__(
+        self, *, proxy: str | None = None, timeout: float = 20.0, user_agent: str = USER_AGENT
+    ) -> None:
+        self._proxy = proxy
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._headers = {
+            "User-Agent": user_agent,
+            "Accept": "application/json,text/plain,*/*",
+            "Accept-Language": "en-US,en;q=0.9",
+        }
+        self._session: aiohttp.ClientSession | None = None
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                cookie_jar=aiohttp.CookieJar(unsafe=True), headers=self._headers, timeout=self._timeout
+            )
+        return self._session
+
+    async def get(self, url: str, params: Mapping[str, str] | None = None) -> Response:
+        session = self._get_session()
+        async with session.get(URL(url, encoded=True), params=params, proxy=self._proxy) as resp:
+            body = await resp.read()
+            return Response(resp.status, dict(resp.headers), body)
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
+
+
+class YahooRest:
+    def __init__(
+        self,
+        endpoints: Endpoints,
+        clock: Clock,
+        *,
+        transport: Transport | None = None,
+        proxy: str | None = None,
+        min_interval: float | None = None,
+        rate_limit_backoff: float = 120.0,
+        rate_limit_max: float = 1800.0,
+    ) -> None:
+        self.endpoints = endpoints
+        self.clock = clock
+        self.transport: Transport = transport or AiohttpTransport(proxy=proxy)
+        # a request every ~2 s is what users find safe with Yahoo; the simulator needs no floor to speak of
+        self.min_interval = (
+            min_interval if min_interval is not None else (0.02 if endpoints.is_local else 2.0)
+        )
+        self.rate_limit_backoff = rate_limit_backoff
+        self.rate_limit_max = rate_limit_max
+        self._crumb: str | None = None
+        self._lock = asyncio.Lock()  # one request in flight at a time
+        self._auth_lock = asyncio.Lock()
+        self._last_request = -1e9  # monotonic
+        self._recent: deque[float] = deque()  # monotonic times of requests sent
+        self._limited_until_mono = 0.0
+        self._strikes = 0  # consecutive 429s
+        self.last_error: str | None = None
+
+    # -- state ---------------------------------------------------------------------------------------
+    @property
+    def has_crumb(self) -> bool:
+        return self._crumb is not None
+
+    def requests_last_minute(self) -> int:
+        cutoff = time.monotonic() - 60.0
+        while self._recent and self._recent[0] < cutoff:
+            self._recent.popleft()
+        return len(self._recent)
+
+    @property
+    def rate_limited_until(self) -> float | None:
+        """When the 429 back-off ends, on the app's clock (None when not backing off)."""
+        left = self._limited_until_mono - time.monotonic()
+        if left <= 0:
+            return None
+        return self.clock.now() + left * self.clock.speed if self.clock.speed else self.clock.now()
+
+    def rate_limit_left(self) -> float:
+        """Real seconds until requests may be sent again (0 when free)."""
+        return max(0.0, self._limited_until_mono - time.monotonic())
+
+    # -- transport with the floor and the back-off ---------------------------------------------------
+    async def _send(self, url: str, params: Mapping[str, str] | None) -> Response:
+        async with self._lock:
+            left = self.rate_limit_left()
+            if left > 0:
+                raise RateLimited(left)
+            wait = self._last_request + self.min_interval - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            now = time.monotonic()
+            self._last_request = now
+            self._recent.append(now)
+            try:
+                resp = await self.transport.get(url, params)
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                self.last_error = f"{type(exc).__name__}: {exc}"[:200]
+                raise
+            finally:
+                self._last_request = time.monotonic()
+            log.debug("GET %s -> %s (%d bytes)", url, resp.status, len(resp.body))
+            if resp.status == 429:
+                self._strikes += 1
+                backoff = min(self.rate_limit_max, self.rate_limit_backoff * 2 ** (self._strikes - 1))
+                retry_after = _retry_after(resp.headers)
+                if retry_after is not None:
+                    backoff = min(self.rate_limit_max, max(backoff, retry_after))
+                self._limited_until_mono = time.monotonic() + backoff
+                self.last_error = f"HTTP 429 from Yahoo: backing off {backoff / 60:.1f} min"
+                log.warning("Yahoo answered 429 (rate limit); backing off %.0f s", backoff)
+                raise RateLimited(backoff)
+            if resp.status < 400:
+                self._strikes = 0
+            return resp
+
+    async def ensure_auth(self, *, renew: bool = False) -> None:
+        """Get the cookie (a 404 carrying Set-Cookie is normal at fc.yahoo.com), then the crumb."""
+        async with self._auth_lock:
+            if self._crumb is not None and not renew:
+                return
+            self._crumb = None
+            cookie_resp = await self._send(self.endpoints.cookie_url, None)
+            if cookie_resp.status >= 500:
+                raise AuthError(f"cookie request failed: HTTP {cookie_resp.status}")
+            resp = await self._send(self.endpoints.crumb_url, None)
+            crumb = resp.text().strip()
+            if resp.status != 200 or not crumb or len(crumb) > 64 or "<" in crumb or " " in crumb:
+                self.last_error = f"no crumb (HTTP {resp.status})"
+                raise AuthError(f"no crumb from Yahoo (HTTP {resp.status})")
+            self._crumb = crumb
+            log.info("Yahoo session ready")
+
+    async def _get_json(self, url: str, params: dict[str, str]) -> Any:
+        """GET with the crumb; on 401/403 renew cookie + crumb once and retry."""
+        for attempt in (0, 1):
+            await self.ensure_auth(renew=attempt == 1)
+            assert self._crumb is not None
+            resp = await self._send(url, {**params, "crumb": self._crumb})
+            if resp.status in (401, 403) and attempt == 0:
+                log.info("Yahoo answered %d: renewing the crumb", resp.status)
+                continue
+            if resp.status in (401, 403):
+                self._crumb = None
+                self.last_error = f"HTTP {resp.status} after renewing the crumb"
+                raise AuthError(self.last_error)
+            try:
+                doc = resp.json()
+            except ValueError:
+                if resp.status >= 400:
+                    raise HttpError(resp.status, url) from None
+                raise YahooError("BadDocument", f"not JSON from {url}") from None
+            if resp.status >= 400 and not isinstance(doc, dict):
+                raise HttpError(resp.status, url)
+            # on other 4xx/5xx Yahoo's error envelope is more telling than the status: the parsers raise it
+            return doc
+        raise AuthError("unreachable")  # pragma: no cover
+
+    # -- endpoints -----------------------------------------------------------------------------------
+    async def quote(self, symbols: Iterable[str]) -> tuple[list[Quote], list[Fundamentals], set[str]]:
+        """Batched v7 quotes (≤ 50 symbols a request): quotes, their fundamentals, and symbols Yahoo lacks."""
+        wanted = list(dict.fromkeys(s for s in symbols if s))
+        quotes: list[Quote] = []
+        funds: list[Fundamentals] = []
+        for i in range(0, len(wanted), BATCH):
+            chunk = wanted[i : i + BATCH]
+            doc = await self._get_json(self.endpoints.quote_url, {"symbols": ",".join(chunk)})
+            q, f = parse_v7_quote(doc, self.clock.now())
+            quotes.extend(q)
+            funds.extend(f)
+        got = {q.symbol.upper() for q in quotes}
+        missing = {s for s in wanted if s.upper() not in got}
+        return quotes, funds, missing
+
+    async def quote_summary(self, symbol: str, modules: Iterable[str] = SUMMARY_MODULES) -> Fundamentals:
+        doc = await self._get_json(
+            self.endpoints.summary(symbol), {"modules": ",".join(modules), "formatted": "false"}
+        )
+        return parse_quote_summary(doc, symbol, self.clock.now())
+
+    async def chart(self, symbol: str, range_: str = "1y", interval: str = "1d") -> list[Bar]:
+        doc = await self._get_json(
+            self.endpoints.chart(symbol), {"range": range_, "interval": interval, "includePrePost": "false"}
+        )
+        return parse_chart(doc)[1]
+
+    async def close(self) -> None:
+        await self.transport.close()
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    for key, value in headers.items():
+        if key.lower() == "retry-after":
+            try:
+                return max(0.0, float(value))
+            except ValueError:
+                return None
+    return None
