@@ -1,0 +1,204 @@
+"""Valuation of one listing, every part converted to USD at the live FX rate.
+
+Multiples are computed from raw parts (price, shares, statement figures), never taken from Yahoo's own
+ratios, which mix the price currency with the reporting currency (BABA: priced in USD, reports in CNY).
+When the FX rate for a needed currency is not known, the metrics that need it are None: never a
+mixed-currency number.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from tui.core.store import MarketStore
+from tui.paths import data_dir
+
+log = logging.getLogger(__name__)
+
+NEAR_ZERO_EY = 0.001  # earnings yield below 0.1 %: P/E above 1,000 is "n/m", not a number to compare
+
+# keys under Fundamentals.extra that may hold the price at the time the fundamentals were fetched
+_FETCH_PRICE_KEYS = ("price", "regularMarketPrice", "currentPrice")
+
+
+@dataclass(frozen=True, slots=True)
+class Valuation:
+    symbol: str
+    price: float
+    currency: str | None
+    financial_currency: str | None
+    usd_per_price_ccy: float | None  # the FX rates used
+    usd_per_financial_ccy: float | None
+    market_cap_usd: float | None
+    earnings_usd: float | None  # TTM net income
+    revenue_usd: float | None
+    ebitda_usd: float | None
+    debt_usd: float | None
+    cash_usd: float | None
+    ev_usd: float | None
+    pe_ttm: float | None  # None ("n/m") on losses or near-zero earnings
+    pe_fwd: float | None
+    ps_ttm: float | None
+    ev_sales: float | None
+    ev_ebitda: float | None  # None when EBITDA <= 0
+    ey: float | None  # earnings / market cap, a fraction; negative for losses
+    fundamentals_as_of: float | None
+    forward_earnings_usd: float | None = None  # eps_forward x shares, for basket forward P/E
+    cap_basis: str | None = None  # "shares" (price x shares), "yahoo-scaled", "yahoo-at-fetch"
+
+
+def _finite(x: float | None) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _mul(*parts: float | None) -> float | None:
+    out = 1.0
+    for p in parts:
+        if p is None:
+            return None
+        out *= p
+    return _finite(out)
+
+
+def _div(num: float | None, den: float | None, *, positive_den: bool = True) -> float | None:
+    if num is None or den is None or den == 0 or (positive_den and den < 0):
+        return None
+    return _finite(num / den)
+
+
+def pe_from(cap: float | None, earnings: float | None) -> float | None:
+    """Cap / earnings, or None ("n/m") when earnings are <= 0 or the earnings yield is below NEAR_ZERO_EY."""
+    if cap is None or earnings is None or cap <= 0 or earnings <= 0:
+        return None
+    if earnings / cap < NEAR_ZERO_EY:
+        return None
+    return _finite(cap / earnings)
+
+
+def valuation(store: MarketStore, symbol: str) -> Valuation | None:
+    """The valuation of `symbol` from the store's quote, fundamentals and FX; None when there is no price."""
+    price = store.price(symbol)
+    if price is None or not math.isfinite(price):
+        return None
+    f = store.fundamentals.get(symbol)
+    currency = store.currency_of(symbol)
+    # statement figures are in the reporting currency; unknown reporting currency means unknown figures
+    fin_ccy = f.financial_currency if f is not None else None
+    usd_px = store.usd_per(currency)
+    usd_fin = store.usd_per(fin_ccy)
+
+    shares = (
+        f.shares_outstanding if f is not None and f.shares_outstanding and f.shares_outstanding > 0 else None
+    )
+    cap, basis = _market_cap(price, shares, f, usd_px)
+
+    earnings = None
+    if f is not None:
+        earnings = _mul(f.net_income_ttm, usd_fin)
+        if earnings is None and f.eps_ttm is not None:
+            earnings = _mul(f.eps_ttm, shares, usd_px)
+    fwd_earnings = _mul(f.eps_forward, shares, usd_px) if f is not None else None
+
+    revenue = _mul(f.revenue_ttm, usd_fin) if f is not None else None
+    ebitda = _mul(f.ebitda, usd_fin) if f is not None else None
+    debt = _mul(f.total_debt, usd_fin) if f is not None else None
+    cash = _mul(f.total_cash, usd_fin) if f is not None else None
+    ev = cap + debt - cash if cap is not None and debt is not None and cash is not None else None
+
+    pe_fwd = None
+    if f is not None and f.eps_forward is not None and f.eps_forward > 0 and price > 0:
+        # price and forward EPS are both in the price currency: currency-free
+        pe_fwd = pe_from(price, f.eps_forward)
+
+    return Valuation(
+        symbol=symbol,
+        price=price,
+        currency=currency,
+        financial_currency=fin_ccy,
+        usd_per_price_ccy=usd_px,
+        usd_per_financial_ccy=usd_fin,
+        market_cap_usd=cap,
+        earnings_usd=earnings,
+        revenue_usd=revenue,
+        ebitda_usd=ebitda,
+        debt_usd=debt,
+        cash_usd=cash,
+        ev_usd=_finite(ev),
+        pe_ttm=pe_from(cap, earnings),
+        pe_fwd=pe_fwd,
+        ps_ttm=_div(cap, revenue),
+        ev_sales=_div(ev, revenue),
+        ev_ebitda=_div(ev, ebitda),
+        ey=_div(earnings, cap),
+        fundamentals_as_of=f.as_of if f is not None else None,
+        forward_earnings_usd=fwd_earnings,
+        cap_basis=basis,
+    )
+
+
+def _market_cap(price, shares, f, usd_px) -> tuple[float | None, str | None]:
+    if usd_px is None:
+        return None, None
+    if shares is not None:
+        return _mul(price, shares, usd_px), "shares"
+    if f is None or f.market_cap is None or f.market_cap <= 0:
+        return None, None
+    fetch_price = next(
+        (float(v) for k in _FETCH_PRICE_KEYS if isinstance(v := f.extra.get(k), (int, float)) and v > 0), None
+    )
+    if fetch_price is not None:
+        return _mul(f.market_cap, price / fetch_price, usd_px), "yahoo-scaled"
+    log.debug("%s: no shares and no fetch price; using Yahoo's market cap as fetched", f.symbol)
+    return _mul(f.market_cap, usd_px), "yahoo-at-fetch"
+
+
+# -- ADR ratios (dated data in tui/data/adr.toml) -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AdrRatio:
+    adr: str
+    local: str
+    shares_per_ads: float
+    since: str  # ISO date the ratio took effect
+    verified: bool
+    note: str = ""
+
+
+def load_adr_ratios(path: Path | None = None) -> dict[str, AdrRatio]:
+    """ADR symbol -> its dated ratio, from tui/data/adr.toml."""
+    path = path or data_dir() / "adr.toml"
+    with open(path, "rb") as fh:
+        doc = tomllib.load(fh)
+    out = {}
+    for row in doc.get("adr", []):
+        out[row["adr"]] = AdrRatio(
+            row["adr"],
+            row["local"],
+            float(row["shares_per_ads"]),
+            str(row["since"]),
+            bool(row.get("verified", False)),
+            row.get("note", ""),
+        )
+    return out
+
+
+def adr_premium(store: MarketStore, ratio: AdrRatio) -> float | None:
+    """ADR price / (local price x shares per ADS x FX) - 1, as a fraction; None without both prices and FX."""
+    adr_px, local_px = store.price(ratio.adr), store.price(ratio.local)
+    u_adr, u_local = (
+        store.usd_per(store.currency_of(ratio.adr)),
+        store.usd_per(store.currency_of(ratio.local)),
+    )
+    parity = _mul(local_px, ratio.shares_per_ads, u_local)
+    adr_usd = _mul(adr_px, u_adr)
+    if parity is None or adr_usd is None or parity <= 0:
+        return None
+    return adr_usd / parity - 1
