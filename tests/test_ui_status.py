@@ -1,0 +1,48 @@
+"""The status line and header clocks, as plain functions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from ui_support import FeedStatus
+
+from tui.feeds.yahoo_feed import FeedStatus as RealFeedStatus
+from tui.widgets.header import clocks_content
+from tui.widgets.status import status_content
+
+NOW = datetime(2026, 1, 14, 15, 0, tzinfo=UTC).timestamp()
+
+
+def test_status_line_says_state_age_and_counts():
+    text = status_content(FeedStatus(state="live", last_message=NOW - 125, reconnects=2, rejected_frames=1,
+                                     requests_last_minute=7), NOW).plain
+    assert text == "feed live · last msg 2m ago · reconnects 2 · rejected 1 · 7 req/min"
+
+
+def test_status_line_with_the_feeds_own_status_type():
+    status = RealFeedStatus(state="reconnecting in 2.0s", last_message_time=NOW - 3, reconnects=1,
+                            rejected_frames=0, requests_last_minute=4, rate_limited_until=NOW + 90,
+                            last_error="HTTP 429", polled_symbols=5)
+    text = status_content(status, NOW).plain
+    assert "feed reconnecting in 2.0s" in text and "last msg 3s ago" in text
+    assert "rate-limited 1m more" in text and "HTTP 429" in text and "5 polled (REST)" in text
+
+
+def test_status_line_before_any_message():
+    assert "no message yet" in status_content(FeedStatus(last_message=None), NOW).plain
+
+
+def test_clocks_show_local_time_and_state():
+    narrow = clocks_content(NOW, 80).plain
+    assert narrow == "NY 10:00:00 open │ HK 23:00:00 closed │ SH 23:00:00 closed"
+    wide = clocks_content(NOW, 120).plain
+    assert "New York 10:00:00 open" in wide and "Hong Kong 23:00:00 closed" in wide and "Shanghai" in wide
+    # Hong Kong at 12:30 local is at lunch; Shanghai at 12:30 too
+    lunch = datetime(2026, 1, 14, 4, 30, tzinfo=UTC).timestamp()
+    assert clocks_content(lunch, 80).plain.count("lunch break") == 2
+
+
+def test_clocks_say_when_holidays_are_unknown():
+    far = datetime(2031, 3, 4, 15, 0, tzinfo=UTC).timestamp()  # past every shipped calendar
+    text = clocks_content(far, 120).plain
+    assert "holidays unknown" in text and "Shanghai" in text.split("holidays unknown")[1]

@@ -1,0 +1,144 @@
+"""Number formatting for the screen: prices with their currency, compact USD caps, n/m, signed percents.
+
+Every function returns a plain string and never raises on None: a missing figure is "—", a figure that
+exists but means nothing (P/E on losses) is "n/m".
+"""
+
+from __future__ import annotations
+
+import math
+
+NO_DATA = "—"
+NOT_MEANINGFUL = "n/m"
+
+
+def _bad(value: float | None) -> bool:
+    return value is None or not math.isfinite(value)
+
+
+def fmt_price(price: float | None, currency: str | None = None) -> str:
+    """181.23 USD, 1,234.50 HKD, 0.1283 CNY; decimals shrink as the price grows."""
+    if _bad(price):
+        return NO_DATA
+    assert price is not None
+    a = abs(price)
+    if a >= 100_000:
+        text = f"{price:,.0f}"
+    elif a >= 1:
+        text = f"{price:,.2f}"
+    elif a == 0:
+        text = "0.00"
+    else:
+        text = f"{price:.4f}"
+    return f"{text} {currency}" if currency else text
+
+
+def fmt_change(change: float | None) -> str:
+    """Signed absolute change: +1.23, -0.45, +1,234.5."""
+    if _bad(change):
+        return NO_DATA
+    assert change is not None
+    a = abs(change)
+    if a >= 10_000:
+        return f"{change:+,.0f}"
+    if a >= 1:
+        return f"{change:+,.2f}"
+    if a == 0:
+        return "0.00"
+    return f"{change:+.3f}"
+
+
+def fmt_pct(pct: float | None, decimals: int = 2) -> str:
+    """A percent already in percent units, signed: +1.23%, -0.51%."""
+    if _bad(pct):
+        return NO_DATA
+    assert pct is not None
+    if round(pct, decimals) == 0:
+        return f"{0:.{decimals}f}%"
+    return f"{pct:+.{decimals}f}%"
+
+
+def fmt_share(share: float | None, decimals: int = 1) -> str:
+    """A fraction 0–1 shown as a percent without sign: 0.384 -> 38.4%."""
+    if _bad(share):
+        return NO_DATA
+    assert share is not None
+    return f"{share * 100:.{decimals}f}%"
+
+
+def fmt_cap(usd: float | None) -> str:
+    """A market cap in USD, compact: 4.52T, 650.1B, 12.3M, 950K."""
+    if _bad(usd):
+        return NO_DATA
+    assert usd is not None
+    a = abs(usd)
+    if a >= 1e12:
+        return f"{usd / 1e12:.2f}T"
+    if a >= 1e9:
+        return f"{usd / 1e9:.1f}B"
+    if a >= 1e6:
+        return f"{usd / 1e6:.1f}M"
+    if a >= 1e3:
+        return f"{usd / 1e3:.0f}K"
+    return f"{usd:.0f}"
+
+
+def fmt_multiple(value: float | None, *, meaningful_data: bool = True) -> str:
+    """A valuation multiple (P/E, P/S): 52.1, 123, 1,234; None is "n/m" when data exists, else "—"."""
+    if _bad(value):
+        return NOT_MEANINGFUL if meaningful_data else NO_DATA
+    assert value is not None
+    a = abs(value)
+    if a >= 1000:
+        return f"{value:,.0f}"
+    if a >= 100:
+        return f"{value:.0f}"
+    return f"{value:.1f}"
+
+
+def fmt_ratio(ratio: float | None) -> str:
+    """A ratio of two multiples: ×2.15, ×0.42; n/m when it cannot be formed."""
+    if _bad(ratio) or ratio is None or ratio <= 0:
+        return NOT_MEANINGFUL
+    if ratio >= 100:
+        return f"×{ratio:.0f}"
+    return f"×{ratio:.2f}"
+
+
+def fmt_premium(premium_pct: float | None) -> str:
+    """A premium in percent, signed, no decimals beyond ±10 %: +115%, -58%, +3.2%."""
+    if _bad(premium_pct):
+        return NOT_MEANINGFUL
+    assert premium_pct is not None
+    if abs(premium_pct) >= 10:
+        return f"{premium_pct:+.0f}%"
+    return f"{premium_pct:+.1f}%"
+
+
+def fmt_pp(pp: float | None) -> str:
+    """A difference in percentage points: +1.3pp, -0.4pp."""
+    if _bad(pp):
+        return NO_DATA
+    assert pp is not None
+    if round(pp, 1) == 0:
+        return "0.0pp"
+    return f"{pp:+.1f}pp"
+
+
+def fmt_int(value: float | None) -> str:
+    """A grouped integer: 2,314."""
+    if _bad(value):
+        return NO_DATA
+    assert value is not None
+    return f"{value:,.0f}"
+
+
+def clip(text: str, width: int) -> str:
+    """`text` cut to `width` cells with an ellipsis when it does not fit."""
+    if width <= 0:
+        return ""
+    if len(text) <= width:
+        return text
+    if width == 1:
+        return text[:1]
+    return text[: width - 1] + "…"

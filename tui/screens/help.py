@@ -1,0 +1,83 @@
+"""The help screen: every key, what the board's marks mean, and the data source badge."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from tui.widgets.header import DEMO_BADGE, YAHOO_BADGE
+
+LEGEND = (
+    ("+15m", "the market's quotes reach Yahoo this many minutes late (Hong Kong, Shanghai, Shenzhen: 15m)"),
+    ("stale", "no new quote for longer than the delay plus the stale limit while its market is open; row dimmed"),
+    ("n/m", "not meaningful: P/E on losses or near-zero earnings (see EY, P/S instead)"),
+    ("—", "no data yet"),
+    ("not found", "the data source says the symbol does not exist"),
+    ("Cap USD", "market cap converted to US dollars at the live FX rate"),
+    ("ratio ×", "US multiple divided by China multiple; premium % = ratio − 1"),
+    ("EY US−CN", "earnings-yield difference in percentage points (defined on losses too)"),
+    ("k/n with data", "basket members with fundamentals, of all members"),
+    ("HHI", "Herfindahl–Hirschman index on 0–10,000; ┃ marks 1,500 and 2,500 (2010 US merger guidelines)"),
+)
+
+
+def _key_label(binding: Binding) -> str:
+    if binding.key_display:
+        return binding.key_display
+    return ", ".join(k.replace("question_mark", "?").replace("shift+tab", "Shift+Tab").replace("tab", "Tab")
+                     for k in binding.key.split(","))
+
+
+def key_rows(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
+    """(keys, what they do) for every Binding, in order: the tooltip when it has one, else the description."""
+    rows: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for b in bindings:
+        if not isinstance(b, Binding):
+            continue
+        text = b.tooltip or b.description
+        if text in seen:
+            continue
+        seen.add(text)
+        rows.append((_key_label(b), text))
+    return rows
+
+
+class HelpScreen(ModalScreen[None]):
+    """Escape, ? or q closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,q", "close", "Close help", id="help.close"),
+    ]
+
+    def __init__(self, keys: list[tuple[str, str]], *, simulated: bool) -> None:
+        super().__init__()
+        self.keys = keys
+        self.simulated = simulated
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-box"):
+            badge = Static(DEMO_BADGE if self.simulated else f"Data: {YAHOO_BADGE}", id="help-badge")
+            badge.set_class(self.simulated, "-demo")
+            yield badge
+            with VerticalScroll(id="help-body"):
+                yield Static(Content.assemble(("Keys", "bold $accent")), classes="help-heading")
+                width = max(len(k) for k, _ in self.keys) + 2 if self.keys else 8
+                yield Static(Content("\n").join(
+                    Content.assemble((k.ljust(width), "bold"), d) for k, d in self.keys), id="help-keys")
+                yield Static(Content.assemble(("Marks on the board and panels", "bold $accent")),
+                             classes="help-heading")
+                lw = max(len(m) for m, _ in LEGEND) + 2
+                yield Static(Content("\n").join(
+                    Content.assemble((m.ljust(lw), "bold"), d) for m, d in LEGEND), id="help-legend")
+            yield Static(Content.assemble(("Escape", "bold"), " closes this screen"), id="help-footer")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

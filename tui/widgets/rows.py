@@ -1,0 +1,88 @@
+"""What one quote-board row says, worked out from the store without Textual.
+
+`row_view` turns a symbol's quote, fundamentals and valuation into the strings the board shows; the
+board compares views to decide which rows to repaint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from tui.core.freshness import age_seconds, delay_minutes, format_age, is_stale
+from tui.core.store import MarketStore
+from tui.core.valuation import valuation
+from tui.format import NO_DATA, fmt_cap, fmt_change, fmt_multiple, fmt_pct, fmt_price
+from tui.model import Fundamentals, Instrument
+
+
+@dataclass(frozen=True, slots=True)
+class RowView:
+    """The text of one board row, and the flags that pick its colours."""
+
+    symbol: str
+    name: str
+    price: str = NO_DATA
+    change: str = NO_DATA
+    change_pct: str = NO_DATA
+    cap: str = NO_DATA
+    pe: str = NO_DATA
+    age: str = ""
+    delay: str = ""  # "+15m": the source says this market's quotes come that late
+    direction: int = 0  # +1 up, -1 down, 0 flat or unknown
+    stale: bool = False
+    unknown: bool = False  # the source says the symbol does not exist
+    quoted: bool = False
+
+
+def _has_earnings(f: Fundamentals | None) -> bool:
+    return f is not None and (f.eps_ttm is not None or f.net_income_ttm is not None)
+
+
+def row_view(store: MarketStore, inst: Instrument, now: float, stale_after: float) -> RowView:
+    """The view of `inst` at `now`."""
+    symbol = inst.symbol
+    quote = store.quotes.get(symbol)
+    if quote is None:
+        return RowView(symbol, inst.name, unknown=symbol in store.unknown)
+    fund = store.fundamentals.get(symbol)
+    currency = quote.currency or store.currency_of(symbol)
+    change = quote.change
+    pct = quote.change_pct
+    if pct is None and change is not None and quote.previous_close:
+        pct = change / quote.previous_close * 100.0
+    if change is None and quote.previous_close:
+        change = quote.price - quote.previous_close
+    basis = pct if pct is not None else change
+    direction = 0 if basis is None or basis == 0 else (1 if basis > 0 else -1)
+    cap = pe = ""
+    if inst.kind == "equity":
+        val = valuation(store, symbol)
+        cap = fmt_cap(val.market_cap_usd if val is not None else None)
+        pe = fmt_multiple(val.pe_ttm if val is not None else None, meaningful_data=_has_earnings(fund) and val is not None)
+    delay = delay_minutes(quote)
+    return RowView(
+        symbol=symbol,
+        name=inst.name,
+        price=fmt_price(quote.price, currency),
+        change=fmt_change(change),
+        change_pct=fmt_pct(pct),
+        cap=cap,
+        pe=pe,
+        age=format_age(age_seconds(quote, now)),
+        delay=f"+{delay}m" if delay else "",
+        direction=direction,
+        stale=is_stale(quote, now, stale_after=stale_after),
+        quoted=True,
+    )
+
+
+def with_age(view: RowView, store: MarketStore, now: float, stale_after: float) -> RowView:
+    """`view` with its age text and stale flag brought to `now` (the quote itself unchanged)."""
+    quote = store.quotes.get(view.symbol)
+    if quote is None:
+        return view
+    age = format_age(age_seconds(quote, now))
+    stale = is_stale(quote, now, stale_after=stale_after)
+    if age == view.age and stale == view.stale:
+        return view
+    return replace(view, age=age, stale=stale)
