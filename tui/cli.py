@@ -1,0 +1,248 @@
+"""Command line: `aiwatch` (the app), `aiwatch simulate`, `aiwatch snapshot`, `aiwatch check`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from datetime import datetime
+
+from tui import __version__
+
+log = logging.getLogger("tui")
+
+EPILOG = """\
+examples:
+  aiwatch --demo                          live screen on the built-in market simulator (no network)
+  aiwatch --demo --at 2026-11-24T01:25:00Z --speed 60
+                                          watch a Hong Kong session in fast forward
+  aiwatch --watchlist chips               real quotes from Yahoo Finance
+  aiwatch snapshot --demo --format json   print one snapshot and exit
+  aiwatch simulate --port 8765            run the simulator for other clients
+  aiwatch check                           validate every shipped and user watchlist
+
+environment:
+  AIWATCH_YAHOO_URL    one base URL replacing every Yahoo REST host (paths kept)
+  AIWATCH_STREAM_URL   the streamer websocket URL
+  AIWATCH_CONFIG_DIR   where the user's watchlists/ live (default: the platform's config dir)
+"""
+
+
+def _instant(text: str) -> datetime:
+    from tui.core.clock import parse_instant
+
+    try:
+        return parse_instant(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text!r}")
+    return value
+
+
+def _sim_options(p: argparse.ArgumentParser, *, with_demo: bool) -> None:
+    g = p.add_argument_group("simulator" if not with_demo else "demo (built-in market simulator)")
+    if with_demo:
+        g.add_argument("--demo", action="store_true",
+                       help="run on the built-in market simulator (simulated data, no network)")
+    g.add_argument("--rate", type=_positive, default=20.0, metavar="R",
+                   help="simulated ticks per second across all symbols (default: 20)")
+    g.add_argument("--seed", type=int, default=7, metavar="S", help="simulator seed: a run repeats (default: 7)")
+    g.add_argument("--at", type=_instant, default=None, metavar="ISO8601",
+                   help="start the clock at this instant, e.g. 2026-11-24T14:30:00Z (default: now)")
+    g.add_argument("--speed", type=_positive, default=1.0, metavar="X",
+                   help="run the clock X times faster than real time; 0 freezes it (default: 1)")
+
+
+def _source_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("data source")
+    g.add_argument("--watchlist", "-w", metavar="NAME", default=None, help="watchlist to open (default: ai-rivals)")
+    g.add_argument("--yahoo-url", metavar="URL", default=None, help="base URL for Yahoo's REST hosts ($AIWATCH_YAHOO_URL)")
+    g.add_argument("--stream-url", metavar="URL", default=None, help="streamer websocket URL ($AIWATCH_STREAM_URL)")
+    g.add_argument("--proxy", metavar="URL", default=None, help="HTTP(S) proxy for Yahoo (needed from mainland China)")
+    g.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                   help="log level of the log file (default: INFO)")
+    g.add_argument("--stale-after", type=_positive, default=60.0, metavar="S",
+                   help="mark an open market's quote stale this many seconds past its usual delay (default: 60)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aiwatch",
+        description="Watch US AI leaders against their Chinese rivals: live quotes, valuation spreads, "
+        "concentration gauges.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"aiwatch {__version__}")
+    _source_options(parser)
+    _sim_options(parser, with_demo=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    snap = sub.add_parser("snapshot", help="connect, wait for every quote, print once and exit",
+                          description="Connect, wait until every symbol has a quote (or the timeout, then say "
+                          "which are missing), print once and exit.")
+    _source_options(snap)
+    _sim_options(snap, with_demo=True)
+    snap.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format")
+    snap.add_argument("--timeout", type=_positive, default=20.0, metavar="S", help="seconds to wait (default: 20)")
+
+    sim = sub.add_parser("simulate", help="run the market simulator (speaks Yahoo's protocols on 127.0.0.1)",
+                         description="Run the market simulator on 127.0.0.1. Point aiwatch (or any Yahoo "
+                         "client) at it with AIWATCH_YAHOO_URL and AIWATCH_STREAM_URL.")
+    sim.add_argument("--port", type=int, default=8765, metavar="N", help="TCP port on 127.0.0.1 (0: any free)")
+    _sim_options(sim, with_demo=False)
+    sim.add_argument("--faults", metavar="SPEC", default=None,
+                     help="fault switches, e.g. drop=10s,close=25s,http429=3,http500=0.1,slow=0.05,garbage=0.01")
+    sim.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+
+    chk = sub.add_parser("check", help="validate watchlist files",
+                         description="Validate watchlist files; with no path, every shipped and user watchlist. "
+                         "Prints each problem; exits 1 if there is any.")
+    chk.add_argument("paths", nargs="*", metavar="PATH")
+    return parser
+
+
+def setup_logging(level: str) -> None:
+    """Log to a file in the platform's log dir; never to the screen."""
+    from tui.paths import log_dir
+
+    root = logging.getLogger()
+    for h in list(root.handlers):
+        root.removeHandler(h)
+    try:
+        d = log_dir()
+        d.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(d / "aiwatch.log", encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(getattr(logging, level, logging.INFO))
+    logging.captureWarnings(True)
+
+
+def _clock(args):
+    from tui.core.clock import Clock
+
+    return Clock(at=args.at, speed=args.speed)
+
+
+def _runtime(args):
+    from tui.runtime import Runtime
+
+    return Runtime(demo=args.demo, clock=_clock(args), seed=args.seed, rate=args.rate,
+                   yahoo_url=args.yahoo_url, stream_url=args.stream_url, proxy=args.proxy)
+
+
+def _pick_watchlist(result, name: str | None):
+    if not result.watchlists:
+        return None, "no watchlist could be loaded"
+    if name is None:
+        name = "ai-rivals" if "ai-rivals" in result.watchlists else next(iter(result.watchlists))
+    if name not in result.watchlists:
+        return None, f"unknown watchlist {name!r}; known: {', '.join(result.watchlists)}"
+    return result.watchlists[name], None
+
+
+def cmd_run(args) -> int:
+    from tui.watchlists import load_all
+
+    result = load_all()
+    watchlist, error = _pick_watchlist(result, args.watchlist)
+    if error:
+        for p in result.problems:
+            print(p, file=sys.stderr)
+        print(f"aiwatch: {error}", file=sys.stderr)
+        return 2
+    from tui.app import AiwatchApp
+
+    app = AiwatchApp(_runtime(args), result, initial=watchlist.name, stale_after=args.stale_after)
+    app.run()
+    return app.return_code or 0
+
+
+def cmd_snapshot(args) -> int:
+    from tui.watchlists import load_all
+
+    result = load_all()
+    for p in result.problems:
+        print(f"warning: {p}", file=sys.stderr)
+    watchlist, error = _pick_watchlist(result, args.watchlist)
+    if error:
+        print(f"aiwatch: {error}", file=sys.stderr)
+        return 2
+    return asyncio.run(_snapshot(args, watchlist))
+
+
+async def _snapshot(args, watchlist) -> int:
+    from tui.core.snapshot import build_snapshot, render_csv, render_json, render_table
+
+    runtime = _runtime(args)
+    try:
+        runtime.set_symbols(watchlist.symbols)
+        await runtime.start()
+        missing = await runtime.wait_until_quoted(watchlist.symbols, args.timeout)
+        doc = build_snapshot(runtime.store, watchlist, now=runtime.clock.now(), source=runtime.source,
+                             missing=sorted(missing), stale_after=args.stale_after)
+    finally:
+        await runtime.stop()
+    render = {"json": render_json, "csv": render_csv, "table": render_table}[args.format]
+    sys.stdout.write(render(doc))
+    if not render(doc).endswith("\n"):
+        sys.stdout.write("\n")
+    if missing:
+        print(f"aiwatch: no quote within {args.timeout:g}s for: {', '.join(sorted(missing))}", file=sys.stderr)
+        return 3
+    return 0
+
+
+def cmd_simulate(args) -> int:
+    from tui.sim.server import run_simulate
+
+    try:
+        return run_simulate(port=args.port, rate=args.rate, seed=args.seed, at=args.at, speed=args.speed,
+                            faults=args.faults)
+    except ValueError as exc:
+        print(f"aiwatch simulate: {exc}", file=sys.stderr)
+        return 2
+
+
+def cmd_check(args) -> int:
+    from tui.watchlists import run_check
+
+    return run_check(args.paths)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_logging(getattr(args, "log_level", "INFO"))
+    command = args.command or "run"
+    if command in ("run", "snapshot") and not args.demo and (args.at is not None or args.speed != 1.0):
+        parser.error("--at and --speed need --demo (the real markets run on real time)")
+    handlers = {"run": cmd_run, "snapshot": cmd_snapshot, "simulate": cmd_simulate, "check": cmd_check}
+    try:
+        return handlers[command](args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - never a traceback on screen: say it, log it
+        log.exception("aiwatch %s failed", command)
+        from tui.paths import log_dir
+
+        print(f"aiwatch: {exc.__class__.__name__}: {exc} (details in {log_dir() / 'aiwatch.log'})",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
