@@ -1,0 +1,53 @@
+"""Helpers for end-to-end tests: the real demo runtime (simulator + Yahoo client) on a frozen clock."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tui.core.clock import Clock, parse_instant
+from tui.runtime import Runtime
+
+ROOT = Path(__file__).resolve().parents[1]
+# Tuesday 2026-11-24 15:00 UTC: New York open (10:00 EST), Hong Kong and Shanghai closed (23:00)
+US_OPEN = "2026-11-24T15:00:00Z"
+# Wednesday 2026-11-25 02:10 UTC: Hong Kong and Shanghai open (10:10), New York closed
+ASIA_OPEN = "2026-11-25T02:10:00Z"
+
+
+def demo_runtime(at: str = US_OPEN, *, seed: int = 7, rate: float = 50.0, speed: float = 0.0) -> Runtime:
+    return Runtime(demo=True, clock=Clock(at=parse_instant(at), speed=speed), seed=seed, rate=rate)
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float = 20.0, step: float = 0.05) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s: {condition}")
+        await asyncio.sleep(step)
+
+
+def loaded(runtime: Runtime, symbols) -> bool:
+    """Every symbol quoted (or known unknown) and every equity's statements in."""
+    store = runtime.store
+    for s in symbols:
+        if s in store.unknown:
+            continue
+        if s not in store.quotes:
+            return False
+        if not (s.startswith("^") or s.endswith("=X")):
+            f = store.fundamentals.get(s)
+            if f is None or f.revenue_ttm is None:
+                return False
+    return all(fx in store.quotes for fx in ("HKD=X", "CNY=X", "JPY=X"))
+
+
+def aiwatch(*args: str, env: dict | None = None, timeout: float = 90.0) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT, env=full_env)
