@@ -6,6 +6,13 @@ go live within seconds rather than after every quoteSummary); quoteSummary for e
 REST floor. From then on, every `poll_interval` one batched v7 quote covers the symbols the stream has not
 updated in that time (closed markets, symbols Yahoo does not stream), and fundamentals older than
 `fundamentals_max_age` (app clock) are fetched again. Quote.source tells the board which path a price took.
+
+Background work (quoteSummary, then a year of daily bars per symbol when `history_range` is set) goes one
+request at a time, yields to the poll when it is due, and waits while the REST client's per-minute budget
+is spent. With a `cache` (tui/feeds/cache.py) fresh fundamentals and history are taken from disk at start
+and on every watchlist switch, and whatever is fetched is written back: a restart costs a batched quote,
+not a quoteSummary and a chart per symbol. While Yahoo's 429 back-off runs, `status().state` says so,
+with the time of the next try.
 """
 
 from __future__ import annotations
@@ -15,10 +22,11 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tui.core.clock import Clock
 from tui.core.store import MarketStore
+from tui.feeds.cache import HISTORY_MAX_AGE, DiskCache
 from tui.feeds.endpoints import Endpoints
 from tui.feeds.yahoo_parse import YahooError, merge_fundamentals
 from tui.feeds.yahoo_rest import RateLimited, YahooRest
@@ -28,8 +36,8 @@ from tui.model import Quote
 log = logging.getLogger(__name__)
 
 FX_EXTRA = ("HKD=X", "CNY=X", "JPY=X")
-_RETRY_FAILED_SUMMARY = 1800.0
-MAX_AHEAD = 300.0  # seconds a stream frame's time may be ahead of our clock  # app-clock seconds before a failed quoteSummary is tried again
+_RETRY_FAILED_SUMMARY = 1800.0  # app-clock seconds before a quoteSummary Yahoo refused is tried again
+MAX_AHEAD = 300.0  # seconds a stream frame's time may be ahead of our clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +74,8 @@ class YahooFeed:
         min_interval: float | None = None,
         heartbeat: float = 15.0,
         history_range: str | None = None,
+        cache: DiskCache | None = None,
+        history_max_age: float = HISTORY_MAX_AGE,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -73,7 +83,9 @@ class YahooFeed:
         self.poll_interval = poll_interval
         self.fundamentals_max_age = fundamentals_max_age
         self.extra_symbols = tuple(extra_symbols)
-        self.history_range = history_range  # e.g. "1y": daily bars fetched once per equity into the store
+        self.history_range = history_range  # e.g. "1y": daily bars of every symbol on screen into the store
+        self.history_max_age = history_max_age  # app-clock seconds before a symbol's daily bars are fetched again
+        self.cache = cache
         self.rest = rest or YahooRest(endpoints, clock, proxy=proxy, min_interval=min_interval)
         self.stream = stream or YahooStream(
             endpoints.stream_url,
@@ -92,7 +104,7 @@ class YahooFeed:
         self._last_stream: dict[str, float] = {}  # symbol -> monotonic time of its last stream quote
         self._summary_at: dict[str, float] = {}  # symbol -> app time of the last quoteSummary attempt
         self._summary_ok: set[str] = set()
-        self._history_done: set[str] = set()
+        self._history_at: dict[str, float] = {}  # symbol -> app time its bars were fetched (or last tried)
         self._quote_types: dict[str, str] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._wake: asyncio.Event | None = None
@@ -110,6 +122,7 @@ class YahooFeed:
             return
         self._wake = asyncio.Event()
         self._changed = asyncio.Event()
+        self._load_cached(self._symbols)
         self.stream.set_symbols(self._symbols)
         self._tasks.append(asyncio.create_task(self._rest_loop(), name="yahoo-rest"))
 
@@ -120,6 +133,8 @@ class YahooFeed:
         self._symbols = wanted
         self._symbol_set = frozenset(wanted)
         self.stream.set_symbols(wanted)
+        if added and self._tasks:
+            self._load_cached(added)
         if added and self._first_quote_done:
             self._pending |= added
         if self._wake is not None:
@@ -145,8 +160,12 @@ class YahooFeed:
 
     def status(self) -> FeedStatus:
         recent = self._streaming_symbols()
+        state = self.stream.state
+        until = self.rest.rate_limited_until
+        if until is not None:
+            state = f"rate-limited, next try {time.strftime('%H:%M', time.localtime(until))} (stream {state})"
         return FeedStatus(
-            state=self.stream.state,
+            state=state,
             last_message_time=self.stream.last_message_time,
             reconnects=self.stream.reconnects,
             rejected_frames=self.store.rejected_frames,
@@ -167,9 +186,52 @@ class YahooFeed:
         await self.rest.close()
 
     async def fetch_history(self, symbol: str, range_: str = "1y", interval: str = "1d") -> None:
+        """Daily bars into the store: from the disk cache while fresh, else one chart request (then cached)."""
+        now = self.clock.now()
+        if self.cache is not None and interval == "1d":
+            got = self.cache.get_history(symbol, range_, interval, now, self.history_max_age)
+            if got is not None:
+                self.store.apply_history(symbol, got[0])
+                if range_ == self.history_range:
+                    self._history_at[symbol] = got[1]
+                self._notify()
+                return
         bars = await self.rest.chart(symbol, range_, interval)
         self.store.apply_history(symbol, bars)
+        if interval == "1d" and range_ == self.history_range:
+            self._history_at[symbol] = now
+        if self.cache is not None and bars and interval == "1d":
+            self.cache.put_history(symbol, range_, interval, bars, now)
         self._notify()
+
+    # -- the disk cache --------------------------------------------------------------------------------
+    def _load_cached(self, symbols: Iterable[str]) -> None:
+        """Fresh fundamentals and daily bars from disk into the store; what is found is not fetched again."""
+        if self.cache is None:
+            return
+        now = self.clock.now()
+        loaded = 0
+        for symbol in symbols:
+            if symbol not in self._summary_ok:
+                f = self.cache.get_fundamentals(symbol, now, self.fundamentals_max_age)
+                if f is not None:
+                    self.store.apply_fundamentals(merge_fundamentals(self.store.fundamentals.get(symbol), f))
+                    self._summary_ok.add(symbol)
+                    self._summary_at[symbol] = f.as_of
+                    qt = f.extra.get("quote_type")
+                    if isinstance(qt, str):
+                        self._quote_types[symbol] = qt
+                    loaded += 1
+            if self.history_range and symbol not in self._history_at:
+                got = self.cache.get_history(symbol, self.history_range, "1d", now, self.history_max_age)
+                if got is not None:
+                    bars, fetched_at = got
+                    self.store.apply_history(symbol, bars)
+                    self._history_at[symbol] = fetched_at
+                    loaded += 1
+        if loaded:
+            log.info("cache: %d fresh entries loaded", loaded)
+            self._notify()
 
     # -- stream callbacks ------------------------------------------------------------------------------
     def _on_stream_quote(self, quote: Quote) -> None:
@@ -211,13 +273,13 @@ class YahooFeed:
                     if stale:
                         await self._quote(sorted(stale))
                 await self._quote_pending()
-                await self._refresh_fundamentals()
+                await self._refresh_fundamentals(next_poll=last_poll + self.poll_interval * 0.98)
                 self.last_error = None
                 error_delay = 0.0
             except asyncio.CancelledError:
                 raise
-            except RateLimited as exc:
-                self.last_error = str(exc)
+            except RateLimited:
+                self.last_error = None  # status().state says it, with the time of the next try
                 if not self._first_quote_done:
                     self._start_stream()
             except Exception as exc:  # noqa: BLE001 - the loop must outlive any failure
@@ -281,7 +343,11 @@ class YahooFeed:
         qt = self._quote_types.get(symbol)
         return qt == "EQUITY" if qt is not None else _is_equity_guess(symbol)
 
-    async def _refresh_fundamentals(self) -> None:
+    def _background_paused(self, next_poll: float) -> bool:
+        """True when background fetching must wait: the poll is due, or the per-minute budget is spent."""
+        return time.monotonic() >= next_poll or self.rest.background_wait() > 0
+
+    async def _refresh_fundamentals(self, next_poll: float = float("inf")) -> None:
         now = self.clock.now()
         for symbol in list(self._symbols):
             if symbol not in self._symbols or symbol in self.store.unknown or not self._is_equity(symbol):
@@ -291,23 +357,48 @@ class YahooFeed:
             if tried is not None and now - tried < max_age:
                 continue
             await self._quote_pending()  # new symbols on screen come first
+            if self._background_paused(next_poll):
+                return
             self._summary_at[symbol] = now
             try:
                 fresh = await self.rest.quote_summary(symbol)
-            except YahooError as exc:
+            except YahooError as exc:  # Yahoo's answer (no such module, not found): tried again in 30 min
                 log.info("no quoteSummary for %s: %s", symbol, exc)
                 continue
+            except BaseException:  # 5xx, 429, network: tried again at the next round, not in 30 min
+                _restore(self._summary_at, symbol, tried)
+                raise
             self._summary_ok.add(symbol)
             # the summary wins; v7 fills what the summary lacks
-            self.store.apply_fundamentals(merge_fundamentals(self.store.fundamentals.get(symbol), fresh))
+            merged = merge_fundamentals(self.store.fundamentals.get(symbol), fresh)
+            self.store.apply_fundamentals(merged)
+            if self.cache is not None:
+                qt = self._quote_types.get(symbol)
+                extra = {**merged.extra, "quote_type": qt} if qt else merged.extra
+                self.cache.put_fundamentals(replace(merged, extra=extra), merged.as_of)
             self._notify()
         if self.history_range:
             for symbol in list(self._symbols):
-                if symbol in self._history_done or symbol in self.store.unknown:
+                if symbol not in self._symbols or symbol in self.store.unknown:
+                    continue
+                fetched = self._history_at.get(symbol)
+                if fetched is not None and now - fetched < self.history_max_age:
                     continue
                 await self._quote_pending()
-                self._history_done.add(symbol)
+                if self._background_paused(next_poll):
+                    return
+                self._history_at[symbol] = now
                 try:
                     await self.fetch_history(symbol, self.history_range)
                 except YahooError as exc:
                     log.info("no chart for %s: %s", symbol, exc)
+                except BaseException:
+                    _restore(self._history_at, symbol, fetched)
+                    raise
+
+
+def _restore(times: dict[str, float], symbol: str, previous: float | None) -> None:
+    if previous is None:
+        times.pop(symbol, None)
+    else:
+        times[symbol] = previous

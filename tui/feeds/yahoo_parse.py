@@ -426,10 +426,14 @@ def parse_chart(doc: Mapping[str, Any]) -> tuple[dict[str, Any], list[Bar]]:
     if not result or not isinstance(result, list) or not isinstance(result[0], Mapping):
         raise NotFound("Not Found", "no chart result")
     res = result[0]
-    meta = dict(res.get("meta") or {})
-    stamps = res.get("timestamp") or []
-    quotes = (res.get("indicators") or {}).get("quote") or [{}]
-    q = quotes[0] if quotes and isinstance(quotes[0], Mapping) else {}
+    meta = res.get("meta")
+    meta = dict(meta) if isinstance(meta, Mapping) else {}
+    stamps = res.get("timestamp")
+    if not isinstance(stamps, list):  # absent (no trades in the range) or not what Yahoo sends
+        stamps = []
+    indicators = res.get("indicators")
+    quotes = indicators.get("quote") if isinstance(indicators, Mapping) else None
+    q = quotes[0] if isinstance(quotes, list) and quotes and isinstance(quotes[0], Mapping) else {}
 
     def col(name: str) -> list[Any]:
         values = q.get(name)

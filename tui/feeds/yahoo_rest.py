@@ -1,8 +1,10 @@
 """Yahoo Finance REST: cookie + crumb, batched v7 quotes, v10 quoteSummary, v8 chart.
 
 Polite by construction: one request at a time, a floor between requests, a back-off measured in minutes
-after HTTP 429, the crumb renewed once on 401. The transport (aiohttp) sits behind a small protocol so a
-browser-impersonating one (curl_cffi) can replace it. Cookies and crumbs are never logged.
+after HTTP 429, the crumb renewed once on 401, and a per-minute budget that background fetches
+(fundamentals, history) respect. The transport sits behind a small protocol: curl_cffi with browser
+impersonation for Yahoo's real hosts, aiohttp for loopback (tui/feeds/transport_curl.py chooses).
+Cookies and crumbs are never logged.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ USER_AGENT = (
     "Chrome/131.0.0.0 Safari/537.36"
 )
 BATCH = 50  # symbols per v7 request (Yahoo draws 429s somewhere past ~65-100)
+BACKGROUND_PER_MINUTE = 20  # requests a minute beyond which fundamentals and history wait (README: budget)
 
 
 class RateLimited(Exception):
@@ -123,10 +126,22 @@ class YahooRest:
         min_interval: float | None = None,
         rate_limit_backoff: float = 120.0,
         rate_limit_max: float = 1800.0,
+        background_per_minute: int | None = None,
     ) -> None:
         self.endpoints = endpoints
         self.clock = clock
-        self.transport: Transport = transport or AiohttpTransport(proxy=proxy)
+        if transport is None:
+            from tui.feeds.transport_curl import make_transport  # curl_cffi for Yahoo, aiohttp for loopback
+
+            transport = make_transport(endpoints, proxy=proxy)
+        self.transport: Transport = transport
+        # background work (quoteSummary, history) stops while this many requests went out in the last minute,
+        # leaving the rest of Yahoo's tolerance (~30 a minute) to quotes; no cap against the simulator
+        self.background_per_minute = (
+            background_per_minute
+            if background_per_minute is not None
+            else (10_000 if endpoints.is_local else BACKGROUND_PER_MINUTE)
+        )
         # a request every ~2 s is what users find safe with Yahoo; the simulator needs no floor to speak of
         self.min_interval = (
             min_interval if min_interval is not None else (0.02 if endpoints.is_local else 2.0)
@@ -160,6 +175,12 @@ class YahooRest:
         if left <= 0:
             return None
         return self.clock.now() + left * self.clock.speed if self.clock.speed else self.clock.now()
+
+    def background_wait(self) -> float:
+        """Real seconds until background work may send another request within its per-minute budget."""
+        if self.requests_last_minute() < self.background_per_minute:
+            return 0.0
+        return max(0.05, self._recent[-self.background_per_minute] + 60.0 - time.monotonic())
 
     def rate_limit_left(self) -> float:
         """Real seconds until requests may be sent again (0 when free)."""
@@ -235,9 +256,11 @@ class YahooRest:
                 if resp.status >= 400:
                     raise HttpError(resp.status, url) from None
                 raise YahooError("BadDocument", f"not JSON from {url}") from None
-            if resp.status >= 400 and not isinstance(doc, dict):
+            if resp.status >= 500 or (resp.status >= 400 and not isinstance(doc, dict)):
+                # a server error is transient whatever its envelope says: the caller retries soon, not in 30 min
+                self.last_error = f"HTTP {resp.status} from Yahoo"
                 raise HttpError(resp.status, url)
-            # on other 4xx/5xx Yahoo's error envelope is more telling than the status: the parsers raise it
+            # on other 4xx Yahoo's error envelope is more telling than the status: the parsers raise it
             return doc
         raise AuthError("unreachable")  # pragma: no cover
 

@@ -1,0 +1,106 @@
+"""HTTP transports for YahooRest, and which one a run uses.
+
+Yahoo throttles clients whose TLS handshake does not look like a browser's (2025; yfinance moved to
+curl_cffi for that reason). So against Yahoo's real hosts the REST client speaks through curl_cffi with
+browser impersonation (the library yfinance itself depends on), natively async: nothing blocks the event
+loop. Against loopback (the simulator, test servers) plain aiohttp is used: there is no fingerprint to
+match, and it keeps the demo free of libcurl. `$AIWATCH_TRANSPORT` (`curl` or `aiohttp`) overrides the
+choice, for a user whose curl_cffi build misbehaves.
+
+The proxy given here applies to every REST request; the websocket (tui/feeds/yahoo_stream.py) takes the
+same proxy URL.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from tui.feeds.endpoints import Endpoints
+from tui.feeds.yahoo_rest import USER_AGENT, AiohttpTransport, Response, Transport
+
+log = logging.getLogger(__name__)
+
+ENV_TRANSPORT = "AIWATCH_TRANSPORT"
+IMPERSONATE = "chrome"  # curl_cffi's alias for its newest Chrome fingerprint
+
+
+class CurlTransport:
+    """curl_cffi's AsyncSession, impersonating Chrome; cookies kept in the session between calls.
+
+    Errors come out as the built-in exceptions the REST client and the feed already expect:
+    `TimeoutError` for timeouts and `ConnectionError` (an OSError) for everything else libcurl reports.
+    """
+
+    def __init__(
+        self, *, proxy: str | None = None, timeout: float = 20.0, impersonate: str = IMPERSONATE
+    ) -> None:
+        self.proxy = proxy or None
+        self.timeout = timeout
+        self.impersonate = impersonate
+        self._session: Any = None
+
+    def _get_session(self) -> Any:
+        if self._session is None:
+            from curl_cffi.requests import AsyncSession  # imported lazily: the demo never needs libcurl
+
+            self._session = AsyncSession(
+                impersonate=self.impersonate,
+                timeout=self.timeout,
+                proxy=self.proxy,
+                # the impersonated browser's own User-Agent and header order are kept; JSON preferred
+                headers={"Accept": "application/json,text/plain,*/*", "Accept-Language": "en-US,en;q=0.9"},
+            )
+        return self._session
+
+    async def get(self, url: str, params: Mapping[str, str] | None = None) -> Response:
+        from curl_cffi.curl import CurlError
+        from curl_cffi.requests.exceptions import RequestException, Timeout
+
+        session = self._get_session()
+        try:
+            resp = await session.get(url, params=dict(params) if params else None, allow_redirects=True)
+        except Timeout as exc:
+            raise TimeoutError(f"timed out: {_short(exc)}") from None
+        except (RequestException, CurlError) as exc:
+            raise ConnectionError(_short(exc)) from None
+        return Response(resp.status_code, dict(resp.headers.items()), bytes(resp.content))
+
+    async def close(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            try:
+                await session.close()
+            except Exception:  # closing: nothing left to save
+                log.debug("curl session close failed", exc_info=True)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]
+
+
+def transport_kind(endpoints: Endpoints) -> str:
+    """"curl" for Yahoo's real hosts (or any non-loopback URL), "aiohttp" for loopback; $AIWATCH_TRANSPORT wins."""
+    forced = os.environ.get(ENV_TRANSPORT, "").strip().lower()
+    if forced in ("curl", "aiohttp"):
+        return forced
+    if forced:
+        log.warning("%s=%r not understood (curl or aiohttp): choosing by host", ENV_TRANSPORT, forced)
+    return "aiohttp" if endpoints.is_local else "curl"
+
+
+def make_transport(endpoints: Endpoints, *, proxy: str | None = None, timeout: float = 20.0) -> Transport:
+    kind = transport_kind(endpoints)
+    if kind == "curl":
+        try:
+            import curl_cffi  # noqa: F401
+        except ImportError:
+            log.warning("curl_cffi is not installed: falling back to aiohttp (Yahoo may throttle it)")
+            kind = "aiohttp"
+    log.info("REST transport: %s%s", kind, " via proxy" if proxy else "")
+    if kind == "curl":
+        return CurlTransport(proxy=proxy, timeout=timeout)
+    return AiohttpTransport(proxy=proxy, timeout=timeout, user_agent=USER_AGENT)
