@@ -15,11 +15,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tui.core.concentration import HHI_THRESHOLDS_SOURCE, concentration, hhi_label
+from tui.core.dependency import dependency
 from tui.core.freshness import DEFAULT_STALE_AFTER, age_seconds, delay_minutes, format_age, is_stale
-from tui.core.sessions import market_of, state_at
+from tui.core.history import RelativePerformance, relative_performance
+from tui.core.mag7 import mag7_for_watchlist
+from tui.core.sessions import holidays_known, local_date, market_of, state_at
 from tui.core.spreads import PairSpread, SideAggregate, pair_spread
 from tui.core.store import FX_SYMBOLS, MarketStore
-from tui.core.valuation import valuation
+from tui.core.valuation import listing_premiums, valuation
 from tui.model import Watchlist
 
 SCHEMA_VERSION = 1
@@ -103,8 +106,11 @@ def build_snapshot(
                 "ps_ttm": _num(v.ps_ttm) if v else None,
                 "ev_sales": _num(v.ev_sales) if v else None,
                 "ey": _num(v.ey) if v else None,
+                "ev_ebitda": _num(v.ev_ebitda) if v else None,
                 "market": market.code,
                 "market_state": str(state_at(market, now)),
+                # False past the market's dated holiday data: the state assumes plain weekday hours
+                "holidays_known": holidays_known(market, local_date(market, now)),
                 "stale": is_stale(q, now, stale_after=stale_after),
                 "age_s": _num(age_seconds(q, now)),
                 "delay_minutes": delay_minutes(q),
@@ -125,6 +131,9 @@ def build_snapshot(
                 "eps_forward": _num(f.eps_forward) if f else None,
                 "total_debt": _num(f.total_debt) if f else None,
                 "total_cash": _num(f.total_cash) if f else None,
+                "ebitda": _num(f.ebitda) if f else None,
+                "usd_per_price_ccy": _num(v.usd_per_price_ccy) if v else None,
+                "usd_per_financial_ccy": _num(v.usd_per_financial_ccy) if v else None,
                 "currency": currency,
                 "financial_currency": f.financial_currency if f else None,
                 "fundamentals_as_of": _iso(f.as_of) if f else None,
@@ -144,9 +153,16 @@ def build_snapshot(
         "title": watchlist.title,
         "simulated": source == "demo",
         "quotes": quotes,
-        "pairs": [_pair_doc(pair_spread(store, watchlist, p)) for p in watchlist.pairs],
+        "pairs": [
+            _pair_doc(pair_spread(store, watchlist, p), relative_performance(store, watchlist, p, now=now))
+            for p in watchlist.pairs
+        ],
         "concentration": _concentration_doc(conc),
+        "dependency": _dependency_doc(store, watchlist),
+        "mag7": _mag7_doc(store, watchlist),
+        "listing_premiums": _premiums_doc(store, watchlist),
         "fx": {ccy: _num(store.usd_per(ccy)) for ccy in currencies},
+        "fx_quotes": _fx_quotes_doc(store, currencies),
         "inputs": inputs,
         "missing": missing_syms,
     }
@@ -161,11 +177,20 @@ def _side_doc(side: SideAggregate) -> dict:
         "market_cap_usd": _num(side.market_cap_usd),
         "earnings_usd": _num(side.earnings_usd),
         "revenue_usd": _num(side.revenue_usd),
+        "ebitda_usd": _num(side.ebitda_usd),
+        "ev_usd": _num(side.ev_usd),
         "ey": _num(side.ey),
+        "pe_ttm": _num(side.pe_ttm),
+        "pe_fwd": _num(side.pe_fwd),
+        "ps_ttm": _num(side.ps_ttm),
+        "ev_sales": _num(side.ev_sales),
+        "ev_ebitda": _num(side.ev_ebitda),
+        "fundamentals_oldest": _iso(side.fundamentals_oldest),
+        "fundamentals_newest": _iso(side.fundamentals_newest),
     }
 
 
-def _pair_doc(ps: PairSpread) -> dict:
+def _pair_doc(ps: PairSpread, rp: RelativePerformance | None = None) -> dict:
     metrics = {}
     for key, m in ps.metrics.items():
         entry = {
@@ -187,7 +212,107 @@ def _pair_doc(ps: PairSpread) -> dict:
         "us_change_pct": _num(ps.us.change_pct),
         "cn_change_pct": _num(ps.cn.change_pct),
         "members": {"us": _side_doc(ps.us), "cn": _side_doc(ps.cn)},
+        "history": _history_doc(rp),
     }
+
+
+# -- issue 5: relative performance, Nvidia dependency, Mag-7 share, listing premiums, FX used -------------
+
+
+def _history_doc(rp: RelativePerformance | None) -> dict | None:
+    """The pair's relative performance: FX-adjusted log price ratio US/CN by day, the last point live."""
+    if rp is None:
+        return None
+    return {
+        "measure": "ln(US level / CN level), levels in USD (one company: price; basket: cap at today's shares)",
+        "start": rp.dates[0].isoformat(),
+        "end": rp.dates[-1].isoformat(),
+        "points": len(rp.log_ratio),
+        "log_ratio": _num(rp.log_ratio[-1]),
+        "change_pct": _num(rp.change * 100) if rp.change is not None else None,
+        "z": _num(rp.z),
+        "z_window": rp.window,
+        "z_3m": _num(rp.z_short),
+        "mean": _num(rp.mean),
+        "std": _num(rp.std),
+        "live": rp.live,
+        "fx_basis": rp.fx_basis,
+        "us_symbols": list(rp.us.symbols),
+        "cn_symbols": list(rp.cn.symbols),
+        "left_out": [*rp.us.left_out, *rp.cn.left_out],
+        "series": [[d.isoformat(), _num(x)] for d, x in zip(rp.dates, rp.log_ratio, strict=True)],
+    }
+
+
+def _dependency_doc(store: MarketStore, watchlist: Watchlist) -> dict | None:
+    dep = dependency(store, watchlist)
+    if dep is None:
+        return None
+    return {
+        "anchor": dep.anchor,
+        "weight_in_us_side": _num(dep.weight),
+        "us_companies": dep.us_companies,
+        "returns": "weekly, USD, last 52 weeks",
+        "names": [
+            {"symbol": s.symbol, "company": s.company, "beta": _num(s.beta), "corr": _num(s.corr), "weeks": s.weeks}
+            for s in dep.sensitivities
+        ],
+    }
+
+
+def _mag7_doc(store: MarketStore, watchlist: Watchlist) -> dict | None:
+    m = mag7_for_watchlist(store, watchlist.symbols)
+    if m is None:
+        return None
+    return {
+        "share_est": _num(m.share),
+        "label": m.label,
+        "mag7_cap_usd": _num(m.mag7_cap_usd),
+        "sp500_total_est_usd": _num(m.total_est_usd),
+        "gspc_now": _num(m.gspc_now),
+        "reference": {
+            "total_cap_usd": _num(m.reference.total_cap_usd),
+            "as_of": m.reference.as_of.isoformat(),
+            "gspc": _num(m.reference.gspc),
+            "source": m.reference.source,
+            "from_config": m.reference.from_config,
+        },
+        "missing": list(m.missing),
+        "note": m.note,
+    }
+
+
+def _premiums_doc(store: MarketStore, watchlist: Watchlist) -> list[dict]:
+    return [
+        {
+            "kind": p.kind,
+            "company": p.company,
+            "symbol": p.symbol,
+            "base": p.base,
+            "premium_pct": _num(p.premium * 100) if p.premium is not None else None,
+            "shares_per_unit": p.shares_per_unit,
+            "ratio_since": p.since,
+            "ratio_verified": p.verified,
+            "note": p.note,
+        }
+        for p in listing_premiums(store, watchlist)
+    ]
+
+
+def _fx_quotes_doc(store: MarketStore, currencies: Iterable[str]) -> dict:
+    """Each FX rate used: its Yahoo symbol, units per USD, and the quote's time."""
+    out = {}
+    for ccy in currencies:
+        sym = FX_SYMBOLS.get(ccy)
+        q = store.quotes.get(sym) if sym else None
+        out[ccy] = {
+            "symbol": sym,
+            "per_usd": _num(q.price) if q else None,
+            "usd_per": _num(store.usd_per(ccy)),
+            "time": _iso(q.time) if q else None,
+            "source": str(q.source) if q else None,
+        }
+    return out
 
 
 def _concentration_doc(c) -> dict | None:
@@ -275,6 +400,8 @@ def render_table(doc: dict) -> str:
             flags.append("STALE")
         if q["delay_minutes"]:
             flags.append(f"delay{q['delay_minutes']}m")
+        if q.get("holidays_known") is False:
+            flags.append("holidays-unknown")
         equity = q["kind"] == "equity"
         price_digits = 4 if q["kind"] == "fx" else 2
         lines.append(

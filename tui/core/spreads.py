@@ -15,7 +15,7 @@ from tui.core.store import MarketStore
 from tui.core.valuation import Valuation, pe_from, valuation
 from tui.model import Pair, Watchlist
 
-METRICS = ("pe_ttm", "ps_ttm", "ev_sales", "pe_fwd")
+METRICS = ("pe_ttm", "pe_fwd", "ps_ttm", "ev_sales", "ev_ebitda")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,9 @@ class SideAggregate:
     ev_sales: float | None
     ey: float | None
     pe_fwd: float | None = None
+    ev_ebitda: float | None = None  # sum of EV / sum of EBITDA over members with both; None when that is <= 0
+    fundamentals_oldest: float | None = None  # as_of of the members' fundamentals (POSIX seconds)
+    fundamentals_newest: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +141,14 @@ def side_aggregate(store: MarketStore, watchlist: Watchlist, symbols: Sequence[s
         ev_sales=_ratio_pos(_sum_pairs(chosen, "ev_usd", "revenue_usd")),
         ey=ey,
         pe_fwd=pe_fwd,
+        ev_ebitda=_ratio_pos(_sum_pairs(chosen, "ev_usd", "ebitda_usd")),
+        fundamentals_oldest=min(as_of) if (as_of := _as_of(chosen)) else None,
+        fundamentals_newest=max(as_of) if as_of else None,
     )
+
+
+def _as_of(chosen: Sequence[Valuation]) -> list[float]:
+    return [v.fundamentals_as_of for v in chosen if v.fundamentals_as_of is not None]
 
 
 def _weighted_change(store: MarketStore, chosen: Sequence[Valuation]) -> float | None:
@@ -180,6 +190,7 @@ def spreads_between(us: SideAggregate, cn: SideAggregate) -> dict[str, MetricSpr
         "ps_ttm": metric_spread(us.ps_ttm, cn.ps_ttm),
         "ev_sales": metric_spread(us.ev_sales, cn.ev_sales),
         "pe_fwd": metric_spread(us.pe_fwd, cn.pe_fwd),
+        "ev_ebitda": metric_spread(us.ev_ebitda, cn.ev_ebitda),
     }
 
 

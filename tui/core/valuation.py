@@ -202,3 +202,61 @@ def adr_premium(store: MarketStore, ratio: AdrRatio) -> float | None:
     if parity is None or adr_usd is None or parity <= 0:
         return None
     return adr_usd / parity - 1
+
+
+# -- several listings of one company: A/H premium and ADR premium to parity ----------------------------
+
+ADR_UNVERIFIED_TOLERANCE = 0.15  # an unconfirmed ADR ratio whose parity is off by more than this is not used
+_A_SUFFIXES = (".SS", ".SZ")
+
+
+def ah_premium(store: MarketStore, a_symbol: str, h_symbol: str) -> float | None:
+    """A price x FX / (H price x FX) - 1, both in USD (one A share and one H share are the same claim)."""
+    a_usd = _mul(store.price(a_symbol), store.usd_per(store.currency_of(a_symbol)))
+    h_usd = _mul(store.price(h_symbol), store.usd_per(store.currency_of(h_symbol)))
+    if a_usd is None or h_usd is None or h_usd <= 0 or a_usd <= 0:
+        return None
+    return a_usd / h_usd - 1
+
+
+@dataclass(frozen=True, slots=True)
+class ListingPremium:
+    kind: str  # "A/H" or "ADR"
+    company: str
+    symbol: str  # the A share, or the ADR
+    base: str  # the H share, or the local listing
+    premium: float | None  # a fraction: 0.25 = the A share (ADR) 25 % dearer than the H share (parity)
+    shares_per_unit: float = 1.0  # local shares per ADS (1 for A/H)
+    since: str | None = None  # the ADR ratio's date
+    verified: bool = True
+    note: str = ""
+
+
+def listing_premiums(store: MarketStore, watchlist, ratios: dict[str, AdrRatio] | None = None) -> list[ListingPremium]:
+    """A/H premiums of companies with both listings on the list, and ADR premiums where both the ADR and its
+    local listing are on it (ratios from tui/data/adr.toml, with their dates)."""
+    ratios = load_adr_ratios() if ratios is None else ratios
+    out: list[ListingPremium] = []
+    by_company: dict[str, list[str]] = {}
+    for inst in watchlist.instruments:
+        if inst.kind == "equity":
+            by_company.setdefault(inst.company, []).append(inst.symbol)
+    for company, syms in by_company.items():
+        a_shares = [s for s in syms if s.endswith(_A_SUFFIXES)]
+        h_shares = [s for s in syms if s.endswith(".HK")]
+        for a in a_shares:
+            for h in h_shares:
+                out.append(ListingPremium("A/H", company, a, h, ah_premium(store, a, h)))
+        for sym in syms:
+            ratio = ratios.get(sym)
+            if ratio is None or ratio.local not in watchlist.symbols:
+                continue
+            prem = adr_premium(store, ratio)
+            note = ratio.note
+            if prem is not None and not ratio.verified and abs(prem) > ADR_UNVERIFIED_TOLERANCE:
+                note = (f"ratio 1 ADS = {ratio.shares_per_ads:g} shares unconfirmed and parity is off by "
+                        f"{prem * 100:+.0f}%: premium not shown")
+                prem = None
+            out.append(ListingPremium("ADR", company, sym, ratio.local, prem, ratio.shares_per_ads, ratio.since,
+                                      ratio.verified, note))
+    return out

@@ -1,0 +1,135 @@
+"""The pairs panel's pick, the pair detail screen (Enter on a pair; Escape back), sparklines and gauges (issue 5)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from textual.widgets import Static
+from ui_support import T0, StaticRuntime, wait_for, watchlists
+
+from tui.app import AiwatchApp
+from tui.model import Bar
+from tui.screens.pair_detail import PairDetailScreen
+from tui.widgets.concentration import ConcentrationPanel
+from tui.widgets.pairs import PairsPanel
+
+DAY = 86400.0
+
+
+def _history(runtime: StaticRuntime, symbol: str, last: float, n: int = 260, wiggle: float = 0.01,
+             hour_offset: float = 0.0) -> None:
+    """`n` daily closes ending a day before T0 at `last`, with a deterministic wiggle."""
+    t0 = T0.timestamp() - DAY + hour_offset
+    bars = [Bar(t0 - (n - 1 - i) * DAY, None, None, None, last * math.exp(wiggle * math.sin(i / 7.0)))
+            for i in range(n)]
+    runtime.store.apply_history(symbol, bars)
+
+
+def _runtime_with_history() -> StaticRuntime:
+    rt = StaticRuntime()
+    _history(rt, "NVDA", 178.0)
+    _history(rt, "0981.HK", 71.0, wiggle=0.02, hour_offset=-13 * 3600)
+    _history(rt, "HKD=X", 7.8, wiggle=0.0)
+    return rt
+
+
+async def _open_first_pair(app: AiwatchApp, pilot) -> PairDetailScreen:
+    await wait_for(pilot, lambda: app.refreshes >= 2 and app.runtime.started)
+    await pilot.press("p")
+    panel = app.query_one(PairsPanel)
+    await wait_for(pilot, lambda: panel.has_focus and "▸ AI chips" in panel.plain)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, PairDetailScreen) and app.screen.renders >= 1)
+    return app.screen
+
+
+def _text(screen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_enter_on_a_pair_opens_its_detail_and_escape_goes_back(size):
+    app = AiwatchApp(_runtime_with_history(), watchlists())
+    async with app.run_test(size=size) as pilot:
+        screen = await _open_first_pair(app, pilot)
+        assert screen.pair.name == "AI chips"
+        multiples = _text(screen, "#pair-multiples")
+        # NVDA: 180 x 24.3e9 / 73e9 = 59.92; SMIC: 70 HKD x 7.98e9 / 7.8 = 71.6e9 USD over 0.5e9 = 143.2
+        assert "59.9" in multiples and "143" in multiples
+        assert "×0.42" in multiples and "-58%" in multiples  # 59.92 / 143.23 = 0.418
+        assert "US−CN +1.0pp" in multiples  # EY 1.669 % - 0.698 % = 0.97 pp
+        parts = _text(screen, "#pair-parts")
+        assert "HKD: 7.8000 per USD (HKD=X" in parts and "delayed 15m" in parts
+        assert "fundamentals: simulator (DEMO)" in parts and "cap basis shares" in parts
+        history = _text(screen, "#pair-history")
+        assert "z-score today" in history and "over 252 days" in history and "each day's FX close" in history
+        intraday = _text(screen, "#pair-intraday")
+        assert intraday.startswith("NVDA") and "0981.HK" in intraday
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, PairDetailScreen))
+        assert app.query_one(PairsPanel).has_focus
+        await pilot.press("escape")  # the panel gives the focus back to the board
+        await wait_for(pilot, lambda: not app.query_one(PairsPanel).has_focus)
+        assert "▸" not in app.query_one(PairsPanel).plain
+
+
+async def test_arrows_pick_another_pair_and_the_detail_follows_ticks():
+    rt = _runtime_with_history()
+    app = AiwatchApp(rt, watchlists())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.refreshes >= 2 and rt.started)
+        await pilot.press("p", "down")
+        panel = app.query_one(PairsPanel)
+        await wait_for(pilot, lambda: "▸ EVs" in panel.plain)
+        await pilot.press("p")  # `p` again opens the marked pair
+        await wait_for(pilot, lambda: isinstance(app.screen, PairDetailScreen))
+        screen = app.screen
+        assert screen.pair.name == "EVs"
+        # TSLA 420 x 3.2e9 / 5e9 = 268.8
+        await wait_for(pilot, lambda: "269" in _text(screen, "#pair-multiples"))
+        rt.tick("TSLA", 210.0)  # half the price: P/E 134.4 (EPS held until fundamentals refresh)
+        await wait_for(pilot, lambda: "134" in _text(screen, "#pair-multiples"))
+        assert "no history" not in _text(screen, "#pair-history")
+        assert "daily history: not held yet" in _text(screen, "#pair-history")  # no TSLA/BYD history, no feed
+
+
+async def test_pairs_panel_sparkline_z_and_fundamentals_age():
+    rt = _runtime_with_history()
+    app = AiwatchApp(rt, watchlists())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.refreshes >= 2)
+        panel = app.query_one(PairsPanel)
+        lines = panel.plain.splitlines()
+        chips_sides = lines[lines.index(next(x for x in lines if x.startswith("AI chips"))) + 1]
+        assert "│  1y " in chips_sides and " z " in chips_sides
+        assert any(c in chips_sides for c in "▁▂▃▄▅▆▇█")
+        evs_sides = lines[lines.index(next(x for x in lines if x.startswith("EVs"))) + 1]
+        assert "1y" not in evs_sides  # no history held for TSLA and BYD: no sparkline, not a made-up one
+        assert "fundamentals 5s old" in panel.border_title or "fundamentals 0s old" in panel.border_title
+
+
+async def test_concentration_panel_shows_top3_nvda_dependency():
+    rt = _runtime_with_history()
+    app = AiwatchApp(rt, watchlists())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.refreshes >= 2)
+        conc = app.query_one(ConcentrationPanel)
+        assert "top 3" in conc.plain
+        dep_line = next(x for x in conc.plain.splitlines() if x.startswith("NVDA dep"))
+        # US side: NVDA 180 x 24.3e9 = 4.374e12, TSLA 420 x 3.2e9 = 1.344e12 -> 76.5 %
+        assert "76.5% of US side's cap (2 co.)" in dep_line
+        assert conc.dependency is not None and conc.dependency.weight == pytest.approx(4.374 / 5.718, rel=1e-4)
+        # SMIC has history: a weekly beta to NVDA is shown
+        assert "β/ρ weekly 1y" in dep_line and "SMIC" in dep_line
+
+
+async def test_p_key_is_in_the_footer_and_help():
+    app = AiwatchApp(StaticRuntime(), watchlists())
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: app.refreshes >= 2)
+        assert "p" in {b.binding.key for b in app.active_bindings.values()}
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: len(app.screen_stack) > 1)
+        help_text = str(app.screen.query_one("#help-keys", Static).render())
+        assert "Enter opens its detail" in help_text
