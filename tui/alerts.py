@@ -1,0 +1,350 @@
+"""Alert rules and the engine that checks them against the store. Nothing here imports Textual.
+
+Rules (config `[[alerts]]` tables, or added in the app):
+    price          symbol, above and/or below: the price crosses the level (in the quote's currency)
+    move           symbol (or "*": every equity on screen), pct: |change today| is more than pct percent
+    zscore         pair (its name, or "*"), beyond: |z| of the pair's FX-adjusted log price ratio (1y window)
+    concentration  gauge "hhi" | "top1" | "top3", above: HHI (0-10,000) or the share in percent; watchlist
+                   (name, default "*": the one on screen)
+
+A rule fires when its condition becomes true (the first time it is seen true, too) and fires again only after
+it was seen false: no repeat every refresh. When one fires the engine writes a line to the alerts log and,
+only when `alert_command` is set, runs that command (through the shell) with the alert as JSON on stdin;
+the app adds the notification and the bell.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tui.core.store import MarketStore
+from tui.model import Watchlist
+
+log = logging.getLogger(__name__)
+
+KINDS = ("price", "move", "zscore", "concentration")
+GAUGES = ("hhi", "top1", "top3")
+_FIELDS = {
+    "price": ("symbol", "above", "below", "note"),
+    "move": ("symbol", "pct", "note"),
+    "zscore": ("pair", "beyond", "note"),
+    "concentration": ("gauge", "above", "watchlist", "note"),
+}
+COMMAND_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str
+    symbol: str = ""
+    above: float | None = None
+    below: float | None = None
+    pct: float | None = None
+    pair: str = ""
+    beyond: float | None = None
+    gauge: str = ""
+    watchlist: str = "*"
+    note: str = ""
+
+    def describe(self) -> str:
+        if self.kind == "price":
+            parts = []
+            if self.above is not None:
+                parts.append(f"above {self.above:g}")
+            if self.below is not None:
+                parts.append(f"below {self.below:g}")
+            return f"{self.symbol} crosses " + " or ".join(parts)
+        if self.kind == "move":
+            who = "any symbol" if self.symbol == "*" else self.symbol
+            return f"{who} moves more than {self.pct:g}% today"
+        if self.kind == "zscore":
+            who = "any pair" if self.pair == "*" else self.pair
+            return f"{who}: spread z-score beyond ±{self.beyond:g}"
+        unit = "" if self.gauge == "hhi" else "%"
+        return f"concentration {self.gauge.upper()} above {self.above:g}{unit}"
+
+    def to_table(self) -> dict:
+        out: dict = {"kind": self.kind}
+        for key in _FIELDS[self.kind]:
+            v = getattr(self, key)
+            if v is not None and v != "" and not (key == "watchlist" and v == "*"):
+                out[key] = v
+        return out
+
+
+def _num(d: dict, key: str, *, positive: bool = False) -> float | None:
+    if key not in d:
+        return None
+    v = d[key]
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise ValueError(f"{key}: expected a number, got {v!r}")
+    if positive and v <= 0:
+        raise ValueError(f"{key}: must be more than 0, got {v!r}")
+    return float(v)
+
+
+def _str(d: dict, key: str, default: str = "") -> str:
+    v = d.get(key, default)
+    if not isinstance(v, str):
+        raise ValueError(f"{key}: expected a string, got {v!r}")  # noqa: TRY004 - a config message
+    return v.strip()
+
+
+def parse_rule(d: dict) -> Rule:
+    """A Rule from a config table; ValueError naming the key when something is wrong."""
+    kind = d.get("kind")
+    if kind not in KINDS:
+        raise ValueError(f"kind: expected one of {', '.join(KINDS)}, got {kind!r}")
+    unknown = sorted(set(d) - {"kind", *_FIELDS[kind]})
+    if unknown:
+        raise ValueError(f"{unknown[0]}: not a key of a {kind!r} rule (keys: {', '.join(_FIELDS[kind])})")
+    note = _str(d, "note")
+    if kind == "price":
+        symbol = _str(d, "symbol").upper()
+        if not symbol or symbol == "*":
+            raise ValueError("symbol: a price rule needs one symbol")
+        above, below = _num(d, "above"), _num(d, "below")
+        if above is None and below is None:
+            raise ValueError("above/below: a price rule needs a level above, below or both")
+        return Rule(kind, symbol=symbol, above=above, below=below, note=note)
+    if kind == "move":
+        symbol = _str(d, "symbol", "*").upper() or "*"
+        pct = _num(d, "pct", positive=True)
+        if pct is None:
+            raise ValueError("pct: a move rule needs pct, the percent move today")
+        return Rule(kind, symbol=symbol, pct=pct, note=note)
+    if kind == "zscore":
+        pair = _str(d, "pair", "*") or "*"
+        beyond = _num(d, "beyond", positive=True)
+        if beyond is None:
+            raise ValueError("beyond: a zscore rule needs beyond, e.g. 2")
+        return Rule(kind, pair=pair, beyond=beyond, note=note)
+    gauge = _str(d, "gauge", "hhi").lower()
+    if gauge not in GAUGES:
+        raise ValueError(f"gauge: expected one of {', '.join(GAUGES)}, got {gauge!r}")
+    above = _num(d, "above", positive=True)
+    if above is None:
+        raise ValueError("above: a concentration rule needs above (HHI 0-10,000, or a share in percent)")
+    return Rule(kind, gauge=gauge, above=above, watchlist=_str(d, "watchlist", "*") or "*", note=note)
+
+
+def parse_rule_text(text: str, symbol: str) -> Rule:
+    """The in-app short form for the symbol under the cursor: "above 200", "below 150", "move 5"."""
+    words = text.lower().replace("%", " ").split()
+    if len(words) != 2 or words[0] not in ("above", "below", "move"):
+        raise ValueError('type "above 200", "below 150" or "move 5" (percent today)')
+    try:
+        value = float(words[1])
+    except ValueError:
+        raise ValueError(f"not a number: {words[1]!r}") from None
+    if words[0] == "move":
+        return parse_rule({"kind": "move", "symbol": symbol, "pct": value})
+    return parse_rule({"kind": "price", "symbol": symbol, words[0]: value})
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: str
+    subject: str  # symbol, pair name or gauge
+    message: str
+    value: float
+    threshold: float
+    time: float  # app clock, POSIX seconds
+    rule: dict = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        d = asdict(self)
+        d["time_iso"] = datetime.fromtimestamp(self.time, UTC).isoformat(timespec="seconds")
+        return json.dumps(d, sort_keys=True)
+
+    def log_line(self) -> str:
+        stamp = datetime.fromtimestamp(self.time, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return f"{stamp}  {self.kind:<13} {self.message}"
+
+
+def _pct(store: MarketStore, symbol: str) -> float | None:
+    q = store.quotes.get(symbol)
+    if q is None:
+        return None
+    if q.change_pct is not None:
+        return q.change_pct
+    if q.change is not None and q.previous_close:
+        return q.change / q.previous_close * 100.0
+    if q.previous_close:
+        return (q.price / q.previous_close - 1.0) * 100.0
+    return None
+
+
+class AlertEngine:
+    """Checks rules on each refresh; returns what fired; keeps the log; runs the command if configured."""
+
+    def __init__(self, rules: list[Rule] | tuple[Rule, ...], *, log_path: Path | None = None,
+                 command: str = "") -> None:
+        self.rules = list(rules)
+        self.log_path = log_path
+        self.command = command
+        self._state: dict[tuple[int, str], bool] = {}
+        self.fired: list[Alert] = []
+        self._tasks: set[asyncio.Task] = set()
+
+    @classmethod
+    def from_config(cls, config, log_path: Path | None = None) -> tuple[AlertEngine, list[str]]:
+        rules, problems = [], []
+        for n, table in enumerate(config.alerts, 1):
+            try:
+                rules.append(parse_rule(table))
+            except ValueError as exc:
+                problems.append(f"alerts[{n}]: {exc}")
+        return cls(rules, log_path=log_path, command=config.alert_command), problems
+
+    def add(self, rule: Rule) -> None:
+        self.rules.append(rule)
+
+    # -- checking ------------------------------------------------------------------------------------
+    def _edge(self, key: tuple[int, str], now_true: bool) -> bool:
+        was = self._state.get(key, False)
+        self._state[key] = now_true
+        return now_true and not was
+
+    def check(self, store: MarketStore, watchlist: Watchlist | None, now: float) -> list[Alert]:
+        out: list[Alert] = []
+        for n, rule in enumerate(self.rules):
+            try:
+                out.extend(self._check(n, rule, store, watchlist, now))
+            except Exception:
+                log.exception("alert rule %s failed", rule)
+        for alert in out:
+            self._record(alert)
+        return out
+
+    def _check(self, n: int, rule: Rule, store: MarketStore, wl: Watchlist | None, now: float) -> list[Alert]:
+        table = rule.to_table()
+        if rule.kind == "price":
+            price = store.price(rule.symbol)
+            if price is None:
+                return []
+            out = []
+            if rule.above is not None and self._edge((n, "above"), price >= rule.above):
+                out.append(Alert("price", rule.symbol, f"{rule.symbol} at {price:,.2f} crossed above "
+                                 f"{rule.above:,.2f}", price, rule.above, now, table))
+            if rule.below is not None and self._edge((n, "below"), price <= rule.below):
+                out.append(Alert("price", rule.symbol, f"{rule.symbol} at {price:,.2f} crossed below "
+                                 f"{rule.below:,.2f}", price, rule.below, now, table))
+            return out
+        if rule.kind == "move":
+            if rule.symbol == "*":
+                symbols = [i.symbol for i in wl.instruments if i.kind == "equity"] if wl else []
+            else:
+                symbols = [rule.symbol]
+            out = []
+            for s in symbols:
+                pct = _pct(store, s)
+                if pct is None:
+                    continue
+                if self._edge((n, s), abs(pct) > rule.pct):
+                    out.append(Alert("move", s, f"{s} {pct:+.2f}% today, more than {rule.pct:g}%", pct,
+                                     rule.pct, now, table))
+            return out
+        if rule.kind == "zscore":
+            return self._check_zscore(n, rule, store, wl, now, table)
+        return self._check_concentration(n, rule, store, wl, now, table)
+
+    def _check_zscore(self, n, rule, store, wl, now, table) -> list[Alert]:
+        if wl is None:
+            return []
+        try:
+            from tui.core.history import relative_performance
+        except ImportError:  # the z-score module is not there: nothing to check
+            return []
+        out = []
+        for pair in wl.pairs:
+            if rule.pair != "*" and rule.pair.lower() not in (pair.name.lower(), _slug(pair.name)):
+                continue
+            rp = relative_performance(store, wl, pair, now=now)
+            z = rp.z if rp is not None else None
+            if z is None:
+                continue
+            if self._edge((n, f"{wl.name}/{pair.name}"), abs(z) > rule.beyond):
+                out.append(Alert("zscore", pair.name, f"{pair.name}: spread z-score {z:+.2f}, beyond "
+                                 f"±{rule.beyond:g}", z, rule.beyond, now, table))
+        return out
+
+    def _check_concentration(self, n, rule, store, wl, now, table) -> list[Alert]:
+        if wl is None or (rule.watchlist != "*" and rule.watchlist != wl.name):
+            return []
+        from tui.core.concentration import concentration
+
+        c = concentration(store, wl)
+        if c is None:
+            return []
+        value = {"hhi": c.hhi, "top1": c.top1_share * 100, "top3": c.top3_share * 100}[rule.gauge]
+        if not self._edge((n, wl.name), value > rule.above):
+            return []
+        unit = "" if rule.gauge == "hhi" else "%"
+        return [Alert("concentration", rule.gauge, f"{wl.title}: {rule.gauge.upper()} {value:,.1f}{unit} above "
+                      f"{rule.above:g}{unit}", value, rule.above, now, table)]
+
+    # -- on fire -----------------------------------------------------------------------------------
+    def _record(self, alert: Alert) -> None:
+        self.fired.append(alert)
+        log.info("alert: %s", alert.message)
+        if self.log_path is not None:
+            try:
+                self.log_path.parent.mkdir(parents=True, exist_ok=True)
+                with self.log_path.open("a", encoding="utf-8") as f:
+                    f.write(alert.log_line() + "\n")
+            except OSError:
+                log.exception("cannot write the alerts log %s", self.log_path)
+        if self.command:
+            try:
+                task = asyncio.get_running_loop().create_task(run_command(self.command, alert))
+            except RuntimeError:  # no loop (a plain call): run it here
+                asyncio.run(run_command(self.command, alert))
+            else:
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+    async def drain(self, timeout: float = COMMAND_TIMEOUT) -> None:
+        """Wait for running alert commands (tests; shutdown)."""
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=timeout)
+
+
+async def run_command(command: str, alert: Alert) -> int | None:
+    """Run `command` through the shell with the alert as JSON on stdin; its output goes to the log."""
+    started = time.monotonic()
+    try:
+        proc = await asyncio.create_subprocess_shell(
+            command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await asyncio.wait_for(proc.communicate(alert.to_json().encode() + b"\n"), COMMAND_TIMEOUT)
+    except TimeoutError:
+        log.warning("alert command timed out after %ss: %s", COMMAND_TIMEOUT, command)
+        try:
+            proc.kill()
+        except (ProcessLookupError, UnboundLocalError):
+            pass
+        return None
+    except OSError:
+        log.exception("alert command failed to start: %s", command)
+        return None
+    log.info("alert command exited %s in %.2fs%s%s", proc.returncode, time.monotonic() - started,
+             f"; stdout: {out.decode(errors='replace')[:500]!r}" if out else "",
+             f"; stderr: {err.decode(errors='replace')[:500]!r}" if err else "")
+    return proc.returncode
+
+
+def _slug(name: str) -> str:
+    return "-".join("".join(ch.lower() if ch.isalnum() else " " for ch in name).split())
+
+
+def alerts_log_path() -> Path:
+    from tui.paths import user_data_dir
+
+    return user_data_dir() / "alerts.log"

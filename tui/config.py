@@ -1,0 +1,344 @@
+"""The user's settings: `config.toml` in the config dir (`$AIWATCH_CONFIG_DIR`, default platformdirs'), or `--config`.
+
+`load_config()` never raises on a bad file: every problem comes back as a message naming the key, and that key
+keeps its default. On first run (no file at the default place) the file is written with every key commented.
+Nothing here imports Textual.
+
+    from tui.config import load_config
+    config, problems = load_config()          # or load_config(Path("my.toml"))
+    config.proxy        # "" or "http://host:port"
+    config.reference    # {"sp500_total_cap": {"value": 5.7e13, "as_of": date(2025, 11, 21), ...}, ...}
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import tempfile
+import tomllib
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from tui.paths import config_dir
+
+log = logging.getLogger(__name__)
+
+CONFIG_NAME = "config.toml"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# Textual's built-in themes that aiwatch is tested with; any other installed Textual theme name is accepted too
+THEME_ALIASES = {"dark": "textual-dark", "light": "textual-light"}
+ALERT_KINDS = ("price", "move", "zscore", "concentration")
+
+
+@dataclass(frozen=True)
+class Config:
+    default_watchlist: str = "ai-rivals"
+    fps: float = 5.0                      # screen refreshes per second (1-30)
+    stale_after: float = 60.0             # seconds past a market's usual delay before a quote is marked stale
+    theme: str = "dark"                   # "dark", "light" or a Textual theme name
+    keys: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))  # binding id -> key(s)
+    proxy: str = ""                       # HTTP(S) proxy for Yahoo; "" for none
+    alerts: tuple[dict, ...] = ()         # rule tables as written (kind + fields), checked by tui.alerts
+    alert_command: str = ""               # run with each fired alert as JSON on stdin; "" for none
+    alert_bell: bool = True               # ring the terminal bell when an alert fires
+    reference: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))  # name -> {value, as_of, ...}
+    log_level: str = "INFO"
+    path: Path | None = None              # the file these settings came from (None: defaults only)
+
+    @property
+    def textual_theme(self) -> str:
+        return THEME_ALIASES.get(self.theme, self.theme)
+
+
+DEFAULTS = Config()
+
+DEFAULT_TEXT = """\
+# aiwatch settings. Uncomment a line to change it; a bad value is reported (naming the key) and its default used.
+# Every key is described in the README, section "Configuration".
+
+# The watchlist opened at start (a file name in the shipped or your watchlists/ dir, without .toml).
+# default_watchlist = "ai-rivals"
+
+# How many times a second the board is repainted (1-30). Lower it over a slow SSH link.
+# fps = 5
+
+# Seconds past a market's usual data delay after which an open market's quote is marked stale.
+# stale_after = 60
+
+# "dark", "light" (readable on a white terminal) or any Textual theme name, e.g. "nord", "gruvbox".
+# theme = "dark"
+
+# Log file level: DEBUG, INFO, WARNING or ERROR (the file is in the platform's log dir).
+# log_level = "INFO"
+
+# HTTP(S) proxy for Yahoo Finance (Yahoo cannot be reached from mainland-China networks without one).
+# proxy = "http://127.0.0.1:7890"
+
+# A command run when an alert fires, with the alert as one JSON object on its stdin. Empty: none.
+# alert_command = "notify-send aiwatch"
+
+# Ring the terminal bell when an alert fires.
+# alert_bell = true
+
+# Key remaps: binding id = key (Textual key names; several keys separated by commas). Ids are listed by `?`
+# in the app; "quit" is short for "app.quit".
+[keys]
+# quit = "ctrl+q"
+# sort = "o"
+
+# Alert rules. kind = "price" (symbol, above and/or below), "move" (symbol or "*", pct: |change today| beyond),
+# "zscore" (pair id, beyond: |z| of the pair's spread), "concentration" (watchlist or "*", gauge = "hhi",
+# "top1" or "top3", above: HHI on 0-10,000 or a share in percent).
+# [[alerts]]
+# kind = "price"
+# symbol = "NVDA"
+# above = 200
+#
+# [[alerts]]
+# kind = "move"
+# symbol = "*"
+# pct = 5
+#
+# [[alerts]]
+# kind = "zscore"
+# pair = "nvda-smic"
+# beyond = 2
+#
+# [[alerts]]
+# kind = "concentration"
+# gauge = "hhi"
+# above = 2500
+
+# Overrides of dated reference data: each a table with a number `value` and the date `as_of` it was true;
+# `source` optional. Shown with its date wherever used.
+[reference]
+# sp500_total_cap = { value = 5.7e13, as_of = 2025-11-21, source = "S&P Dow Jones Indices" }
+"""
+
+
+def default_path() -> Path:
+    return config_dir() / CONFIG_NAME
+
+
+def write_default(path: Path) -> None:
+    """Write the commented defaults atomically (temp file in the same dir, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, DEFAULT_TEXT)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write `text` to `path` so a reader (or a crash) only ever sees the old file or the whole new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _number(key: str, value: Any, lo: float, hi: float, problems: list[str], default: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        problems.append(f"{key}: expected a number from {lo:g} to {hi:g}, got {value!r}; using {default:g}")
+        return default
+    if not lo <= value <= hi:
+        problems.append(f"{key}: {value!r} is outside {lo:g}-{hi:g}; using {default:g}")
+        return default
+    return float(value)
+
+
+def _string(key: str, value: Any, problems: list[str], default: str) -> str:
+    if not isinstance(value, str):
+        problems.append(f"{key}: expected a string, got {value!r}; using {default!r}")
+        return default
+    return value
+
+
+def _theme_ok(name: str) -> bool:
+    if name in THEME_ALIASES:
+        return True
+    try:  # Textual's theme registry; imported lazily so tui.config stays Textual-free at import time
+        from textual.theme import BUILTIN_THEMES
+    except Exception:  # noqa: BLE001  # pragma: no cover - textual is a dependency
+        return False
+    return name in BUILTIN_THEMES
+
+
+def _check_alerts(value: Any, problems: list[str]) -> tuple[dict, ...]:
+    if not isinstance(value, list):
+        problems.append(f"alerts: expected a list of [[alerts]] tables, got {value!r}; no alert rules used")
+        return ()
+    rules = []
+    for n, rule in enumerate(value, 1):
+        where = f"alerts[{n}]"
+        if not isinstance(rule, dict):
+            problems.append(f"{where}: expected a table, got {rule!r}; rule ignored")
+            continue
+        try:
+            from tui.alerts import parse_rule
+        except ImportError:  # pragma: no cover
+            parse_rule = None
+        if parse_rule is not None:
+            try:
+                parse_rule(rule)
+            except ValueError as exc:
+                problems.append(f"{where}: {exc}; rule ignored")
+                continue
+        elif rule.get("kind") not in ALERT_KINDS:
+            problems.append(f"{where}.kind: expected one of {', '.join(ALERT_KINDS)}, got {rule.get('kind')!r};"
+                            " rule ignored")
+            continue
+        rules.append(dict(rule))
+    return tuple(rules)
+
+
+def _check_reference(value: Any, problems: list[str]) -> dict[str, dict]:
+    if not isinstance(value, dict):
+        problems.append(f"reference: expected a table, got {value!r}; no overrides used")
+        return {}
+    out: dict[str, dict] = {}
+    for name, entry in value.items():
+        where = f"reference.{name}"
+        if not isinstance(entry, dict):
+            problems.append(f"{where}: expected a table {{ value = ..., as_of = YYYY-MM-DD }}, got {entry!r};"
+                            " ignored")
+            continue
+        v = entry.get("value")
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            problems.append(f"{where}.value: expected a number, got {v!r}; override ignored")
+            continue
+        as_of = entry.get("as_of")
+        if isinstance(as_of, datetime):
+            as_of = as_of.date()
+        if not isinstance(as_of, date):
+            problems.append(f"{where}.as_of: expected a date like 2025-11-21 (a dated fact needs its date), "
+                            f"got {as_of!r}; override ignored")
+            continue
+        clean = dict(entry)
+        clean["value"] = float(v)
+        clean["as_of"] = as_of
+        out[str(name)] = clean
+    return out
+
+
+def _check_keys(value: Any, problems: list[str]) -> dict[str, str]:
+    if not isinstance(value, dict):
+        problems.append(f"keys: expected a table of binding id = key, got {value!r}; no remaps used")
+        return {}
+    out: dict[str, str] = {}
+    for action, key in value.items():
+        if not isinstance(key, str) or not key.strip():
+            problems.append(f"keys.{action}: expected a key name such as \"ctrl+q\", got {key!r}; remap ignored")
+            continue
+        binding_id = action if "." in action else f"app.{action}"
+        out[binding_id] = key.strip()
+    return out
+
+
+def parse_config(data: dict[str, Any], path: Path | None = None) -> tuple[Config, list[str]]:
+    """Settings from a parsed TOML document; problems name the key and say which default is used."""
+    problems: list[str] = []
+    d = DEFAULTS
+    kw: dict[str, Any] = {"path": path}
+    known = {f.name for f in fields(Config)} - {"path"}
+    for key in data:
+        if key not in known:
+            problems.append(f"{key}: unknown setting (known: {', '.join(sorted(known))}); ignored")
+    if "default_watchlist" in data:
+        v = _string("default_watchlist", data["default_watchlist"], problems, d.default_watchlist)
+        kw["default_watchlist"] = v.strip() or d.default_watchlist
+    if "fps" in data:
+        kw["fps"] = _number("fps", data["fps"], 1, 30, problems, d.fps)
+    if "stale_after" in data:
+        kw["stale_after"] = _number("stale_after", data["stale_after"], 0, 86_400, problems, d.stale_after)
+    if "theme" in data:
+        v = _string("theme", data["theme"], problems, d.theme)
+        if v != d.theme and not _theme_ok(v):
+            problems.append(f"theme: unknown theme {v!r} (try \"dark\" or \"light\"); using {d.theme!r}")
+            v = d.theme
+        kw["theme"] = v
+    if "log_level" in data:
+        v = _string("log_level", data["log_level"], problems, d.log_level).upper()
+        if v not in LOG_LEVELS:
+            problems.append(f"log_level: expected one of {', '.join(LOG_LEVELS)}, got {data['log_level']!r}; "
+                            f"using {d.log_level!r}")
+            v = d.log_level
+        kw["log_level"] = v
+    if "proxy" in data:
+        v = _string("proxy", data["proxy"], problems, d.proxy).strip()
+        if v and "://" not in v:
+            problems.append(f"proxy: expected a URL like http://host:port, got {v!r}; using no proxy")
+            v = d.proxy
+        kw["proxy"] = v
+    if "alert_command" in data:
+        kw["alert_command"] = _string("alert_command", data["alert_command"], problems, d.alert_command).strip()
+    if "alert_bell" in data:
+        v = data["alert_bell"]
+        if not isinstance(v, bool):
+            problems.append(f"alert_bell: expected true or false, got {v!r}; using {str(d.alert_bell).lower()}")
+            v = d.alert_bell
+        kw["alert_bell"] = v
+    if "keys" in data:
+        kw["keys"] = MappingProxyType(_check_keys(data["keys"], problems))
+    if "alerts" in data:
+        kw["alerts"] = _check_alerts(data["alerts"], problems)
+    if "reference" in data:
+        kw["reference"] = MappingProxyType(_check_reference(data["reference"], problems))
+    where = str(path) if path else "config"
+    return Config(**kw), [f"{where}: {p}" for p in problems]
+
+
+def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
+    """Load `path` (or the default config.toml, written with commented defaults when absent).
+
+    Never raises for a bad or unreadable file: the problems come back as messages, the defaults are used."""
+    explicit = path is not None
+    p = Path(path).expanduser() if explicit else default_path()
+    if not p.exists():
+        if explicit:
+            return Config(), [f"{p}: no such config file; using the defaults"]
+        try:
+            write_default(p)
+            log.info("wrote the default config to %s", p)
+        except OSError as exc:
+            log.warning("could not write the default config to %s: %s", p, exc)
+            return Config(), []
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return Config(path=p), [f"{p}: cannot read ({exc}); using the defaults"]
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return Config(path=p), [f"{p}: not valid TOML ({exc}); using the defaults"]
+    return parse_config(data, p)
+
+
+def append_alert(table: dict, path: Path | None = None) -> Path:
+    """Add an [[alerts]] rule to the config file (comments kept, written atomically); returns the file."""
+    import tomlkit
+
+    p = Path(path) if path is not None else default_path()
+    text = p.read_text(encoding="utf-8") if p.exists() else DEFAULT_TEXT
+    doc = tomlkit.parse(text)
+    aot = doc.get("alerts")
+    if aot is None:
+        aot = tomlkit.aot()
+        doc.append("alerts", aot)
+    item = tomlkit.table()
+    for k, v in table.items():
+        item.add(k, v)
+    aot.append(item)
+    atomic_write_text(p, tomlkit.dumps(doc))
+    return p

@@ -1,0 +1,206 @@
+"""The symbol screen (Enter on a board row): intraday and one-year charts, and the symbol's fundamentals.
+
+Charts come from the data source's chart endpoint (intraday: 1 day of 5-minute bars; one year: daily closes),
+fetched when the screen opens; until then (or if that fails) the intraday chart uses the points the board
+collected. Every figure says where it comes from; DEMO data says so.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from tui.charts import block_chart
+from tui.model import Bar, Instrument
+
+
+def _fmt(x: float | None, digits: int = 2) -> str:
+    return "—" if x is None else f"{x:,.{digits}f}"
+
+
+def _closes(bars: list[Bar]) -> list[float]:
+    return [b.close for b in bars if b.close is not None]
+
+
+class SymbolScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,enter", "close", "Close", id="symbol.close")]
+    DEFAULT_CSS = """
+    SymbolScreen { align: center middle; }
+    #symbol-box { width: 100%; max-width: 110; height: 100%; max-height: 40; border: round $accent;
+                  background: $surface; padding: 0 1; }
+    .chart-title { color: $text-muted; text-style: bold; }
+    .chart { height: auto; color: $accent; }
+    #symbol-facts { height: auto; }
+    """
+
+    def __init__(self, runtime, instrument: Instrument, *, stale_after: float = 60.0) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.instrument = instrument
+        self.stale_after = stale_after
+        self.intraday: list[float] | None = None
+        self.year: list[float] | None = None
+        self.loaded = False  # both chart requests answered (tests wait on this)
+        self.errors: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        inst = self.instrument
+        demo = " · DEMO (simulated data)" if getattr(self.runtime, "simulated", False) else ""
+        with Vertical(id="symbol-box"):
+            facts = f"  {inst.side.value.upper()} · {inst.kind}{demo}"
+            yield Static(Content.assemble((f"{inst.symbol}  {inst.name}", "bold"), (facts, "$text-muted")),
+                         id="symbol-title")
+            with VerticalScroll():
+                yield Static("Intraday", classes="chart-title", id="intraday-title")
+                yield Static("loading…", classes="chart", id="intraday-chart")
+                yield Static("One year (daily closes)", classes="chart-title", id="year-title")
+                yield Static("loading…", classes="chart", id="year-chart")
+                yield Static("", id="symbol-facts")
+            yield Static("Escape closes", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self._draw()
+        self._load()
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    @work(exclusive=True, group="symbol-charts")
+    async def _load(self) -> None:
+        feed = getattr(self.runtime, "feed", None)
+        rest = getattr(feed, "rest", None)
+        sym = self.instrument.symbol
+        if rest is None:
+            self.errors.append("this data source has no charts")
+        else:
+            try:
+                self.intraday = _closes(await rest.chart(sym, "1d", "5m"))
+            except Exception as exc:  # noqa: BLE001 - show what failed, keep the screen
+                self.errors.append(f"intraday chart: {exc}")
+            try:
+                bars = await rest.chart(sym, "1y", "1d")
+                self.year = _closes(bars)
+                self.runtime.store.apply_history(sym, bars)
+            except Exception as exc:  # noqa: BLE001
+                self.errors.append(f"one-year chart: {exc}")
+        self.loaded = True
+        self._draw()
+
+    def _chart(self, values: list[float] | None, height: int, what: str) -> str:
+        if not values or len(values) < 2:
+            return f"no {what} data" + ("" if self.loaded else " yet")
+        width = max(10, self.query_one("#symbol-box").content_region.width - 12)
+        lines = block_chart(values, width, height)
+        hi, lo = max(values), min(values)
+        labels = [f"{hi:>10,.2f} " if i == 0 else f"{lo:>10,.2f} " if i == len(lines) - 1 else " " * 11
+                  for i in range(len(lines))]
+        first, last = values[0], values[-1]
+        change = f"{(last / first - 1) * 100:+.2f}% over the span" if first else ""
+        return "\n".join(lab + line for lab, line in zip(labels, lines, strict=True)) + f"\n{' ' * 11}{change}"
+
+    def _draw(self) -> None:
+        if not self.is_mounted:
+            return
+        store = self.runtime.store
+        sym = self.instrument.symbol
+        small = self.app.size.height < 30
+        intraday = self.intraday
+        if not intraday:
+            pts = store.intraday.get(sym)
+            intraday = [p for _, p in pts] if pts else None
+        self.query_one("#intraday-chart", Static).update(self._chart(intraday, 3 if small else 6, "intraday"))
+        self.query_one("#year-chart", Static).update(self._chart(self.year, 3 if small else 6, "one-year"))
+        self.query_one("#symbol-facts", Static).update(self._facts())
+
+    def _facts(self) -> str:
+        from tui.core.freshness import age_seconds, delay_minutes, format_age, is_stale
+        from tui.core.valuation import valuation
+        from tui.format import fmt_cap
+
+        store = self.runtime.store
+        sym = self.instrument.symbol
+        now = self.runtime.clock.now()
+        q = store.quotes.get(sym)
+        f = store.fundamentals.get(sym)
+        lines = []
+        if q is None:
+            lines.append("not found" if sym in store.unknown else "no quote yet")
+        else:
+            ccy = q.currency or store.currency_of(sym) or ""
+            stale = " STALE" if is_stale(q, now, stale_after=self.stale_after) else ""
+            delay = delay_minutes(q)
+            lines.append(f"Last {_fmt(q.price)} {ccy}   change {_fmt(q.change)} ({_fmt(q.change_pct)}%)   "
+                         f"age {format_age(age_seconds(q, now))}{f' (+{delay}m delayed market)' if delay else ''}"
+                         f"{stale}")
+            lines.append(f"Open {_fmt(q.open)}   high {_fmt(q.day_high)}   low {_fmt(q.day_low)}   "
+                         f"previous close {_fmt(q.previous_close)}   volume {q.volume or '—'}")
+        if self.instrument.kind == "equity":
+            v = valuation(store, sym)
+            if v is not None:
+                pe = "n/m" if v.pe_ttm is None else f"{v.pe_ttm:.1f}"
+                fpe = "n/m" if v.pe_fwd is None else f"{v.pe_fwd:.1f}"
+                ps = "—" if v.ps_ttm is None else f"{v.ps_ttm:.2f}"
+                ey = "—" if v.ey is None else f"{v.ey * 100:.2f}%"
+                lines.append(f"Cap USD {fmt_cap(v.market_cap_usd)}   P/E ttm {pe}   P/E fwd {fpe}   P/S {ps}   "
+                             f"earnings yield {ey}")
+            if f is not None:
+                from datetime import UTC, datetime
+
+                when = datetime.fromtimestamp(f.as_of, UTC).strftime("%Y-%m-%d %H:%M UTC")
+                lines.append(f"Shares {_fmt(f.shares_outstanding, 0)}   EPS ttm {_fmt(f.eps_ttm)}   "
+                             f"revenue ttm {fmt_cap(f.revenue_ttm)} {f.financial_currency or ''}   "
+                             f"net income ttm {fmt_cap(f.net_income_ttm)}   (fundamentals fetched {when})")
+        if self.instrument.note:
+            lines.append(self.instrument.note)
+        lines.extend(self.errors)
+        return "\n".join(lines)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class AlertsLogScreen(ModalScreen[None]):
+    """The alerts log file, newest last."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,l", "close", "Close", id="alerts_log.close")]
+    DEFAULT_CSS = """
+    AlertsLogScreen { align: center middle; }
+    #alerts-box { width: 100%; max-width: 110; height: 100%; max-height: 30; border: round $accent;
+                  background: $surface; padding: 0 1; }
+    """
+    MAX_LINES = 500
+
+    def __init__(self, path, rules: list[str]) -> None:
+        super().__init__()
+        self.path = path
+        self.rules = rules
+
+    def text(self) -> str:
+        try:
+            lines = self.path.read_text(encoding="utf-8").splitlines()[-self.MAX_LINES:]
+        except FileNotFoundError:
+            lines = ["(no alert has fired yet)"]
+        except OSError as exc:
+            lines = [f"cannot read {self.path}: {exc}"]
+        rules = "\n".join(f"  · {r}" for r in self.rules) or "  (none: add them in config.toml or with !)"
+        return f"Rules:\n{rules}\n\nLog {self.path}:\n" + "\n".join(lines)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="alerts-box"):
+            yield Static(Content.assemble(("Alerts", "bold $accent")))
+            with VerticalScroll(id="alerts-scroll"):
+                yield Static(Content(self.text()), id="alerts-text")
+            yield Static("Escape closes", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#alerts-scroll", VerticalScroll).scroll_end(animate=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,202 @@
+"""Editing watchlist files from the app: add a symbol, remove one, create a new list.
+
+Edits go through tomlkit so the file's comments and layout survive. Every save is atomic (a temp file in the
+same folder, checked by the watchlist loader, then renamed over the old file): a crash or a kill halfway leaves
+the old file whole. Editing a shipped list writes a user copy in `<config>/watchlists/` that overrides it.
+Nothing here imports Textual.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import tomlkit
+from tomlkit.items import AoT, Table
+
+from tui import paths
+from tui.model import Watchlist
+from tui.watchlists import load_file, symbol_problem
+
+log = logging.getLogger(__name__)
+
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9\-_]{0,39}$")
+CN_SUFFIXES = (".HK", ".SS", ".SZ")
+
+
+class EditError(ValueError):
+    """An edit that cannot be made; the message says why, for the user."""
+
+
+def guess_side(symbol: str) -> str:
+    return "cn" if symbol.upper().endswith(CN_SUFFIXES) else "us"
+
+
+def target_path(watchlist: Watchlist, user_dir: Path | None = None) -> Path:
+    """Where an edit of `watchlist` is saved: its own file if it is the user's, else a user copy."""
+    if not watchlist.shipped and watchlist.path is not None:
+        return Path(watchlist.path)
+    return (user_dir or paths.user_watchlists_dir()) / f"{watchlist.name}.toml"
+
+
+def _source_text(watchlist: Watchlist) -> str:
+    if watchlist.path is None:
+        raise EditError(f"watchlist {watchlist.name!r} has no file to edit")
+    return Path(watchlist.path).read_text(encoding="utf-8")
+
+
+def save_atomic(path: Path, text: str, *, check: bool = True) -> Watchlist | None:
+    """Write `text` to `path` atomically; with `check`, the watchlist loader must accept it before the rename.
+
+    Returns the loaded watchlist (when checked). On any failure the old file is untouched."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        loaded = None
+        if check:
+            # load the temp copy under the final name's stem: the loader names a watchlist after its file
+            loaded, problems = load_file(tmp, shipped=False)
+            if loaded is None:
+                raise EditError("; ".join(p.message for p in problems) or "the edited file does not load")
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    except BaseException:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise
+    if loaded is not None:
+        from dataclasses import replace
+
+        loaded = replace(loaded, name=path.stem, path=path, shipped=False)
+    log.info("saved watchlist %s", path)
+    return loaded
+
+
+def _fsync_dir(d: Path) -> None:
+    try:
+        fd = os.open(d, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _instruments(doc: tomlkit.TOMLDocument) -> AoT:
+    inst = doc.get("instrument")
+    if not isinstance(inst, AoT):
+        raise EditError("the file has no [[instrument]] tables")
+    return inst
+
+
+def add_symbol(watchlist: Watchlist, symbol: str, name: str, side: str, *, note: str = "", kind: str | None = None,
+               user_dir: Path | None = None) -> Watchlist:
+    """Append an [[instrument]] for `symbol` and save; returns the watchlist as saved."""
+    symbol = symbol.strip()
+    problem = symbol_problem(symbol)
+    if problem:
+        raise EditError(problem)
+    if symbol in watchlist.symbols:
+        raise EditError(f"{symbol} is already on {watchlist.title}")
+    side = side.strip().lower()
+    if side not in ("us", "cn"):
+        raise EditError(f"side must be \"us\" or \"cn\", not {side!r}")
+    name = name.strip() or symbol
+    doc = tomlkit.parse(_source_text(watchlist))
+    table = tomlkit.table()
+    table.add("symbol", symbol)
+    table.add("name", name)
+    table.add("side", side)
+    if kind:
+        table.add("kind", kind)
+    if note:
+        table.add("note", note)
+    _instruments(doc).append(table)
+    return save_atomic(target_path(watchlist, user_dir), tomlkit.dumps(doc))
+
+
+def remove_symbol(watchlist: Watchlist, symbol: str, *, user_dir: Path | None = None) -> Watchlist:
+    """Remove `symbol`'s [[instrument]] (and it from any pair; a pair left with an empty side goes); save."""
+    if symbol not in watchlist.symbols:
+        raise EditError(f"{symbol} is not on {watchlist.title}")
+    if len(watchlist.instruments) <= 1:
+        raise EditError("a watchlist needs at least one symbol: delete the file instead")
+    doc = tomlkit.parse(_source_text(watchlist))
+    aot = _instruments(doc)
+    for i in range(len(aot) - 1, -1, -1):
+        if str(aot[i].get("symbol", "")).strip() == symbol:
+            del aot[i]
+    pairs = doc.get("pair")
+    if isinstance(pairs, AoT):
+        for i in range(len(pairs) - 1, -1, -1):
+            pair: Table = pairs[i]
+            drop = False
+            for side in ("us", "cn"):
+                value = pair.get(side)
+                if isinstance(value, str):
+                    if value.strip() == symbol:
+                        drop = True
+                elif isinstance(value, list):
+                    kept = [v for v in value if str(v).strip() != symbol]
+                    if not kept:
+                        drop = True
+                    elif len(kept) != len(value):
+                        arr = tomlkit.array()
+                        arr.extend(kept)
+                        pair[side] = arr
+            if drop:
+                del pairs[i]
+        if len(pairs) == 0:
+            del doc["pair"]
+    return save_atomic(target_path(watchlist, user_dir), tomlkit.dumps(doc))
+
+
+NEW_HEADER = """\
+# aiwatch watchlist created in the app. The format: docs/watchlists.md (or the comments of a shipped list).
+# [[instrument]]: symbol, name, side ("us" or "cn"); optional company, note, kind. [[pair]]: name, us, cn.
+"""
+
+
+def create_watchlist(name: str, title: str, symbol: str, symbol_name: str, side: str, *,
+                     existing: set[str] | None = None, user_dir: Path | None = None) -> Watchlist:
+    """A new user watchlist `<name>.toml` holding one symbol (a list needs at least one)."""
+    name = name.strip().lower()
+    if not NAME_RE.match(name):
+        raise EditError("a watchlist name is lower case letters, digits, - or _ (it becomes the file name)")
+    if existing and name in existing:
+        raise EditError(f"there is already a watchlist named {name!r}")
+    path = (user_dir or paths.user_watchlists_dir()) / f"{name}.toml"
+    if path.exists():
+        raise EditError(f"{path} exists already")
+    symbol = symbol.strip()
+    problem = symbol_problem(symbol)
+    if problem:
+        raise EditError(problem)
+    side = side.strip().lower()
+    if side not in ("us", "cn"):
+        raise EditError(f"side must be \"us\" or \"cn\", not {side!r}")
+    doc = tomlkit.document()
+    for line in NEW_HEADER.splitlines():
+        doc.add(tomlkit.comment(line.lstrip("# ")))
+    doc.add("title", title.strip() or name)
+    aot = tomlkit.aot()
+    t = tomlkit.table()
+    t.add("symbol", symbol)
+    t.add("name", symbol_name.strip() or symbol)
+    t.add("side", side)
+    aot.append(t)
+    doc.add("instrument", aot)
+    return save_atomic(path, tomlkit.dumps(doc))
