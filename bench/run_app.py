@@ -1,0 +1,56 @@
+"""The real aiwatch app (AiwatchApp, Runtime, YahooFeed — what `aiwatch` runs) pointed at the benchmark's
+simulator, with its clock aligned to the simulator's.
+
+`aiwatch --at/--speed` need `--demo`, which would start a second simulator inside the app's process; the
+benchmark runs the simulator as a separate process instead, so this entry point does what `tui.cli.cmd_run`
+does with a clock that read `--at` at wall time `--at-wall` (the simulator's start), so that both clocks agree
+to the millisecond even at `--speed 1000`.
+
+    python -m bench.run_app --yahoo-url URL --stream-url URL --at POSIX --at-wall POSIX --speed X [--watchlist bench]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import UTC, datetime
+
+
+def aligned_clock(at: float, at_wall: float, speed: float):
+    from tui.core.clock import Clock
+
+    now = at + (time.time() - at_wall) * speed
+    return Clock(at=datetime.fromtimestamp(now, UTC), speed=speed)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.run_app")
+    p.add_argument("--yahoo-url", required=True)
+    p.add_argument("--stream-url", required=True)
+    p.add_argument("--at", type=float, required=True, help="POSIX seconds the simulator's clock started at")
+    p.add_argument("--at-wall", type=float, required=True, help="wall time (time.time()) when it did")
+    p.add_argument("--speed", type=float, default=1.0)
+    p.add_argument("--watchlist", default="bench")
+    args = p.parse_args(argv)
+
+    from tui.cli import setup_logging
+
+    setup_logging("WARNING")
+    from tui.app import AiwatchApp
+    from tui.runtime import Runtime
+    from tui.watchlists import load_all
+
+    result = load_all()
+    runtime = Runtime(demo=False, clock=aligned_clock(args.at, args.at_wall, args.speed),
+                      yahoo_url=args.yahoo_url, stream_url=args.stream_url)
+    import inspect
+
+    extra = {"handle_signals": True} if "handle_signals" in inspect.signature(AiwatchApp).parameters else {}
+    app = AiwatchApp(runtime, result, initial=args.watchlist, **extra)
+    app.run()
+    return app.return_code or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

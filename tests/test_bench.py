@@ -1,0 +1,73 @@
+"""Issue 8: the benchmark runs and writes its JSON (no thresholds: figures depend on the machine), and the
+tick-to-screen instrumentation measures what it says."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tui.latency import LatencyRecorder
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_recorder_times_a_tick_from_arrival_to_the_frame_that_shows_it(tmp_path, monkeypatch):
+    clock = iter([10.0, 10.0, 10.05, 10.20, 10.20, 10.30, 10.31, 11.0, 11.0, 11.0]).__next__
+    monkeypatch.setattr("tui.latency.time.monotonic", clock)
+    path = tmp_path / "lat.jsonl"
+    rec = LatencyRecorder(str(path))  # created at 10.0
+    rec.arrived("NVDA")  # 10.0
+    rec.arrived("NVDA")  # 10.05
+    rec.arrived("AMD")  # 10.20: its row will not change
+    rec.begin_refresh()
+    rec.repainted("NVDA")
+    rec.end_refresh()
+    rec.frame()  # 10.20: both NVDA ticks shown by this frame
+    rec.arrived("NVDA")  # 10.30: not yet consumed by a refresh
+    rec.frame()  # 10.31: a clock frame, no tick in it
+    rec.flush()  # 11.0
+    lines = [json.loads(x) for x in path.read_text().splitlines()]
+    assert len(lines) == 1
+    line = lines[0]
+    assert line["hist"] == {"150": 1, "200": 1}  # whole milliseconds, rounded up
+    assert line["frames"] == 2
+    assert line["unchanged"] == 1  # AMD
+    assert line["first_data_wall"] is not None
+    assert rec.pending == {"NVDA": [10.30]}
+
+
+def test_recorder_is_off_unless_asked(monkeypatch):
+    from tui.latency import install_from_env
+
+    monkeypatch.delenv("AIWATCH_BENCH_LATENCY", raising=False)
+    assert install_from_env(object()) is None
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the benchmark reads /proc and runs in a pty (Linux)")
+def test_quick_benchmark_runs_and_writes_its_json(tmp_path):
+    out = tmp_path / "bench.json"
+    proc = subprocess.run([sys.executable, "-m", "bench", "--quick", "--json", str(out)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=420)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    doc = json.loads(out.read_text())
+    from bench.main import SCHEMA_KEYS
+
+    for key in SCHEMA_KEYS:
+        assert key in doc, key
+    assert doc["quick"] is True
+    assert doc["machine"]["nproc"] >= 1
+    r = doc["rates"]["200"]
+    for side in ("app", "baseline"):
+        for key in ("cpu", "bytes_per_s", "p50_ms", "p99_ms", "rss_start_mb", "rss_end_mb", "frames_per_s",
+                    "ticks_per_s"):
+            assert key in r[side], (side, key)
+        assert r[side]["bytes_per_s"] > 0 and r[side]["ticks_per_s"] > 0
+    assert "cpu_ratio" in r and "bytes_ratio" in r
+    assert doc["launch"]["first_data_s"] > 0
+    assert doc["idle"]["cpu"] >= 0
+    assert "growth_mb" in doc["memory_day"]
+    assert "CPU % of a core" in proc.stdout
