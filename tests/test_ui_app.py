@@ -311,11 +311,12 @@ async def test_rows_take_their_colours_from_the_theme():
 
         def change_colour(y: int) -> object:
             strip = app.query_one(QuoteBoard).render_line(y)
-            return next(seg.style.color for seg in strip if seg.text.strip() == "+1.12%")
+            # the board sends a row's coloured cells as one run (issue 8): find the run holding the change
+            return next(seg.style.color for seg in strip if "+1.12%" in seg.text)
 
         up_dark = change_colour(1)  # NVDA is up
         down_dark = next(seg.style.color for seg in app.query_one(QuoteBoard).render_line(2)
-                         if seg.text.strip() == "-1.41%")
+                         if "-1.41%" in seg.text)
         assert up_dark != down_dark
         app.theme = "nord"
         await pilot.pause()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import signal
+import time
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from textual.app import App, ComposeResult
@@ -28,6 +32,9 @@ log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 0.2  # the screen is redrawn at most 5 times a second, however fast ticks arrive
 CLOCK_SECONDS = 1.0
+CONCENTRATION_SECONDS = 1.0  # issue 8: the concentration panel is recomputed at most once a second
+EXIT_SIGNALS = ("SIGTERM", "SIGHUP", "SIGINT")
+EXIT_STOP_TIMEOUT = 3.0  # seconds the feed gets to stop after a signal before the app exits anyway
 _FX = frozenset(FX_SYMBOLS.values())
 
 
@@ -48,6 +55,81 @@ class LoadResultLike(Protocol):
     problems: list
 
 
+class _HangupSafeFile:
+    """The terminal as Textual's writer thread sees it, surviving a hang-up.
+
+    When an SSH connection drops, writes to the terminal fail (EIO). Textual's writer thread dies on the first
+    failure, its bounded queue fills, and the app blocks forever while shutting down. Writes that fail are
+    dropped instead, so the app still stops its feed and exits.
+    """
+
+    def __init__(self, file) -> None:
+        self._file = file
+        self.broken = False
+
+    def write(self, text: str) -> int:
+        if not self.broken:
+            try:
+                return self._file.write(text)
+            except (OSError, ValueError):
+                self.broken = True
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.broken:
+            try:
+                self._file.flush()
+            except (OSError, ValueError):
+                self.broken = True
+
+    def __getattr__(self, name: str):
+        return getattr(self._file, name)
+
+
+def hangup_safe_driver(driver_class):
+    """`driver_class` with its output file wrapped in _HangupSafeFile (a driver without one is left alone)."""
+
+    class HangupSafeDriver(driver_class):  # type: ignore[misc, valid-type]
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            if getattr(self, "_file", None) is not None:
+                self._file = _HangupSafeFile(self._file)
+
+    HangupSafeDriver.__name__ = HangupSafeDriver.__qualname__ = f"HangupSafe{driver_class.__name__}"
+    return HangupSafeDriver
+
+
+# -- issue 6: editing, sort/filter, symbol screen, export, alerts ------------------------------------------
+ISSUE6_BINDINGS: list[Binding] = [
+    Binding("a", "add_symbol", "Add", show=False,
+            tooltip="Add a symbol to this watchlist (checked with the data source)", id="app.add_symbol"),
+    Binding("d", "remove_symbol", "Remove", show=False, tooltip="Remove the symbol under the cursor (asks first)",
+            id="app.remove_symbol"),
+    Binding("n", "new_watchlist", "New list", show=False, tooltip="Create a new watchlist", id="app.new_watchlist"),
+    Binding("s", "sort", "Sort", show=False, tooltip="Sort: list order, change %, market cap, P/E, symbol",
+            id="app.sort"),
+    Binding("slash", "filter", "Filter", show=False, key_display="/",
+            tooltip="Filter the board by symbol or name (us / cn: a side)", id="app.filter"),
+    Binding("enter", "open_symbol", "Detail", show=False, key_display="Enter",
+            tooltip="Symbol screen: intraday and one-year charts, fundamentals", id="app.open_symbol"),
+    Binding("e", "export", "Export", show=False, tooltip="Export the board and spreads to CSV (data dir)",
+            id="app.export"),
+    Binding("exclamation_mark", "add_alert", "Alert", show=False, key_display="!",
+            tooltip="Add an alert on the symbol under the cursor (above N, below N, move N%)", id="app.add_alert"),
+    Binding("l", "alerts_log", "Alerts", show=False, tooltip="Open the alerts log", id="app.alerts_log"),
+]
+ISSUE6_MAIN_ONLY = ("add_symbol", "remove_symbol", "new_watchlist", "sort", "filter", "open_symbol", "export",
+                    "add_alert", "alerts_log")
+
+
+# -- issue 5: the pair detail screen --------------------------------------------------------------------
+ISSUE5_BINDINGS: list[Binding] = [
+    Binding("p", "pairs", "Pairs", key_display="p",
+            tooltip="Pairs panel: ↑↓ pick a pair, Enter opens its detail (multiples, parts, 1y chart), Esc back",
+            id="app.pairs"),
+]
+
+
 class AiwatchApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "aiwatch"
@@ -58,6 +140,8 @@ class AiwatchApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", key_display="q", tooltip="Quit (stops the feed first)", id="app.quit"),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="This help", id="app.help"),
+        Binding("ctrl+c", "interrupt", "Quit", show=False, priority=True, tooltip="Quit (exit status 130)",
+                id="app.interrupt"),
         Binding("tab", "next_watchlist", "Next", key_display="Tab", priority=True,
                 tooltip="Next watchlist", id="app.next_watchlist"),
         Binding("shift+tab", "previous_watchlist", "Prev", key_display="Shift+Tab", priority=True,
@@ -66,11 +150,19 @@ class AiwatchApp(App[None]):
                 id="app.watchlist_1"),
         *(Binding(str(n), f"watchlist({n - 1})", f"Watchlist {n}", show=False, id=f"app.watchlist_{n}")
           for n in range(2, 10)),
+        *ISSUE6_BINDINGS,
+        *ISSUE5_BINDINGS,
     ]
 
     def __init__(self, runtime: RuntimeLike, watchlists: LoadResultLike, *, initial: str | None = None,
-                 stale_after: float = 60.0) -> None:
+                 stale_after: float = 60.0, handle_signals: bool = False, config=None,
+                 config_problems: Iterable[str] = ()) -> None:
         super().__init__()
+        self._init_issue6(config, config_problems)
+        self._handle_signals = handle_signals  # SIGTERM/SIGHUP/SIGINT end the app cleanly (the CLI asks)
+        self._quitting = False
+        if handle_signals:
+            self.driver_class = hangup_safe_driver(self.driver_class)
         self.runtime = runtime
         self.load_result = watchlists
         self.watchlists: list[Watchlist] = list(watchlists.watchlists.values())
@@ -98,6 +190,10 @@ class AiwatchApp(App[None]):
         return self.watchlists[self.current] if self.watchlists else None
 
     async def on_mount(self) -> None:
+        if os.environ.get("AIWATCH_BENCH_LATENCY"):  # issue 8: benchmark instrumentation, off unless asked
+            from tui.latency import install_from_env
+
+            install_from_env(self)
         for problem in self.load_result.problems:
             log.warning("watchlist problem: %s", problem)
         if self.load_result.problems:
@@ -107,10 +203,13 @@ class AiwatchApp(App[None]):
             self.notify(f"no watchlist named {self._initial!r}: showing the first one", severity="warning")
         if not self.watchlists:
             self.notify("no watchlist could be loaded", severity="error", timeout=30)
+        if self._handle_signals:
+            self._install_signal_handlers()
+        self._mount_issue6()
         self.query_one(QuoteBoard).focus()
         self._show(self.current)
         self._tick_clock()
-        self.set_interval(REFRESH_SECONDS, self._refresh)
+        self.set_interval(self.refresh_seconds, self._refresh)
         self.set_interval(CLOCK_SECONDS, self._tick_clock)
         self.run_worker(self._start_runtime(), name="runtime-start", exit_on_error=False)
 
@@ -142,7 +241,7 @@ class AiwatchApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # keys that act on the main screen do nothing while help or the palette is open
-        if action in ("next_watchlist", "previous_watchlist", "watchlist", "help"):
+        if action in ("next_watchlist", "previous_watchlist", "watchlist", "help", *ISSUE6_MAIN_ONLY):
             return len(self.screen_stack) <= 1
         return True
 
@@ -157,8 +256,25 @@ class AiwatchApp(App[None]):
         if self.watchlists:
             self._show(self.current - 1)
 
+    # -- issue 5: pairs panel focus and the pair detail screen ----------------------------------
+    def action_pairs(self) -> None:
+        """`p`: focus the pairs panel (its marked pair opens with Enter); pressed again, open the marked pair."""
+        if len(self.screen_stack) > 1:
+            return
+        panel = self.query_one(PairsPanel)
+        if panel.has_focus:
+            panel.action_open()
+        else:
+            panel.focus()
+
+    def on_pairs_panel_selected(self, message: PairsPanel.Selected) -> None:
+        from tui.screens.pair_detail import PairDetailScreen
+
+        if len(self.screen_stack) <= 1:
+            self.push_screen(PairDetailScreen(message.pair, message.watchlist))
+
     def action_help(self) -> None:
-        own = [b for b in self.BINDINGS if isinstance(b, Binding) and b.show]
+        own = [b for b in self.BINDINGS if isinstance(b, Binding) and (b.show or b in ISSUE6_BINDINGS)]
         keys = key_rows([*own, *QuoteBoard.BINDINGS,
                          Binding("ctrl+p", "command_palette", "Palette", key_display="Ctrl+P",
                                  tooltip="Command palette: switch watchlist by name")])
@@ -176,9 +292,60 @@ class AiwatchApp(App[None]):
             await self.runtime.stop()
         except Exception:
             log.exception("runtime failed to stop")
+        else:
+            log.info("feed stopped")
 
     async def on_unmount(self) -> None:
         await self._stop_runtime()
+
+    # -- signals: SIGTERM, SIGHUP (SSH dropped), SIGINT and Ctrl+C end the app cleanly -------------
+    # The feed is stopped (bounded by EXIT_STOP_TIMEOUT), Textual restores the terminal, and the exit status
+    # is what a shell expects: 128 + the signal number (Ctrl+C: 130). A second signal exits at once.
+    def _install_signal_handlers(self) -> None:
+        loop = asyncio.get_running_loop()
+        for name in EXIT_SIGNALS:
+            sig = getattr(signal, name, None)
+            if sig is None:
+                continue
+            try:
+                loop.add_signal_handler(sig, self._on_exit_signal, sig)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
+                log.debug("cannot handle %s here", name)
+
+    def _on_exit_signal(self, sig: signal.Signals) -> None:
+        log.info("%s received: quitting", signal.Signals(sig).name)
+        self.quit_with_status(128 + int(sig))
+
+    def action_interrupt(self) -> None:
+        self.quit_with_status(128 + int(signal.SIGINT))
+
+    def quit_with_status(self, code: int) -> None:
+        """Stop the feed, then exit with `code`; called again while stopping, exit at once."""
+        if self._quitting:
+            self.exit(return_code=code)
+            return
+        self._quitting = True
+        self.run_worker(self._graceful_exit(code), name="graceful-exit", exit_on_error=False)
+
+    async def _graceful_exit(self, code: int) -> None:
+        try:
+            await asyncio.wait_for(self._stop_runtime(), EXIT_STOP_TIMEOUT)
+        except TimeoutError:
+            log.warning("the feed did not stop within %ss: exiting anyway", EXIT_STOP_TIMEOUT)
+        finally:
+            self.exit(return_code=code)
+
+    _panel_sizes: tuple = ()
+
+    def _panel_sizes_changed(self) -> bool:
+        """The panels draw to their own width: after a resize, whose layout settles after `on_resize`, redraw."""
+        sizes = (self.query_one(PairsPanel).size, self.query_one(ConcentrationPanel).size, self.size)
+        if sizes == self._panel_sizes:
+            return False
+        self._panel_sizes = sizes
+        for panel in (self.query_one(PairsPanel), self.query_one(ConcentrationPanel)):
+            panel.refresh(layout=True)  # their auto height was measured at the old width: measure again
+        return True
 
     def on_resize(self) -> None:
         if self.watchlist is not None and self.is_mounted:
@@ -190,6 +357,29 @@ class AiwatchApp(App[None]):
         self.query_one(PairsPanel).show(store, wl)
         self.query_one(ConcentrationPanel).show(store, wl, compact=self.size.height < 30)
 
+    # -- issue 8: panels at a steady pace ----------------------------------------------------------------
+    # The pairs panel follows every refresh; the concentration panel (market-cap aggregates shown to 0.1%, the
+    # costliest to compute: every member's valuation, the NVDA dependency, the Mag-7 share) at most once per
+    # CONCENTRATION_SECONDS. Watchlist switches and resizes still recompute both at once (_recompute_panels).
+    _panels_due = False
+    _concentration_due = False
+    _concentration_at = -1e18
+    _concentration_sizes: tuple = ()
+
+    def _recompute_panels_paced(self, wl: Watchlist) -> None:
+        store = self.runtime.store
+        if self._panels_due:
+            self._panels_due = False
+            self._concentration_due = True
+            self.query_one(PairsPanel).show(store, wl)
+        mono = time.monotonic()
+        resized = self._concentration_sizes != self._panel_sizes  # a new size is drawn at once, never paced
+        if self._concentration_due and (resized or mono - self._concentration_at >= CONCENTRATION_SECONDS):
+            self._concentration_due = False
+            self._concentration_at = mono
+            self._concentration_sizes = self._panel_sizes
+            self.query_one(ConcentrationPanel).show(store, wl, compact=self.size.height < 30)
+
     def _refresh(self) -> None:
         """Pull what changed since the last refresh; repaint only the rows and panels it touches."""
         try:
@@ -200,8 +390,12 @@ class AiwatchApp(App[None]):
             if wl is not None:
                 now = self.runtime.clock.now()
                 self.query_one(QuoteBoard).sync(store, changed, now)
-                if not changed.isdisjoint(wl.symbols) or not changed.isdisjoint(_FX):
-                    self._recompute_panels(wl)
+                if (not changed.isdisjoint(wl.symbols) or not changed.isdisjoint(_FX)
+                        or self._panel_sizes_changed()):
+                    self._panels_due = True
+                self._recompute_panels_paced(wl)
+                if changed:
+                    self._check_alerts(wl, now)
             self.refreshes += 1
             self._refresh_failures = 0
         except Exception:
@@ -217,3 +411,216 @@ class AiwatchApp(App[None]):
             self.query_one(StatusLine).show(self.runtime.status(), now)
         except Exception:
             log.exception("clock refresh failed")
+
+    # -- issue 6: config, editing watchlists, sort/filter, symbol screen, export, alerts ---------------------
+    def _init_issue6(self, config, problems: Iterable[str]) -> None:
+        from tui.alerts import AlertEngine, alerts_log_path
+        from tui.config import Config
+
+        self.config = config if config is not None else Config()
+        self.config_problems = list(problems)
+        self.refresh_seconds = 1.0 / self.config.fps if config is not None else REFRESH_SECONDS
+        self.alerts, alert_problems = AlertEngine.from_config(self.config, alerts_log_path())
+        self.config_problems += alert_problems
+        self.alerts_fired: list = []
+        self.last_export: tuple | None = None
+
+    def _mount_issue6(self) -> None:
+        if self.config.theme != "dark":
+            try:
+                self.theme = self.config.textual_theme
+            except Exception:  # noqa: BLE001 - an unknown theme keeps the default
+                log.warning("unknown theme %r", self.config.theme)
+        if self.config.keys:
+            self.set_keymap(dict(self.config.keys))
+        for p in self.config_problems:
+            log.warning("config problem: %s", p)
+        if self.config_problems:
+            self.notify("\n".join(self.config_problems), title="Config problems", severity="warning", timeout=15)
+
+    def _board_now(self) -> tuple[QuoteBoard, float]:
+        return self.query_one(QuoteBoard), self.runtime.clock.now()
+
+    def _check_alerts(self, wl: Watchlist, now: float) -> None:
+        if not self.alerts.rules:
+            return
+        for alert in self.alerts.check(self.runtime.store, wl, now):
+            self.alerts_fired.append(alert)
+            self.notify(alert.message, title="Alert", severity="warning", timeout=10)
+            if self.config.alert_bell:
+                self.bell()
+
+    async def lookup_symbol(self, symbol: str) -> str | None:
+        """Ask the data source for `symbol`: its display name, or None when the source says "not found"."""
+        lookup = getattr(self.runtime, "lookup", None)
+        if lookup is None:
+            raise RuntimeError("this data source cannot check symbols")
+        quote = await lookup(symbol)
+        if quote is None:
+            return None
+        return getattr(quote, "short_name", None) or symbol
+
+    def _replace_watchlist(self, new: Watchlist, *, cursor: str | None = None) -> None:
+        names = [w.name for w in self.watchlists]
+        if new.name in names:
+            self.watchlists[names.index(new.name)] = new
+            index = names.index(new.name)
+        else:
+            self.watchlists.append(new)
+            index = len(self.watchlists) - 1
+        self.load_result.watchlists[new.name] = new
+        self._show(index)
+        board = self.query_one(QuoteBoard)
+        symbols = [i.symbol for i in board.instruments]
+        if cursor in symbols:
+            board.move_cursor(symbols.index(cursor))
+
+    def action_add_symbol(self) -> None:
+        from tui.screens.dialogs import AddSymbolScreen
+
+        wl = self.watchlist
+        if wl is None:
+            return
+        self.push_screen(AddSymbolScreen(self.lookup_symbol, title=f"Add a symbol to {wl.title}",
+                                         known=set(wl.symbols)), self._symbol_added)
+
+    def _symbol_added(self, result) -> None:
+        from tui.watchlist_edit import EditError, add_symbol
+
+        wl = self.watchlist
+        if result is None or wl is None:
+            return
+        try:
+            new = add_symbol(wl, result.symbol, result.name, result.side)
+        except (EditError, OSError) as exc:
+            self.notify(f"{result.symbol} not added: {exc}", severity="error", timeout=10)
+            return
+        copy = " (your copy of the shipped list)" if wl.shipped else ""
+        self._replace_watchlist(new, cursor=result.symbol)
+        self.notify(f"added {result.symbol} to {new.title}: saved to {new.path}{copy}")
+
+    def action_remove_symbol(self) -> None:
+        from tui.screens.dialogs import ConfirmScreen
+        from tui.watchlist_edit import target_path
+
+        wl = self.watchlist
+        board = self.query_one(QuoteBoard)
+        symbol = board.cursor_symbol
+        if wl is None or symbol is None:
+            return
+        name = next((i.name for i in wl.instruments if i.symbol == symbol), symbol)
+        where = f"\n(saved to {target_path(wl)}: your copy of the shipped list)" if wl.shipped else ""
+        self.push_screen(ConfirmScreen(f"Remove {symbol} ({name}) from {wl.title}?{where}"),
+                         lambda yes: self._symbol_removed(wl, symbol, yes))
+
+    def _symbol_removed(self, wl: Watchlist, symbol: str, yes: bool | None) -> None:
+        from tui.watchlist_edit import EditError, remove_symbol
+
+        if not yes:
+            return
+        try:
+            new = remove_symbol(wl, symbol)
+        except (EditError, OSError) as exc:
+            self.notify(f"{symbol} not removed: {exc}", severity="error", timeout=10)
+            return
+        self._replace_watchlist(new)
+        self.notify(f"removed {symbol} from {new.title}: saved to {new.path}")
+
+    def action_new_watchlist(self) -> None:
+        from tui.screens.dialogs import NewWatchlistScreen
+
+        self.push_screen(NewWatchlistScreen(self.lookup_symbol, existing={w.name for w in self.watchlists}),
+                         self._watchlist_created)
+
+    def _watchlist_created(self, result) -> None:
+        from tui.watchlist_edit import EditError, create_watchlist
+
+        if result is None:
+            return
+        try:
+            new = create_watchlist(result.name, result.title, result.first.symbol, result.first.name,
+                                   result.first.side, existing={w.name for w in self.watchlists})
+        except (EditError, OSError) as exc:
+            self.notify(f"watchlist not created: {exc}", severity="error", timeout=10)
+            return
+        self._replace_watchlist(new)
+        self.notify(f"created {new.title}: saved to {new.path}; add symbols with a")
+
+    def action_sort(self) -> None:
+        from tui.widgets.board import SORT_LABELS
+
+        board, now = self._board_now()
+        key = board.cycle_sort(self.runtime.store, now)
+        self.notify(f"sorted by {SORT_LABELS[key]}", timeout=3)
+
+    def action_filter(self) -> None:
+        from tui.screens.dialogs import FilterScreen
+
+        self.push_screen(FilterScreen(self.query_one(QuoteBoard).filter_text), self._filtered)
+
+    def _filtered(self, text: str | None) -> None:
+        if text is None:
+            return
+        board, now = self._board_now()
+        board.set_filter(text, self.runtime.store, now)
+        if text:
+            self.notify(f"filter {text!r}: {len(board.instruments)} of {len(board._source)} shown "
+                        "(/ then Enter on an empty line shows all)", timeout=5)
+        else:
+            self.notify("filter cleared", timeout=3)
+
+    def action_open_symbol(self) -> None:
+        from tui.screens.symbol import SymbolScreen
+
+        board = self.query_one(QuoteBoard)
+        if not board.instruments:
+            return
+        self.push_screen(SymbolScreen(self.runtime, board.instruments[board.cursor], stale_after=self.stale_after))
+
+    def action_export(self) -> None:
+        from tui.export import export_csv
+
+        wl = self.watchlist
+        if wl is None:
+            return
+        try:
+            paths = export_csv(self.runtime.store, wl, now=self.runtime.clock.now(), source=self.runtime.source,
+                               stale_after=self.stale_after)
+        except OSError as exc:
+            self.notify(f"export failed: {exc}", severity="error", timeout=10)
+            return
+        self.last_export = paths
+        self.notify(f"exported {wl.title} to {paths[0]}\nand {paths[1].name}", title="Export", timeout=10)
+
+    def action_add_alert(self) -> None:
+        from tui.screens.dialogs import PromptScreen
+
+        symbol = self.query_one(QuoteBoard).cursor_symbol
+        if symbol is None:
+            return
+        self.push_screen(PromptScreen(f"Alert on {symbol}: above N, below N (price) or move N (% today)",
+                                      "e.g. above 200"), lambda text: self._alert_added(symbol, text))
+
+    def _alert_added(self, symbol: str, text: str | None) -> None:
+        from tui.alerts import parse_rule_text
+        from tui.config import append_alert
+
+        if not text:
+            return
+        try:
+            rule = parse_rule_text(text, symbol)
+        except ValueError as exc:
+            self.notify(f"no alert added: {exc}", severity="error", timeout=8)
+            return
+        self.alerts.add(rule)
+        try:
+            path = append_alert(rule.to_table(), self.config.path)
+        except OSError as exc:
+            self.notify(f"alert on for this session only (config not saved: {exc})", severity="warning")
+            return
+        self.notify(f"alert added: {rule.describe()} (saved to {path})")
+
+    def action_alerts_log(self) -> None:
+        from tui.screens.symbol import AlertsLogScreen
+
+        self.push_screen(AlertsLogScreen(self.alerts.log_path, [r.describe() for r in self.alerts.rules]))

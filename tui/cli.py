@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from datetime import datetime
+from pathlib import Path
 
 from tui import __version__
 
@@ -22,11 +23,16 @@ examples:
   aiwatch snapshot --demo --format json   print one snapshot and exit
   aiwatch simulate --port 8765            run the simulator for other clients
   aiwatch check                           validate every shipped and user watchlist
+  aiwatch serve --demo                    the app in a web browser at http://127.0.0.1:8000 (no login)
+  aiwatch --config ~/aiwatch.toml         settings from that file (keys: README, "Configuration")
 
 environment:
   AIWATCH_YAHOO_URL    one base URL replacing every Yahoo REST host (paths kept)
   AIWATCH_STREAM_URL   the streamer websocket URL
-  AIWATCH_CONFIG_DIR   where the user's watchlists/ live (default: the platform's config dir)
+  AIWATCH_CONFIG_DIR   where config.toml and the user's watchlists/ live (default: the platform's config dir)
+  AIWATCH_DATA_DIR     where exports and the alerts log go (default: the platform's data dir)
+  AIWATCH_LOG_DIR      where aiwatch.log goes (default: the platform's log dir)
+  TEXTUAL_COLOR_SYSTEM truecolor, 256, standard (16) or auto; NO_COLOR=1 turns colour off
 """
 
 
@@ -65,14 +71,18 @@ def _sim_options(p: argparse.ArgumentParser, *, with_demo: bool) -> None:
 
 def _source_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("data source")
-    g.add_argument("--watchlist", "-w", metavar="NAME", default=None, help="watchlist to open (default: ai-rivals)")
+    g.add_argument("--watchlist", "-w", metavar="NAME", default=None, help="watchlist to open (default: the config's default_watchlist, ai-rivals)")
     g.add_argument("--yahoo-url", metavar="URL", default=None, help="base URL for Yahoo's REST hosts ($AIWATCH_YAHOO_URL)")
     g.add_argument("--stream-url", metavar="URL", default=None, help="streamer websocket URL ($AIWATCH_STREAM_URL)")
     g.add_argument("--proxy", metavar="URL", default=None, help="HTTP(S) proxy for Yahoo (needed from mainland China)")
-    g.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
-                   help="log level of the log file (default: INFO)")
-    g.add_argument("--stale-after", type=_positive, default=60.0, metavar="S",
-                   help="mark an open market's quote stale this many seconds past its usual delay (default: 60)")
+    g.add_argument("--log-level", default=None, choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                   help="log level of the log file (default: the config's log_level, INFO)")
+    g.add_argument("--stale-after", type=_positive, default=None, metavar="S",
+                   help="mark an open market's quote stale this many seconds past its usual delay "
+                   "(default: the config's stale_after, 60)")
+    g.add_argument("--config", metavar="PATH", default=None,
+                   help="settings file (default: config.toml in $AIWATCH_CONFIG_DIR or the platform's config dir, "
+                   "written with commented defaults on first run)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     _sim_options(snap, with_demo=True)
     snap.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format")
     snap.add_argument("--timeout", type=_positive, default=20.0, metavar="S", help="seconds to wait (default: 20)")
+    snap.add_argument("--history", action="store_true",  # issue 5: one chart request per symbol
+                      help="also fetch a year of daily closes (pairs' relative performance and z-score, betas to NVDA)")
 
     sim = sub.add_parser("simulate", help="run the market simulator (speaks Yahoo's protocols on 127.0.0.1)",
                          description="Run the market simulator on 127.0.0.1. Point aiwatch (or any Yahoo "
@@ -104,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--faults", metavar="SPEC", default=None,
                      help="fault switches, e.g. drop=10s,close=25s,http429=3,http500=0.1,slow=0.05,garbage=0.01")
     sim.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+
+    _serve_parser(sub)  # issue 6
 
     chk = sub.add_parser("check", help="validate watchlist files",
                          description="Validate watchlist files; with no path, every shipped and user watchlist. "
@@ -141,7 +155,9 @@ def _runtime(args):
     from tui.runtime import Runtime
 
     return Runtime(demo=args.demo, clock=_clock(args), seed=args.seed, rate=args.rate,
-                   yahoo_url=args.yahoo_url, stream_url=args.stream_url, proxy=args.proxy)
+                   yahoo_url=args.yahoo_url, stream_url=args.stream_url, proxy=args.proxy,
+                   # issue 4: the app keeps a year of daily bars per symbol; a snapshot asks with --history
+                   history_range=None if getattr(args, "command", None) == "snapshot" else "1y")
 
 
 def _pick_watchlist(result, name: str | None):
@@ -166,7 +182,9 @@ def cmd_run(args) -> int:
         return 2
     from tui.app import AiwatchApp
 
-    app = AiwatchApp(_runtime(args), result, initial=watchlist.name, stale_after=args.stale_after)
+    app = AiwatchApp(_runtime(args), result, initial=watchlist.name, stale_after=args.stale_after,
+                     handle_signals=True, config=getattr(args, "config_obj", None),
+                     config_problems=getattr(args, "config_problems", ()))
     app.run()
     return app.return_code or 0
 
@@ -192,6 +210,11 @@ async def _snapshot(args, watchlist) -> int:
         runtime.set_symbols(watchlist.symbols)
         await runtime.start()
         missing = await runtime.wait_until_quoted(watchlist.symbols, args.timeout)
+        if getattr(args, "history", False) and runtime.feed is not None:  # issue 5
+            from tui.core.history import ensure_history, watchlist_history_symbols
+
+            await ensure_history(runtime.feed, runtime.store, watchlist_history_symbols(watchlist, runtime.store),
+                                 set())
         doc = build_snapshot(runtime.store, watchlist, now=runtime.clock.now(), source=runtime.source,
                              missing=sorted(missing), stale_after=args.stale_after)
     finally:
@@ -223,14 +246,77 @@ def cmd_check(args) -> int:
     return run_check(args.paths)
 
 
+# -- issue 6: config file and `aiwatch serve` ---------------------------------------------------------------
+
+
+def _apply_config(args) -> None:
+    """Load the config (--config or the default file) and fill the options the command line left unset."""
+    if not hasattr(args, "config"):
+        return  # simulate, check: no settings of theirs live in the config
+    from tui.config import load_config
+
+    config, problems = load_config(Path(args.config) if args.config else None)
+    args.config_obj, args.config_problems = config, problems
+    if getattr(args, "log_level", None) is None:
+        args.log_level = config.log_level
+    if getattr(args, "stale_after", None) is None:
+        args.stale_after = config.stale_after
+    if getattr(args, "proxy", None) is None and config.proxy:
+        args.proxy = config.proxy
+    if getattr(args, "watchlist", None) is None and config.default_watchlist:
+        args.watchlist = config.default_watchlist
+    if args.command in ("snapshot", "serve"):
+        for p in problems:
+            print(f"warning: {p}", file=sys.stderr)
+
+
+def _serve_parser(sub) -> None:
+    serve = sub.add_parser(
+        "serve", help="serve the app to a web browser (textual-serve; loopback only unless --host)",
+        description="Serve aiwatch to a web browser through textual-serve: each browser tab runs its own aiwatch. "
+        "Binds to 127.0.0.1 unless --host is given. It has no login: bound beyond loopback, anyone who can reach "
+        "the port gets the app, so it warns. Over SSH, prefer a tunnel: ssh -L 8000:127.0.0.1:8000 host.",
+        epilog="example:\n  aiwatch serve --demo --port 8000    then open http://127.0.0.1:8000\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    serve.add_argument("--host", default="127.0.0.1", metavar="H",
+                       help="address to bind (default: 127.0.0.1; 0.0.0.0 exposes it to the network, with no login)")
+    serve.add_argument("--port", type=int, default=8000, metavar="P", help="TCP port (default: 8000)")
+    _source_options(serve)
+    _sim_options(serve, with_demo=True)
+
+
+def serve_app_args(args) -> list[str]:
+    """The options of `aiwatch serve` to pass on to each app it starts."""
+    out: list[str] = []
+    for flag, attr in (("--watchlist", "watchlist"), ("--yahoo-url", "yahoo_url"), ("--stream-url", "stream_url"),
+                       ("--proxy", "proxy"), ("--log-level", "log_level"), ("--stale-after", "stale_after"),
+                       ("--config", "config"), ("--rate", "rate"), ("--seed", "seed"), ("--speed", "speed")):
+        value = getattr(args, attr, None)
+        if value is not None:
+            out += [flag, str(value)]
+    if getattr(args, "at", None) is not None:
+        out += ["--at", args.at.isoformat()]
+    if getattr(args, "demo", False):
+        out.append("--demo")
+    return out
+
+
+def cmd_serve(args) -> int:
+    from tui.serve import run_serve
+
+    return run_serve(args.host, args.port, serve_app_args(args))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    setup_logging(getattr(args, "log_level", "INFO"))
+    _apply_config(args)  # issue 6: config.toml fills what the command line left unset
+    setup_logging(getattr(args, "log_level", None) or "INFO")
     command = args.command or "run"
-    if command in ("run", "snapshot") and not args.demo and (args.at is not None or args.speed != 1.0):
+    if command in ("run", "snapshot", "serve") and not args.demo and (args.at is not None or args.speed != 1.0):
         parser.error("--at and --speed need --demo (the real markets run on real time)")
-    handlers = {"run": cmd_run, "snapshot": cmd_snapshot, "simulate": cmd_simulate, "check": cmd_check}
+    handlers = {"run": cmd_run, "snapshot": cmd_snapshot, "simulate": cmd_simulate, "check": cmd_check,
+                "serve": cmd_serve}
     try:
         return handlers[command](args)
     except KeyboardInterrupt:

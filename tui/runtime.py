@@ -41,6 +41,7 @@ class Runtime:
         stream_url: str | None = None,
         faults: str | None = None,
         proxy: str | None = None,
+        history_range: str | None = None,
     ) -> None:
         self.store = MarketStore()
         self.clock = clock or Clock()
@@ -51,6 +52,7 @@ class Runtime:
         self._symbols: tuple[str, ...] = ()
         self.sim = None
         self.feed = None
+        self.history_range: str | None = history_range  # issue 4: daily bars of the symbols on screen
 
     async def start(self) -> None:
         from tui.feeds.endpoints import Endpoints
@@ -66,6 +68,7 @@ class Runtime:
         else:
             endpoints = Endpoints.from_env(self._yahoo_url, self._stream_url)
         kwargs = {"proxy": self._proxy} if self._proxy else {}
+        kwargs.update(_feed_extras(endpoints, self.history_range))  # issue 4: disk cache, daily history
         self.feed = YahooFeed(self.store, self.clock, endpoints, **kwargs)
         if self._symbols:
             self.feed.set_symbols(self._symbols)
@@ -75,6 +78,19 @@ class Runtime:
         self._symbols = tuple(dict.fromkeys(symbols))
         if self.feed is not None:
             self.feed.set_symbols(self._symbols)
+
+    async def lookup(self, symbol: str):
+        """Ask the data source for one quote of `symbol` (issue 6: checking a symbol before it is saved).
+
+        Returns the Quote, or None when the source says it does not exist; raises when the source fails."""
+        if self.feed is None:
+            raise RuntimeError("the feed has not started yet")
+        quotes, _funds, _missing = await self.feed.rest.quote([symbol])
+        for q in quotes:
+            if q.symbol.upper() == symbol.upper():
+                self.store.apply_quote(q)
+                return q
+        return None
 
     def status(self):
         if self.feed is None:
@@ -109,6 +125,17 @@ class Runtime:
                 await self.sim.stop()
             except Exception:  # noqa: BLE001
                 log.exception("simulator stop failed")
+
+
+def _feed_extras(endpoints, history_range: str | None) -> dict:
+    """Issue 4: the disk cache for Yahoo (not for loopback: the simulator's data must never land in it),
+    and the range of daily history the feed keeps for every symbol on screen."""
+    extras: dict = {"history_range": history_range}
+    if not endpoints.is_local:
+        from tui.feeds.cache import DiskCache
+
+        extras["cache"] = DiskCache.for_endpoints(endpoints)
+    return extras
 
 
 def _has_statements(store: MarketStore, symbol: str) -> bool:

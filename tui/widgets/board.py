@@ -14,7 +14,7 @@ from typing import ClassVar
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -26,6 +26,7 @@ from tui.widgets.rows import RowView, row_view, with_age
 log = logging.getLogger(__name__)
 
 _FX = frozenset(FX_SYMBOLS.values())
+_MOVE_COLS = frozenset({"price", "change", "change_pct"})  # the cells coloured by the day's move (issue 8)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +47,49 @@ _COLUMNS = (
     Column("cap", "Cap USD", 8, right=True),
     Column("pe", "P/E", 6, right=True),
     Column("age", "Age +delay", 15),
+    Column("spark", "Intraday", 12),  # issue 6: only where the width allows (dropped first)
 )
-_DROP_ORDER = ("name", "change", "cap", "pe", "change_pct")  # what goes first when the room shrinks
+_DROP_ORDER = ("spark", "name", "change", "cap", "pe", "change_pct")  # what goes first when the room shrinks
 NAME_MIN, NAME_MAX = 8, 34
+SPARK_NAME_MIN = 16
+
+
+# -- repainting only the cells that changed (issue 8) -------------------------------------------------
+_VIEW_COLUMNS = {"symbol": "symbol", "name": "name", "price": "price", "change": "change",
+                 "change_pct": "change_pct", "cap": "cap", "pe": "pe", "age": "age", "delay": "age"}
+
+
+def changed_columns(old: RowView, new: RowView) -> tuple[str, ...] | None:
+    """The board columns whose cells differ between two views of a row; None when the whole row must be
+    repainted (its stale/unknown/quoted flags changed the row's style)."""
+    if (old.stale, old.unknown, old.quoted, old.symbol) != (new.stale, new.unknown, new.quoted, new.symbol):
+        return None
+    cols = {col for f, col in _VIEW_COLUMNS.items() if getattr(old, f) != getattr(new, f)}
+    if old.direction != new.direction:
+        cols |= {"price", "change", "change_pct", "spark"}
+    return tuple(cols)
+
+
+def fx_dependent(store: MarketStore, symbol: str) -> bool:
+    """Whether a row's figures use an FX rate (a price or reporting currency other than USD, or unknown)."""
+    if store.currency_of(symbol) != "USD":
+        return True
+    fund = store.fundamentals.get(symbol)
+    return fund is not None and fund.financial_currency not in (None, "USD")
+
+
+def column_span(cols: Sequence[Column], keys: Sequence[str]) -> tuple[int, int] | None:
+    """The x range [start, end) covering the cells of `keys` in a row laid out as `cols`; (0, 0) when none
+    of them is shown."""
+    x, start, end = 0, None, 0
+    for n, col in enumerate(cols):
+        if n:
+            x += 1
+        if col.key in keys:
+            start = x if start is None else start
+            end = x + col.width
+        x += col.width
+    return (0, 0) if start is None else (start, end)
 
 
 def layout(width: int) -> list[Column]:
@@ -61,11 +102,35 @@ def layout(width: int) -> list[Column]:
         if any(c.key == "name" for c in cols):
             room = width - fixed
             if room >= NAME_MIN:
+                if drop is None and room < SPARK_NAME_MIN:
+                    continue  # the sparkline only when the name keeps a useful width
                 return [Column(c.key, c.title, min(room, NAME_MAX)) if c.key == "name" else c for c in cols]
             continue
         if fixed <= width:
             return cols
-    return cols
+    return _fit_whole(cols, width)
+
+
+AGE_MIN = 9  # "  5s +15m": the age and the delay whole (a stale row is dimmed as well as tagged)
+
+
+def _fit_whole(cols: list[Column], width: int) -> list[Column]:
+    """Narrower than the narrowest layout (issue 7): only columns that fit whole, since a price cut short reads
+    as another price; the symbol and the age column may narrow (text, not numbers)."""
+    kept: list[Column] = []
+    used = 0
+    for c in cols:
+        sep = 1 if kept else 0
+        room = width - used - sep
+        if c.width <= room:
+            kept.append(c)
+            used += sep + c.width
+        elif (c.key == "symbol" and room >= 1) or (c.key == "age" and room >= AGE_MIN):
+            kept.append(Column(c.key, c.title, room, c.right))
+            break
+        else:
+            break
+    return kept
 
 
 class QuoteBoard(ScrollView, can_focus=True):
@@ -103,12 +168,18 @@ class QuoteBoard(ScrollView, can_focus=True):
         self._header: Strip | None = None
         self._width = 0
         self.rows_rebuilt = 0  # rows whose strip was rebuilt since mount (for tests and benchmarks)
+        self._source: tuple[Instrument, ...] = ()  # the watchlist's instruments, in list order (issue 6)
+        self.sort_key = "list"
+        self.filter_text = ""
+        self._sparks: dict[str, str] = {}
 
     # -- data ------------------------------------------------------------------------------
     def set_rows(self, instruments: Sequence[Instrument], store: MarketStore, now: float) -> None:
         """Show a new list of instruments (a watchlist switch): everything is redrawn once."""
-        self.instruments = tuple(instruments)
+        self._source = tuple(instruments)
+        self.instruments = arrange(self._source, store, self.sort_key, self.filter_text)
         self.views = [row_view(store, inst, now, self.stale_after) for inst in self.instruments]
+        self._sparks = {i.symbol: spark_text(store, i.symbol) for i in self.instruments}
         self.cursor = 0
         self._strips.clear()
         self.virtual_size = Size(self.size.width, len(self.views) + 1)
@@ -118,10 +189,31 @@ class QuoteBoard(ScrollView, can_focus=True):
     def sync(self, store: MarketStore, changed: set[str], now: float) -> int:
         """Bring rows up to date; refresh only the lines whose text or flags changed. Returns that count."""
         fx_moved = not changed.isdisjoint(_FX)
+        if self.sort_key != "list" and (changed or fx_moved):
+            order = arrange(self._source, store, self.sort_key, self.filter_text)
+            if order != self.instruments:
+                self.rearrange(store, now, order)
+                return len(order)
         refreshed = 0
+        self._sync_ctx = (store, now)
+        top, shown = self._shown_rows()
+        deferred = self._deferred_symbols()
         for i, inst in enumerate(self.instruments):
             old = self.views[i]
-            if inst.symbol in changed or fx_moved:
+            if not top <= i < top + shown:  # issue 8: off screen, brought up to date when it scrolls into view
+                if inst.symbol in changed or old.quoted or (fx_moved and fx_dependent(store, inst.symbol)):
+                    deferred.add(inst.symbol)
+                    self._strips.pop(i, None)
+                continue
+            if inst.symbol in deferred:
+                deferred.discard(inst.symbol)
+                changed = changed | {inst.symbol}
+            if inst.symbol in changed:
+                spark = spark_text(store, inst.symbol)
+                if spark != self._sparks.get(inst.symbol):
+                    self._sparks[inst.symbol] = spark
+                    self._invalidate(i, ("spark",))
+            if inst.symbol in changed or (fx_moved and fx_dependent(store, inst.symbol)):
                 view = row_view(store, inst, now, self.stale_after)
             elif old.quoted:
                 view = with_age(old, store, now, self.stale_after)
@@ -129,13 +221,48 @@ class QuoteBoard(ScrollView, can_focus=True):
                 continue
             if view != old:
                 self.views[i] = view
-                self._invalidate(i)
+                self._invalidate(i, changed_columns(old, view))
                 refreshed += 1
         return refreshed
 
-    def _invalidate(self, index: int) -> None:
+    # -- issue 8: rows off screen cost nothing until they scroll into view ---------------------------------
+    # `views[i]` of a row off screen may lag behind the store; `render_line` and `row_text` catch it up first.
+    def _shown_rows(self) -> tuple[int, int]:
+        """(first row index on screen, number of rows on screen)."""
+        return round(self.scroll_y), max(0, self.scrollable_content_region.height - 1)
+
+    def _deferred_symbols(self) -> set[str]:
+        return self.__dict__.setdefault("_deferred", set())
+
+    def _catch_up(self, index: int) -> None:
+        """Bring a row whose updates were deferred while it was off screen up to date (no repaint asked)."""
+        deferred = self.__dict__.get("_deferred")
+        ctx = self.__dict__.get("_sync_ctx")
+        if not deferred or ctx is None or not 0 <= index < len(self.instruments):
+            return
+        inst = self.instruments[index]
+        if inst.symbol not in deferred:
+            return
+        deferred.discard(inst.symbol)
+        store, now = ctx
+        self.views[index] = row_view(store, inst, now, self.stale_after)
+        self._sparks[inst.symbol] = spark_text(store, inst.symbol)
         self._strips.pop(index, None)
-        self.refresh_line(index + 1)
+
+    def _invalidate(self, index: int, columns: tuple[str, ...] | None = None) -> None:
+        """Drop row `index`'s cached strip and repaint it — only the cells of `columns` when given (issue 8).
+
+        A row off screen is not repainted (Textual would repaint whatever lies below the board instead);
+        its strip is rebuilt when it scrolls into view."""
+        self._strips.pop(index, None)
+        top = round(self.scroll_y)
+        if not top <= index < top + max(0, self.scrollable_content_region.height - 1):
+            return
+        span = column_span(layout(self.scrollable_content_region.width), columns) if columns else None
+        if span is None:
+            self.refresh_line(index + 1)
+        elif span[1] > span[0]:
+            self.refresh(Region(span[0], index + 1 - top, span[1] - span[0], 1))
 
     # -- cursor ----------------------------------------------------------------------------
     @property
@@ -184,6 +311,17 @@ class QuoteBoard(ScrollView, can_focus=True):
         super().notify_style_update()
         self._strips.clear()
         self._header = None
+        self.__dict__.pop("_cstyles", None)
+
+    def _cstyle(self, name: str, partial: bool = False) -> Style:
+        """`get_component_rich_style`, cached until the next style update (issue 8: it was most of the cost
+        of building a row; a 60-row board builds ~70 rows a second)."""
+        cache = self.__dict__.setdefault("_cstyles", {})
+        style = cache.get((name, partial))
+        if style is None:
+            style = cache[(name, partial)] = (self.rich_style if not name
+                                              else self.get_component_rich_style(name, partial=partial))
+        return style
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
@@ -198,6 +336,7 @@ class QuoteBoard(ScrollView, can_focus=True):
         index = round(self.scroll_y) + y - 1
         if index >= len(self.views):
             return Strip.blank(width, self.rich_style)
+        self._catch_up(index)
         strip = self._strips.get(index)
         if strip is None:
             strip = self._strips[index] = self._render_row(index, width)
@@ -205,44 +344,50 @@ class QuoteBoard(ScrollView, can_focus=True):
         return strip
 
     def _render_header(self, width: int) -> Strip:
-        style = self.rich_style + self.get_component_rich_style("quote-board--header")
+        style = self._cstyle("") + self._cstyle("quote-board--header")
         segments = []
         for n, col in enumerate(layout(width)):
             if n:
                 segments.append(Segment(" ", style))
             text = clip(col.title, col.width)
             segments.append(Segment(text.rjust(col.width) if col.right else text.ljust(col.width), style))
-        return Strip(segments).adjust_cell_length(width, style)
+        return Strip(segments).adjust_cell_length(width, style).simplify()
 
     def _render_row(self, index: int, width: int) -> Strip:
         view = self.views[index]
-        base = self.rich_style
+        base = self._cstyle("")
         if view.stale:
-            base = base + self.get_component_rich_style("quote-board--stale")
+            base = base + self._cstyle("quote-board--stale")
         if index == self.cursor:
-            base = base + self.get_component_rich_style("quote-board--cursor", partial=True)
+            base = base + self._cstyle("quote-board--cursor", partial=True)
         move = Style()
         if view.direction > 0:
-            move = self.get_component_rich_style("quote-board--up", partial=True)
+            move = self._cstyle("quote-board--up", partial=True)
         elif view.direction < 0:
-            move = self.get_component_rich_style("quote-board--down", partial=True)
+            move = self._cstyle("quote-board--down", partial=True)
         segments: list[Segment] = []
+        moved = base + move
+        prev = ""
         for n, col in enumerate(layout(width)):
             if n:
-                segments.append(Segment(" ", base))
+                # issue 8: a space between two coloured cells takes their colour, so the run is sent as one
+                segments.append(Segment(" ", moved if prev in _MOVE_COLS and col.key in _MOVE_COLS else base))
             segments.extend(self._cell(view, col, base, move))
-        return Strip(segments).adjust_cell_length(width, base)
+            prev = col.key
+        return Strip(segments).adjust_cell_length(width, base).simplify()  # issue 8: one SGR per style run
 
     def _cell(self, view: RowView, col: Column, base: Style, move: Style) -> list[Segment]:
         w = col.width
         if col.key == "symbol":
-            return [Segment(clip(view.symbol, w).ljust(w), base + self.get_component_rich_style(
+            return [Segment(clip(view.symbol, w).ljust(w), base + self._cstyle(
                 "quote-board--symbol", partial=True))]
         if col.key == "name":
             return [Segment(clip(view.name, w).ljust(w), base)]
+        if col.key == "spark":
+            return [Segment(self._sparks.get(view.symbol, "")[-w:].ljust(w), base + move)]
         if view.unknown:
             if col.key == "price":
-                warn = base + self.get_component_rich_style("quote-board--unknown", partial=True)
+                warn = base + self._cstyle("quote-board--unknown", partial=True)
                 return [Segment("not found".rjust(w), warn)]
             return [Segment(" " * w, base)]
         if col.key == "age":
@@ -256,11 +401,11 @@ class QuoteBoard(ScrollView, can_focus=True):
         parts = [Segment(view.age.rjust(4), base)]
         used = 4
         if view.delay:
-            delay_style = base + self.get_component_rich_style("quote-board--delay", partial=True)
+            delay_style = base + self._cstyle("quote-board--delay", partial=True)
             parts += [Segment(" ", base), Segment(view.delay, delay_style)]
             used += 1 + len(view.delay)
         if view.stale:
-            tag = base + self.get_component_rich_style("quote-board--stale-tag", partial=True)
+            tag = base + self._cstyle("quote-board--stale-tag", partial=True)
             parts += [Segment(" ", base), Segment("stale", tag)]
             used += 6
         if used > w:
@@ -270,7 +415,95 @@ class QuoteBoard(ScrollView, can_focus=True):
 
     def row_text(self, index: int) -> str:
         """The plain text of a row as drawn at the current width (for tests and the snapshot)."""
+        self._catch_up(index)
         return self._render_row(index, self.scrollable_content_region.width).text
 
     def header_text(self) -> str:
         return self._render_header(self.scrollable_content_region.width).text
+
+    # -- sort and filter (issue 6) -------------------------------------------------------------
+    def rearrange(self, store: MarketStore, now: float, order: tuple[Instrument, ...] | None = None) -> None:
+        """Show the rows in a new order or filter; the cursor stays on its symbol when it is still shown."""
+        keep = self.cursor_symbol
+        self.instruments = order if order is not None else arrange(self._source, store, self.sort_key,
+                                                                   self.filter_text)
+        self.views = [row_view(store, inst, now, self.stale_after) for inst in self.instruments]
+        self._sparks = {i.symbol: spark_text(store, i.symbol) for i in self.instruments}
+        symbols = [i.symbol for i in self.instruments]
+        self.cursor = symbols.index(keep) if keep in symbols else 0
+        self._strips.clear()
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self.views) + 1)
+        self.refresh()
+
+    def cycle_sort(self, store: MarketStore, now: float) -> str:
+        self.sort_key = SORTS[(SORTS.index(self.sort_key) + 1) % len(SORTS)]
+        self.rearrange(store, now)
+        return self.sort_key
+
+    def set_filter(self, text: str, store: MarketStore, now: float) -> None:
+        self.filter_text = text.strip()
+        self.rearrange(store, now)
+
+
+# -- sort, filter and sparklines (issue 6) -------------------------------------------------------------
+
+SORTS = ("list", "change_pct", "cap", "pe", "symbol")
+SORT_LABELS = {"list": "list order", "change_pct": "change % (largest first)", "cap": "market cap (largest first)",
+               "pe": "P/E (lowest first; n/m last)", "symbol": "symbol (A–Z)"}
+SPARK_POINTS = 60
+
+
+def _sort_value(store: MarketStore, inst: Instrument, key: str) -> float | str | None:
+    if key == "symbol":
+        return inst.symbol
+    if key == "change_pct":
+        q = store.quotes.get(inst.symbol)
+        if q is None:
+            return None
+        if q.change_pct is not None:
+            return q.change_pct
+        if q.change is not None and q.previous_close:
+            return q.change / q.previous_close * 100.0
+        return None
+    if inst.kind != "equity":
+        return None
+    from tui.core.valuation import valuation
+
+    val = valuation(store, inst.symbol)
+    if val is None:
+        return None
+    return val.market_cap_usd if key == "cap" else val.pe_ttm
+
+
+def matches(inst: Instrument, text: str) -> bool:
+    """The board's filter: part of the symbol or name, case-insensitive; "us" or "cn" alone picks a side."""
+    t = text.strip().lower()
+    if not t:
+        return True
+    if t in ("us", "cn"):
+        return inst.side.value == t
+    return t in inst.symbol.lower() or t in inst.name.lower()
+
+
+def arrange(instruments: Sequence[Instrument], store: MarketStore, sort_key: str, filter_text: str
+            ) -> tuple[Instrument, ...]:
+    """The rows to show: those matching the filter, in the order `sort_key` asks (no data always last)."""
+    rows = [i for i in instruments if matches(i, filter_text)]
+    if sort_key == "list":
+        return tuple(rows)
+    keyed = [(i, _sort_value(store, i, sort_key)) for i in rows]
+    have = [(i, v) for i, v in keyed if v is not None]
+    lack = [i for i, v in keyed if v is None]
+    descending = sort_key in ("change_pct", "cap")
+    have.sort(key=lambda iv: iv[1], reverse=descending)  # type: ignore[arg-type, return-value]
+    return tuple([i for i, _ in have] + lack)
+
+
+def spark_text(store: MarketStore, symbol: str, width: int = 12) -> str:
+    from tui.charts import sparkline
+
+    points = store.intraday.get(symbol)
+    if not points or len(points) < 2:
+        return ""
+    return sparkline([p for _, p in list(points)[-SPARK_POINTS:]], width)
+

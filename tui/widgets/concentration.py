@@ -6,9 +6,12 @@ from textual.content import Content
 from textual.widgets import Static
 
 from tui.core.concentration import HHI_THRESHOLDS_2010, Concentration, concentration, hhi_label
+from tui.core.dependency import Dependency, Sensitivity, dependency, sensitivities
+from tui.core.mag7 import Mag7Share, mag7_for_watchlist
 from tui.core.store import MarketStore
 from tui.format import fmt_int, fmt_share
 from tui.model import Watchlist
+from tui.widgets.repaint import set_border_title, update_static
 
 Part = tuple[str, str] | str
 HHI_MAX = 10_000.0
@@ -66,7 +69,8 @@ def concentration_lines(conc: Concentration, watchlist: Watchlist, width: int, c
                              (" · eff. N ", "$text-muted"), (f"{conc.effective_n:.1f}", "bold"),
                              f" of {conc.n_companies}"),
             Content.assemble("Largest".ljust(LABEL_W), *bar(conc.top1_share, bar_w, "$accent"),
-                             (f" {fmt_share(conc.top1_share)}", "bold"), f" {top_name}"),
+                             (f" {fmt_share(conc.top1_share)}", "bold"), f" {top_name}",
+                             (f" · top 3 {fmt_share(conc.top3_share)}", "$text-muted")),
             split,
         ]
     return [
@@ -83,11 +87,63 @@ def concentration_lines(conc: Concentration, watchlist: Watchlist, width: int, c
     ]
 
 
+def _short(watchlist: Watchlist, symbol: str) -> str:
+    inst = watchlist.instrument(symbol)
+    name = inst.name if inst is not None else symbol
+    return name.split(" (")[0] if len(name) <= 14 else symbol
+
+
+def dependency_line(dep: Dependency, watchlist: Watchlist, width: int, bar_w: int, compact: bool) -> Content:
+    """`NVDA dep. ████░░ 41.2% of US cap · β/ρ to NVDA (weekly, 1y): AMD 1.4/0.8 · SMIC 0.8/0.5`."""
+    parts: list[Part] = ["NVDA dep".ljust(LABEL_W)]
+    if dep.weight is not None:
+        parts += [*bar(dep.weight, bar_w, "$accent"), (f" {fmt_share(dep.weight)}", "bold"),
+                  f" of US side's cap ({dep.us_companies} co.)"]
+    else:
+        parts.append(("NVDA has no market cap yet", "$text-muted"))
+    with_beta: list[Sensitivity] = [s for s in dep.sensitivities if s.beta is not None]
+    if not dep.sensitivities or not with_beta:
+        parts.append((" · β to NVDA: waiting for a year of daily closes", "$text-muted"))
+        return Content.assemble(*parts)
+    room = width - Content.assemble(*parts).cell_length - 20
+    shown = []
+    for s in with_beta:
+        text = f"{_short(watchlist, s.symbol)} {s.beta:.2f}/{s.corr:.2f}" if s.corr is not None else (
+            f"{_short(watchlist, s.symbol)} {s.beta:.2f}")
+        if sum(len(t) + 3 for t in shown) + len(text) > room:
+            break
+        shown.append(text)
+    if shown:  # no room for one: left out rather than shown as a dash that would read "no data"
+        parts += [(" · β/ρ weekly 1y: ", "$text-muted"), " · ".join(shown)]
+    return Content.assemble(*parts)
+
+
+def mag7_line(m: Mag7Share, bar_w: int) -> Content:
+    """`Mag-7 ████░░ 35.7% of S&P 500 (est., ref. 2025-12-24)`, or why there is no number."""
+    parts: list[Part] = ["Mag-7".ljust(LABEL_W)]
+    if m.share is None:
+        parts.append((f"share of the S&P 500: {m.note or 'not known yet'}", "$text-muted"))
+        return Content.assemble(*parts)
+    parts += [*bar(m.share, bar_w, "$accent"), (f" {fmt_share(m.share)}", "bold"), " of S&P 500",
+              (f" ({m.label})", "$warning")]
+    return Content.assemble(*parts)
+
+
+NO_DATA_SHORT = "—"
+
+
 def concentration_content(conc: Concentration | None, watchlist: Watchlist, width: int,
-                          compact: bool = False) -> Content:
+                          compact: bool = False, *, dep: Dependency | None = None,
+                          mag7: Mag7Share | None = None) -> Content:
     if conc is None:
         return Content.assemble(("waiting for market caps", "$text-muted"))
-    return Content("\n").join(concentration_lines(conc, watchlist, width, compact))
+    lines = concentration_lines(conc, watchlist, width, compact)
+    bar_w = max(10, min(40, width - LABEL_W - 36))
+    if dep is not None:
+        lines.append(dependency_line(dep, watchlist, width, min(bar_w, 20) if compact else bar_w, compact))
+    if mag7 is not None:
+        lines.append(mag7_line(mag7, bar_w))
+    return Content("\n").join(lines)
 
 
 class ConcentrationPanel(Static):
@@ -97,12 +153,27 @@ class ConcentrationPanel(Static):
         super().__init__("", id=id)
         self.plain = ""
         self.value: Concentration | None = None
+        self.dependency: Dependency | None = None
+        self.mag7: Mag7Share | None = None
+        self._sens_key: tuple | None = None
+        self._sens: tuple[Sensitivity, ...] = ()
         self.border_title = concentration_title(None)
+
+    def _sensitivities(self, store: MarketStore, watchlist: Watchlist) -> tuple[Sensitivity, ...]:
+        """Betas change only when the daily history does: recomputed then, not on every tick."""
+        key = (id(watchlist), tuple((s, id(store.history.get(s))) for s in sorted(store.history)))
+        if key != self._sens_key:
+            self._sens_key, self._sens = key, sensitivities(store, watchlist)
+        return self._sens
 
     def show(self, store: MarketStore, watchlist: Watchlist, *, compact: bool = False) -> None:
         self.value = concentration(store, watchlist)
-        self.border_title = concentration_title(self.value)
-        content = concentration_content(self.value, watchlist, self.size.width or 80, compact)
+        set_border_title(self, concentration_title(self.value))
+        self.dependency = (dependency(store, watchlist, sens=self._sensitivities(store, watchlist))
+                           if watchlist.instrument("NVDA") is not None else None)
+        self.mag7 = mag7_for_watchlist(store, watchlist.symbols)
+        content = concentration_content(self.value, watchlist, self.size.width or 80, compact,
+                                        dep=self.dependency, mag7=self.mag7)
         if content.plain != self.plain:
+            update_static(self, content, self.plain)
             self.plain = content.plain
-            self.update(content)

@@ -69,7 +69,8 @@ class WatchHeader(Vertical):
 
     def set_time(self, now: float) -> None:
         self._clock_now = now
-        self.query_one("#clocks", Static).update(clocks_content(now, self.size.width or 80))
+        # issue 8: one line of fixed height (app.tcss) — no layout pass of the whole screen every second
+        self.query_one("#clocks", Static).update(clocks_content(now, self.size.width or 80), layout=False)
 
     def on_resize(self) -> None:
         if self._clock_now is not None:

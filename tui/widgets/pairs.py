@@ -1,14 +1,28 @@
-"""The pairs panel: each pair's move today, P/E and P/S per side, the US/CN ratio and the EY spread."""
+"""The pairs panel: each pair's move today, P/E and P/S per side, the US/CN ratio and the EY spread, and a
+sparkline of the pair's one-year relative performance with today's z-score.
+
+It takes focus (`p`, or a click): ↑/↓ pick a pair, Enter opens its detail screen, Escape gives focus back.
+"""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Static
 
+from tui.charts import sparkline
+from tui.core.freshness import format_age
+from tui.core.history import RelativePerformance, relative_performance
 from tui.core.spreads import MetricSpread, PairSpread, SideAggregate, pair_spread
 from tui.core.store import MarketStore
 from tui.format import NO_DATA, NOT_MEANINGFUL, fmt_multiple, fmt_pct, fmt_pp, fmt_premium, fmt_ratio
 from tui.model import Pair, Watchlist
+from tui.widgets.repaint import set_border_title, update_static
+
+SPARK_WIDTH = 16
 
 Part = tuple[str, str] | str
 
@@ -44,8 +58,26 @@ def _ratio_text(metric: MetricSpread | None, us_data: bool, cn_data: bool, premi
     return NOT_MEANINGFUL if us_data and cn_data else NO_DATA
 
 
-def pair_lines(spread: PairSpread, wide: bool = True, with_sides: bool = True) -> tuple[list[Part], list[Part]]:
-    """Two lines per pair: the spread, then both sides; `wide` spells the labels out."""
+def fmt_z(z: float | None) -> str:
+    return NO_DATA if z is None else f"{z:+.1f}"
+
+
+def history_parts(rp: RelativePerformance | None, wide: bool = True) -> list[Part]:
+    """`│ 1y ▂▃▅▇ z -1.2`: relative performance US/CN over the year held, and today's z-score."""
+    if rp is None or len(rp.log_ratio) < 2:
+        return []
+    label = "1y" if len(rp.log_ratio) >= 200 else f"{len(rp.log_ratio)}d"
+    parts: list[Part] = [("  │  " if wide else " │ ", "$text-muted"), (f"{label} ", "$text-muted")]
+    parts.append((sparkline(rp.log_ratio, SPARK_WIDTH if wide else SPARK_WIDTH // 2), "$accent"))
+    parts.append((" z ", "$text-muted"))
+    z_style = "bold $warning" if rp.z is not None and abs(rp.z) >= 2 else "bold"
+    parts.append((fmt_z(rp.z), z_style))
+    return parts
+
+
+def pair_lines(spread: PairSpread, wide: bool = True, with_sides: bool = True,
+               history: RelativePerformance | None = None) -> tuple[list[Part], list[Part]]:
+    """Two lines per pair: the spread, then both sides (and the relative-performance sparkline when held)."""
     pair: Pair = spread.pair
     us, cn = spread.us, spread.cn
     pe = spread.metrics.get("pe_ttm")
@@ -61,39 +93,126 @@ def pair_lines(spread: PairSpread, wide: bool = True, with_sides: bool = True) -
     second += side_parts("US", us, len(pair.us) > 1, wide)
     second.append(("  │  " if wide else " │ ", "$text-muted"))
     second += side_parts("CN", cn, len(pair.cn) > 1, wide)
+    second += history_parts(history, wide)
     return first, second
 
 
 PAIRS_TITLE = "Pairs · ratio = US / China · EY = earnings yield"
 
 
-def pairs_content(store: MarketStore, watchlist: Watchlist, width: int = 120) -> Content:
-    """Two lines per pair (the panel's title, on its border, says what the figures are)."""
+def fundamentals_age(spreads: list[PairSpread], now: float | None) -> str:
+    """`fundamentals 5m old` (or `2m–3h old` when the members' refreshes differ); "" when none is held."""
+    stamps = [t for ps in spreads for side in (ps.us, ps.cn)
+              for t in (side.fundamentals_oldest, side.fundamentals_newest) if t is not None]
+    if not stamps or now is None:
+        return ""
+    newest, oldest = format_age(now - max(stamps)), format_age(now - min(stamps))
+    return f"fundamentals {newest} old" if newest == oldest else f"fundamentals {newest}–{oldest} old"
+
+
+def pairs_content(store: MarketStore, watchlist: Watchlist, width: int = 120, *, selected: int | None = None,
+                  now: float | None = None, spreads: list[PairSpread] | None = None) -> Content:
+    """Two lines per pair (the panel's title, on its border, says what the figures are); `selected` marks one."""
     if not watchlist.pairs:
         return Content.assemble(("this watchlist has no pairs", "$text-muted"))
     wide = width >= 100
     lines: list[Content] = []
-    for pair in watchlist.pairs:
-        spread = pair_spread(store, watchlist, pair)
-        first, second = pair_lines(spread, wide)
-        line = Content.assemble(*first)
+    spreads = spreads if spreads is not None else [pair_spread(store, watchlist, p) for p in watchlist.pairs]
+    for n, (pair, spread) in enumerate(zip(watchlist.pairs, spreads, strict=True)):
+        history = relative_performance(store, watchlist, pair, now=now)
+        first, second = pair_lines(spread, wide, history=history)
+        mark: list[Part] = [("▸ ", "bold $accent")] if selected == n else []
+        line = Content.assemble(*mark, *first)
         if line.cell_length > width:  # too long for the room: the pair's name says enough
-            line = Content.assemble(*pair_lines(spread, wide, with_sides=False)[0])
+            line = Content.assemble(*mark, *pair_lines(spread, wide, with_sides=False)[0])
+        if selected == n:
+            line = line.stylize("reverse", 0, len(mark[0][0]) + len(pair.name))
         lines.append(line)
         lines.append(Content.assemble(*second))
     return Content("\n").join(lines)
 
 
-class PairsPanel(Static):
-    """Recomputed by the app only when a symbol of the watchlist (or FX) changed."""
+class PairsPanel(Static, can_focus=True):
+    """Recomputed by the app only when a symbol of the watchlist (or FX) changed.
+
+    Focused, it marks one pair: ↑/↓ (j/k) move the mark, Enter (or a click) posts `PairsPanel.Selected`.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open pair", tooltip="Open the marked pair's detail screen", id="pairs.open"),
+        Binding("down,j", "move(1)", "Next pair", show=False, id="pairs.down"),
+        Binding("up,k", "move(-1)", "Previous pair", show=False, id="pairs.up"),
+        Binding("escape", "leave", "Back to board", tooltip="Give the focus back to the quote board",
+                id="pairs.leave"),
+    ]
+
+    class Selected(Message):
+        """A pair was chosen (Enter or a click): the app opens its detail screen."""
+
+        def __init__(self, pair: Pair, watchlist: Watchlist) -> None:
+            super().__init__()
+            self.pair = pair
+            self.watchlist = watchlist
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id)
         self.plain = ""
         self.border_title = PAIRS_TITLE
+        self.selected = 0
+        self.watchlist: Watchlist | None = None
+        self._store: MarketStore | None = None
+
+    def _now(self) -> float | None:
+        runtime = getattr(self.app, "runtime", None)
+        clock = getattr(runtime, "clock", None)
+        return clock.now() if clock is not None else None
 
     def show(self, store: MarketStore, watchlist: Watchlist) -> None:
-        content = pairs_content(store, watchlist, self.size.width or 80)
+        if watchlist is not self.watchlist:
+            self.selected = 0
+        self.watchlist, self._store = watchlist, store
+        if watchlist.pairs:
+            self.selected = max(0, min(self.selected, len(watchlist.pairs) - 1))
+        now = self._now()
+        spreads = [pair_spread(store, watchlist, p) for p in watchlist.pairs]
+        age = fundamentals_age(spreads, now)
+        set_border_title(self, f"{PAIRS_TITLE} · {age}" if age else PAIRS_TITLE)
+        content = pairs_content(store, watchlist, self.size.width or 80,
+                                selected=self.selected if self.has_focus else None, now=now, spreads=spreads)
         if content.plain != self.plain:
+            update_static(self, content, self.plain)
             self.plain = content.plain
-            self.update(content)
+
+    def _redraw(self) -> None:
+        if self.watchlist is not None and self._store is not None:
+            self.show(self._store, self.watchlist)
+            self.scroll_to(y=self.selected * 2, animate=False)
+
+    # Widget._on_focus / _on_blur set has_focus after these handlers run: redraw once they have
+    def on_focus(self) -> None:
+        self.call_later(self._redraw)
+
+    def on_blur(self) -> None:
+        self.call_later(self._redraw)
+
+    def action_move(self, step: int) -> None:
+        if self.watchlist is not None and self.watchlist.pairs:
+            self.selected = (self.selected + step) % len(self.watchlist.pairs)
+            self._redraw()
+
+    def action_open(self) -> None:
+        if self.watchlist is not None and self.watchlist.pairs:
+            self.post_message(self.Selected(self.watchlist.pairs[self.selected], self.watchlist))
+
+    def action_leave(self) -> None:
+        board = self.screen.query("#board")
+        if board:
+            board.first().focus()
+
+    def on_click(self, event) -> None:
+        if self.watchlist is None or not self.watchlist.pairs:
+            return
+        row = event.y + self.scroll_offset.y
+        self.selected = max(0, min(row // 2, len(self.watchlist.pairs) - 1))
+        self.focus()
+        self.action_open()

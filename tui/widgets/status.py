@@ -47,7 +47,8 @@ def status_content(status: FeedStatusLike, now: float) -> Content:
     polled = getattr(status, "polled_symbols", 0)
     if polled:
         parts.append((f" · {polled} polled (REST)", "$warning"))
-    if status.rate_limited_until is not None and status.rate_limited_until > now:
+    if (status.rate_limited_until is not None and status.rate_limited_until > now
+            and "rate-limited" not in status.state):  # the feed's state may already say it, with the next try
         parts.append((f" · rate-limited {format_age(status.rate_limited_until - now)} more", "bold $error"))
     if status.last_error:
         parts.append((f" · {status.last_error}", "$error"))
@@ -65,4 +66,4 @@ class StatusLine(Static):
         content = status_content(status, now)
         if content.plain != self.plain:
             self.plain = content.plain
-            self.update(content)
+            self.update(content, layout=False)  # issue 8: height 1 (app.tcss): no layout pass of the screen
