@@ -174,3 +174,23 @@ def test_metric_spread_none_when_a_side_is_not_positive(bad, good):
     for us, cn in ((bad, good), (good, bad)):
         m = metric_spread(us, cn)
         assert m.ratio is None and m.log_ratio is None and m.premium_pct is None
+
+
+def test_basket_forward_losses_show_nm_not_a_blank():
+    # A: cap 100e9, forward EPS 1 x 10e9 shares = +10e9; B: cap 100e9, forward EPS -2 x 10e9 = -20e9
+    # forward earnings sum to -10e9: forward P/E is not meaningful, and the detail screen says "n/m"
+    from tui.screens.pair_detail import side_value
+
+    store = store_with(
+        [quote("A", 10.0), quote("B", 10.0)],
+        [
+            fundamentals("A", shares_outstanding=10e9, net_income_ttm=5e9, eps_forward=1.0),
+            fundamentals("B", shares_outstanding=10e9, net_income_ttm=5e9, eps_forward=-2.0),
+        ],
+    )
+    wl = watchlist([inst("A", US), inst("B", US)])
+    side = side_aggregate(store, wl, ["A", "B"])
+    assert side.forward_earnings_usd == pytest.approx(-10e9)
+    assert side.pe_fwd is None
+    assert side_value(side, "pe_fwd") == "n/m"
+    assert side_value(side, "pe_ttm") == "20.0"

@@ -31,7 +31,7 @@ def _feed(sim: Simulator, clock: Clock, **rest_kw) -> tuple[YahooFeed, MarketSto
     rest = YahooRest(endpoints, clock, **rest_kw)
     store = MarketStore()
     feed = YahooFeed(store, clock, endpoints, rest=rest, poll_interval=1.0, history_range="1y")
-    feed.stream.backoff_max = 4.0  # the app's cap is 30 s; a test of seconds wants a lower ceiling
+    feed.stream.backoff_max = 4.0  # the app's cap, pinned here so the test holds if the default changes
     feed.set_symbols(SYMBOLS)
     return feed, store
 

@@ -38,6 +38,7 @@ class SideAggregate:
     ev_ebitda: float | None = None  # sum of EV / sum of EBITDA over members with both; None when that is <= 0
     fundamentals_oldest: float | None = None  # as_of of the members' fundamentals (POSIX seconds)
     fundamentals_newest: float | None = None
+    forward_earnings_usd: float | None = None  # next-twelve-month earnings, summed like earnings_usd
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +145,7 @@ def side_aggregate(store: MarketStore, watchlist: Watchlist, symbols: Sequence[s
         ev_ebitda=_ratio_pos(_sum_pairs(chosen, "ev_usd", "ebitda_usd")),
         fundamentals_oldest=min(as_of) if (as_of := _as_of(chosen)) else None,
         fundamentals_newest=max(as_of) if as_of else None,
+        forward_earnings_usd=_sum(chosen, "forward_earnings_usd"),
     )
 
 

@@ -25,6 +25,12 @@ LEGEND = (
     ("EY US−CN", "earnings-yield difference in percentage points (defined on losses too)"),
     ("k/n with data", "basket members with fundamentals, of all members"),
     ("HHI", "Herfindahl–Hirschman index on 0–10,000; ┃ marks 1,500 and 2,500 (2010 US merger guidelines)"),
+    ("1y ▂▃▅ z", "the pair's relative performance (FX-adjusted log price ratio US/CN) over a year of daily "
+                 "closes, and today's z-score against that year; |z| ≥ 2 is highlighted"),
+    ("β/ρ", "beta and correlation of each name's weekly USD returns to NVDA over a year (weekly, because "
+            "New York and Asia do not trade at the same hours)"),
+    ("est.", "an estimate, with the date of its reference figure (Mag-7 share of the S&P 500)"),
+    ("Ctrl+C", "quit, like q (so do SIGTERM and a dropped SSH connection)"),
 )
 
 

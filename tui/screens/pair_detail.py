@@ -86,8 +86,8 @@ def side_value(side: SideAggregate, key: str) -> str:
         return fmt_multiple(value, meaningful_data=side.earnings_usd is not None)
     if key == "ev_ebitda":
         return fmt_multiple(value, meaningful_data=side.ebitda_usd is not None and side.ev_usd is not None)
-    if key == "pe_fwd":
-        return fmt_multiple(value, meaningful_data=False)
+    if key == "pe_fwd":  # negative or near-zero forward earnings: n/m, as for trailing P/E
+        return fmt_multiple(value, meaningful_data=side.forward_earnings_usd is not None)
     return fmt_multiple(value, meaningful_data=False)
 
 
