@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import select
 import signal
 import time
 from typing import TYPE_CHECKING, ClassVar, Protocol
@@ -33,9 +34,12 @@ log = logging.getLogger(__name__)
 REFRESH_SECONDS = 0.2  # the screen is redrawn at most 5 times a second, however fast ticks arrive
 CLOCK_SECONDS = 1.0
 CONCENTRATION_SECONDS = 1.0  # issue 8: the concentration panel is recomputed at most once a second
+IDLE_BOARD_SECONDS = 1.0  # issue 8: with no new quote, the board's ages are checked once a clock second
 EXIT_SIGNALS = ("SIGTERM", "SIGHUP", "SIGINT")
 EXIT_STOP_TIMEOUT = 3.0  # seconds the feed gets to stop after a signal before the app exits anyway
 _FX = frozenset(FX_SYMBOLS.values())
+SPARK_SEED_SECONDS = 1.0  # issue 6: how often the app looks for board symbols whose sparkline needs seeding
+SPARK_RETRY_SECONDS = 600.0  # a failed seed (network, 429) is tried again after this long
 
 
 class RuntimeLike(Protocol):
@@ -99,6 +103,30 @@ def hangup_safe_driver(driver_class):
     return HangupSafeDriver
 
 
+_HANGUP = select.POLLHUP | select.POLLERR | select.POLLNVAL
+
+
+def terminal_hung_up(driver) -> bool:
+    """Whether the terminal behind `driver` is gone: a write failed, or its input reports a hang-up.
+
+    A terminal can vanish without a SIGHUP reaching us (no controlling tty: a pty whose other end was closed
+    by a dying parent). Textual's input thread then sees end-of-file at once, every time, and spins a core;
+    this check lets the app notice and leave.
+    """
+    out = getattr(driver, "_file", None)
+    if isinstance(out, _HangupSafeFile) and out.broken:
+        return True
+    fd = getattr(driver, "fileno", None)
+    if not isinstance(fd, int):
+        return False
+    try:
+        poller = select.poll()
+        poller.register(fd, _HANGUP)
+        return any(events & _HANGUP for _, events in poller.poll(0))
+    except (OSError, ValueError):
+        return False
+
+
 # -- issue 6: editing, sort/filter, symbol screen, export, alerts ------------------------------------------
 ISSUE6_BINDINGS: list[Binding] = [
     Binding("a", "add_symbol", "Add", show=False,
@@ -115,7 +143,8 @@ ISSUE6_BINDINGS: list[Binding] = [
     Binding("e", "export", "Export", show=False, tooltip="Export the board and spreads to CSV (data dir)",
             id="app.export"),
     Binding("exclamation_mark", "add_alert", "Alert", show=False, key_display="!",
-            tooltip="Add an alert on the symbol under the cursor (above N, below N, move N%)", id="app.add_alert"),
+            tooltip="Add an alert: the symbol under the cursor (above N, below N, move N%), the pair marked in "
+                    "the pairs panel (z N), or concentration (hhi N, top1 N%)", id="app.add_alert"),
     Binding("l", "alerts_log", "Alerts", show=False, tooltip="Open the alerts log", id="app.alerts_log"),
 ]
 ISSUE6_MAIN_ONLY = ("add_symbol", "remove_symbol", "new_watchlist", "sort", "filter", "open_symbol", "export",
@@ -380,6 +409,19 @@ class AiwatchApp(App[None]):
             self._concentration_sizes = self._panel_sizes
             self.query_one(ConcentrationPanel).show(store, wl, compact=self.size.height < 30)
 
+    # -- issue 8: idle refreshes --------------------------------------------------------------------------------
+    # When no quote arrived since the last refresh, the board has nothing to redraw but the quotes' ages (whole
+    # seconds, and the stale mark after `stale_after` seconds): they can only change when the runtime clock enters
+    # another second, so the board is checked then, not five times a second (never while the clock is pinned).
+    _board_synced_second: int | None = None
+
+    def _board_age_due(self, now: float) -> bool:
+        second = int(now // IDLE_BOARD_SECONDS)
+        if second == self._board_synced_second:
+            return False
+        self._board_synced_second = second
+        return True
+
     def _refresh(self) -> None:
         """Pull what changed since the last refresh; repaint only the rows and panels it touches."""
         try:
@@ -389,7 +431,8 @@ class AiwatchApp(App[None]):
             self._seq = store.seq
             if wl is not None:
                 now = self.runtime.clock.now()
-                self.query_one(QuoteBoard).sync(store, changed, now)
+                if changed or self._board_age_due(now):  # issue 8: nothing new: ages move once a second
+                    self.query_one(QuoteBoard).sync(store, changed, now)
                 if (not changed.isdisjoint(wl.symbols) or not changed.isdisjoint(_FX)
                         or self._panel_sizes_changed()):
                     self._panels_due = True
@@ -405,6 +448,13 @@ class AiwatchApp(App[None]):
                 self.notify("a screen refresh failed; details in the log", severity="error")
 
     def _tick_clock(self) -> None:
+        if self._driver is not None and not self._quitting and terminal_hung_up(self._driver):
+            log.warning("the terminal hung up: quitting")
+            exit_event = getattr(self._driver, "exit_event", None)
+            if exit_event is not None:
+                exit_event.set()  # stops Textual's input thread, which spins on a closed terminal
+            self.quit_with_status(128 + int(signal.SIGHUP))
+            return
         try:
             now = self.runtime.clock.now()
             self.query_one(WatchHeader).set_time(now)
@@ -419,11 +469,23 @@ class AiwatchApp(App[None]):
 
         self.config = config if config is not None else Config()
         self.config_problems = list(problems)
+        self._honour_no_color()
         self.refresh_seconds = 1.0 / self.config.fps if config is not None else REFRESH_SECONDS
         self.alerts, alert_problems = AlertEngine.from_config(self.config, alerts_log_path())
         self.config_problems += alert_problems
         self.alerts_fired: list = []
         self.last_export: tuple | None = None
+        self._spark_seeded: dict[str, int] = {}  # symbol -> UTC day (app clock) its intraday points were seeded
+        self._spark_retry_at: dict[str, float] = {}  # symbol -> monotonic time a failed seed may be tried again
+        self._spark_seeding = False
+
+    def _honour_no_color(self) -> None:
+        """NO_COLOR (no-color.org): Textual only turns colours grey (still 256/truecolor sequences); send none.
+        The board marks its cursor row in reverse video instead (QuoteBoard._render_row)."""
+        from textual.filter import Monochrome, NoColor
+
+        if self.no_color:
+            self._filters = [NoColor() if isinstance(f, Monochrome) else f for f in self._filters]
 
     def _mount_issue6(self) -> None:
         if self.config.theme != "dark":
@@ -437,6 +499,65 @@ class AiwatchApp(App[None]):
             log.warning("config problem: %s", p)
         if self.config_problems:
             self.notify("\n".join(self.config_problems), title="Config problems", severity="warning", timeout=15)
+        self.set_interval(SPARK_SEED_SECONDS, self._seed_sparklines)
+
+    # -- issue 6 follow-up: the board's sparklines seeded from the chart endpoint -----------------------------
+    # On a frozen clock, or just after start, the store holds one live point per symbol: the intraday column
+    # would stay blank. Once per symbol on the board and day (app clock), and only while the board is wide
+    # enough to show that column, the feed fetches today's 5-minute bars (one chart request) into the store.
+    # Background budget: the worker stops when the REST client's per-minute budget is spent and goes on later.
+    def _seed_sparklines(self) -> None:
+        from tui.widgets.board import board_shows_spark
+
+        feed = getattr(self.runtime, "feed", None)
+        if self._spark_seeding or feed is None or not hasattr(feed, "seed_intraday"):
+            return
+        boards = self.query(QuoteBoard)  # none while the app shuts down
+        board = boards.first() if boards else None
+        if board is None or not board.is_mounted or not board_shows_spark(board):
+            return
+        store = self.runtime.store
+        day = int(self.runtime.clock.now() // 86400)
+        mono = time.monotonic()
+        top = round(board.scroll_y)
+        rows = [*board.instruments[top:], *board.instruments[:top]]  # the rows on screen first
+        due = [i.symbol for i in rows if i.symbol in store.quotes and self._spark_seeded.get(i.symbol) != day
+               and self._spark_retry_at.get(i.symbol, 0.0) <= mono]
+        if due:
+            self._spark_seeding = True
+            self.run_worker(self._seed_worker(feed, due, day), name="spark-seed", group="spark-seed",
+                            exit_on_error=False)
+
+    def sparklines_settled(self) -> bool:
+        """For tests and snapshots: no sparkline seed due or running (one due is started)."""
+        self._seed_sparklines()
+        return not self._spark_seeding
+
+    async def _seed_worker(self, feed, symbols: list[str], day: int) -> None:
+        from tui.feeds.yahoo_parse import YahooError
+        from tui.widgets.board import refresh_sparks
+
+        try:
+            for symbol in symbols:
+                rest = getattr(feed, "rest", None)
+                if rest is not None and rest.background_wait() > 0:
+                    return  # the per-minute budget is spent: the next tick goes on
+                try:
+                    added = await feed.seed_intraday(symbol)
+                except YahooError as exc:  # Yahoo's answer: no intraday data for it today
+                    log.info("no intraday bars for %s: %s", symbol, exc)
+                    self._spark_seeded[symbol] = day
+                    continue
+                except Exception as exc:  # noqa: BLE001 - network, 429: tried again later
+                    log.info("intraday seed for %s failed: %s", symbol, exc)
+                    self._spark_retry_at[symbol] = time.monotonic() + SPARK_RETRY_SECONDS
+                    return
+                self._spark_seeded[symbol] = day
+                boards = self.query(QuoteBoard)
+                if added and boards:
+                    refresh_sparks(boards.first(), self.runtime.store, {symbol})
+        finally:
+            self._spark_seeding = False
 
     def _board_now(self) -> tuple[QuoteBoard, float]:
         return self.query_one(QuoteBoard), self.runtime.clock.now()
@@ -592,23 +713,34 @@ class AiwatchApp(App[None]):
         self.last_export = paths
         self.notify(f"exported {wl.title} to {paths[0]}\nand {paths[1].name}", title="Export", timeout=10)
 
+    def _alert_pair(self) -> str | None:
+        """The pair marked in the pairs panel (its first pair until one is picked), None without pairs."""
+        wl = self.watchlist
+        if wl is None or not wl.pairs:
+            return None
+        selected = self.query_one(PairsPanel).selected
+        return wl.pairs[max(0, min(selected, len(wl.pairs) - 1))].name
+
     def action_add_alert(self) -> None:
-        from tui.screens.dialogs import PromptScreen
+        from tui.screens.dialogs import AlertScreen
 
-        symbol = self.query_one(QuoteBoard).cursor_symbol
-        if symbol is None:
+        wl = self.watchlist
+        if wl is None:
             return
-        self.push_screen(PromptScreen(f"Alert on {symbol}: above N, below N (price) or move N (% today)",
-                                      "e.g. above 200"), lambda text: self._alert_added(symbol, text))
+        symbol = self.query_one(QuoteBoard).cursor_symbol
+        pair = self._alert_pair()
+        self.push_screen(AlertScreen(symbol, pair, wl.title),
+                         lambda text: self._alert_added(symbol, text, pair=pair, watchlist=wl.name))
 
-    def _alert_added(self, symbol: str, text: str | None) -> None:
+    def _alert_added(self, symbol: str | None, text: str | None, *, pair: str | None = None,
+                     watchlist: str = "*") -> None:
         from tui.alerts import parse_rule_text
         from tui.config import append_alert
 
         if not text:
             return
         try:
-            rule = parse_rule_text(text, symbol)
+            rule = parse_rule_text(text, symbol, pair, watchlist)
         except ValueError as exc:
             self.notify(f"no alert added: {exc}", severity="error", timeout=8)
             return
