@@ -124,6 +124,17 @@ def child_env(tmp: Path, *, truecolor: bool, latency: Path | None) -> dict[str, 
     return env
 
 
+def compile_bytecode() -> None:
+    """Compile tui/ and bench/ to bytecode (`__pycache__`, git-ignored) as `pip install` does for an installed app.
+
+    The children run with PYTHONDONTWRITEBYTECODE=1 (the repository stays clean), so without this every launch
+    would compile aiwatch's own ~60 modules from source: about 0.2 s of launch time no installed copy pays."""
+    import compileall
+
+    for sub in ("tui", "bench"):
+        compileall.compile_dir(ROOT / sub, quiet=1, workers=0)
+
+
 # -- the simulator process -------------------------------------------------------------------------------
 class SimProcess:
     def __init__(self, *, rate: float, at: str, speed: float, tmp: Path) -> None:
@@ -456,6 +467,7 @@ def main(argv: list[str] | None = None) -> int:
     rates = ([int(float(r)) for r in args.rates.split(",") if r.strip()] if args.rates
              else list(QUICK_RATES if args.quick else RATES))
     tmp = Path(tempfile.mkdtemp(prefix="aiwatch-bench-"))
+    compile_bytecode()
     from bench.universe import write_config
 
     write_config(tmp / "config")

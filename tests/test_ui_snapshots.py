@@ -25,6 +25,7 @@ async def settle(pilot) -> None:
     await wait_for(lambda: status().state == "live", timeout=30)
     start = app.refreshes
     await wait_for(lambda: app.refreshes >= start + 3)
+    await wait_for(app.sparklines_settled)  # issue 6: the intraday column seeded from the chart endpoint
     app.query_one("#status").display = False  # request counters depend on wall time, not the frozen clock
     await pilot.pause()
 

@@ -68,7 +68,8 @@ class Rule:
             who = "any pair" if self.pair == "*" else self.pair
             return f"{who}: spread z-score beyond ±{self.beyond:g}"
         unit = "" if self.gauge == "hhi" else "%"
-        return f"concentration {self.gauge.upper()} above {self.above:g}{unit}"
+        where = "" if self.watchlist == "*" else f" on {self.watchlist}"
+        return f"concentration {self.gauge.upper()} above {self.above:g}{unit}{where}"
 
     def to_table(self) -> dict:
         out: dict = {"kind": self.kind}
@@ -135,18 +136,37 @@ def parse_rule(d: dict) -> Rule:
     return Rule(kind, gauge=gauge, above=above, watchlist=_str(d, "watchlist", "*") or "*", note=note)
 
 
-def parse_rule_text(text: str, symbol: str) -> Rule:
-    """The in-app short form for the symbol under the cursor: "above 200", "below 150", "move 5"."""
-    words = text.lower().replace("%", " ").split()
-    if len(words) != 2 or words[0] not in ("above", "below", "move"):
-        raise ValueError('type "above 200", "below 150" or "move 5" (percent today)')
+TEXT_WORDS = ("above", "below", "move", "z", "hhi", "top1", "top3")
+
+
+def parse_rule_text(text: str, symbol: str | None, pair: str | None = None, watchlist: str = "*") -> Rule:
+    """The in-app short form (the `!` dialog).
+
+    On the symbol under the cursor: "above 200", "below 150", "move 5" (percent today). On the pair marked in the
+    pairs panel: "z 2" (|spread z-score| beyond 2). On the concentration gauges of `watchlist`: "hhi 2500",
+    "top1 40" or "top3 70" (a share in percent)."""
+    words = text.lower().replace("%", " ").replace("±", " ").split()
+    if words and words[0] == "zscore":
+        words[0] = "z"
+    if len(words) != 2 or words[0] not in TEXT_WORDS:
+        raise ValueError('type "above 200", "below 150", "move 5" (percent today), "z 2" (the marked pair), '
+                         '"hhi 2500" or "top1 40" (concentration)')
     try:
         value = float(words[1])
     except ValueError:
         raise ValueError(f"not a number: {words[1]!r}") from None
-    if words[0] == "move":
+    word = words[0]
+    if word == "z":
+        if not pair:
+            raise ValueError("no pair to watch: this watchlist has no pairs")
+        return parse_rule({"kind": "zscore", "pair": pair, "beyond": value})
+    if word in GAUGES:
+        return parse_rule({"kind": "concentration", "gauge": word, "above": value, "watchlist": watchlist or "*"})
+    if not symbol:
+        raise ValueError("no symbol under the cursor")
+    if word == "move":
         return parse_rule({"kind": "move", "symbol": symbol, "pct": value})
-    return parse_rule({"kind": "price", "symbol": symbol, words[0]: value})
+    return parse_rule({"kind": "price", "symbol": symbol, word: value})
 
 
 @dataclass(frozen=True)

@@ -31,13 +31,15 @@ from tui.feeds.endpoints import Endpoints
 from tui.feeds.yahoo_parse import YahooError, merge_fundamentals
 from tui.feeds.yahoo_rest import RateLimited, YahooRest
 from tui.feeds.yahoo_stream import YahooStream
-from tui.model import Quote
+from tui.core.sessions import market_of, state_at
+from tui.model import MarketState, Quote
 
 log = logging.getLogger(__name__)
 
 FX_EXTRA = ("HKD=X", "CNY=X", "JPY=X")
 _RETRY_FAILED_SUMMARY = 1800.0  # app-clock seconds before a quoteSummary Yahoo refused is tried again
 MAX_AHEAD = 300.0  # seconds a stream frame's time may be ahead of our clock
+CLOSED_POLL_FACTOR = 4.0  # issue 8: every market of the symbols closed: poll 4x less often (15 s -> 60 s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +206,24 @@ class YahooFeed:
             self.cache.put_history(symbol, range_, interval, bars, now)
         self._notify()
 
+    async def seed_intraday(self, symbol: str) -> int:
+        """Issue 6: today's 5-minute closes (one chart request, interval 5m, range 1d) put in front of the live
+        points the store keeps for `symbol`, so the board's sparkline is drawn from the start (and on a frozen
+        clock). Points at or after the first live one are left out. The caller asks once per symbol and day and
+        minds the request budget (`rest.background_wait()`). Returns the number of points added."""
+        from collections import deque
+
+        from tui.core.store import INTRADAY_POINTS
+
+        bars = await self.rest.chart(symbol, "1d", "5m")
+        live = list(self.store.intraday.get(symbol, ()))
+        first = live[0][0] if live else float("inf")
+        seeded = [(b.time, b.close) for b in bars if b.close is not None and b.time < first]
+        if seeded:
+            self.store.intraday[symbol] = deque([*seeded, *live], maxlen=INTRADAY_POINTS)
+            self._notify()
+        return len(seeded)
+
     # -- the disk cache --------------------------------------------------------------------------------
     def _load_cached(self, symbols: Iterable[str]) -> None:
         """Fresh fundamentals and daily bars from disk into the store; what is found is not fetched again."""
@@ -267,13 +287,13 @@ class YahooFeed:
                     self._first_quote_done = True
                     last_poll = time.monotonic()
                     self._start_stream()
-                if time.monotonic() - last_poll >= self.poll_interval * 0.98:
+                if time.monotonic() - last_poll >= self._poll_every() * 0.98:
                     stale = set(self._symbols) - self._streaming_symbols() - self.store.unknown
                     last_poll = time.monotonic()
                     if stale:
                         await self._quote(sorted(stale))
                 await self._quote_pending()
-                await self._refresh_fundamentals(next_poll=last_poll + self.poll_interval * 0.98)
+                await self._refresh_fundamentals(next_poll=last_poll + self._poll_every() * 0.98)
                 self.last_error = None
                 error_delay = 0.0
             except asyncio.CancelledError:
@@ -296,8 +316,20 @@ class YahooFeed:
             elif failed:
                 wait = error_delay
             else:
-                wait = max(0.05, self.poll_interval - (time.monotonic() - last_poll))
+                wait = max(0.05, self._poll_every() - (time.monotonic() - last_poll))
             await self._sleep(wait, early=not failed and limited <= 0)
+
+    def _poll_every(self) -> float:
+        """Issue 8: the poll interval, CLOSED_POLL_FACTOR times longer while every market of the symbols is
+        closed (nothing trades: an idle app on a weekend wakes less; the stream still delivers the open)."""
+        try:
+            now = self.clock.now()
+            markets = {market_of(s).code for s in self._symbols}
+            if markets and all(state_at(m, now) is MarketState.CLOSED for m in markets):
+                return self.poll_interval * CLOSED_POLL_FACTOR
+        except Exception:  # noqa: BLE001 - an unknown market: poll at the normal pace
+            log.debug("closed-market poll check failed", exc_info=True)
+        return self.poll_interval
 
     async def _sleep(self, seconds: float, *, early: bool) -> None:
         """Sleep until the next poll; `set_symbols` wakes it (at once when `early`, new symbols queued)."""

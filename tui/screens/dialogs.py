@@ -40,7 +40,8 @@ def _side_guess(symbol: str) -> str:
 class _Dialog(ModalScreen):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
     DEFAULT_CSS = """
-    _Dialog, AddSymbolScreen, ConfirmScreen, NewWatchlistScreen, FilterScreen, PromptScreen { align: center middle; }
+    _Dialog, AddSymbolScreen, ConfirmScreen, NewWatchlistScreen, FilterScreen, PromptScreen,
+    AlertScreen { align: center middle; }
     .dialog-box { width: 64; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
                   background: $surface; padding: 0 1; }
     .dialog-box Input { margin: 0; }
@@ -232,3 +233,19 @@ class PromptScreen(FilterScreen):
             yield Static(self.hint, id="prompt-hint")
             yield Input(value=self.current, placeholder=self.placeholder, id="filter-input")
             yield Static("", classes="dialog-error", id="prompt-error")
+
+
+class AlertScreen(PromptScreen):
+    """The `!` dialog: one line adds a rule on the symbol under the cursor, the pair marked in the pairs panel,
+    or the concentration gauges of the watchlist on screen (tui/alerts.py parse_rule_text reads it)."""
+
+    def __init__(self, symbol: str | None, pair: str | None, watchlist_title: str) -> None:
+        lines = ["Add an alert (saved to the config file):"]
+        if symbol:
+            lines.append(f"  {symbol}: above N · below N (price) · move N (% today)")
+        if pair:
+            lines.append(f"  pair {pair} (marked in the pairs panel, p): z N (|spread z-score| beyond N)")
+        lines.append(f"  {watchlist_title}: hhi N (HHI 0–10,000) · top1 N · top3 N (share, %)")
+        super().__init__("\n".join(lines), "e.g. above 200, z 2, hhi 2500")
+        self.symbol = symbol
+        self.pair = pair

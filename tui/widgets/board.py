@@ -360,6 +360,8 @@ class QuoteBoard(ScrollView, can_focus=True):
             base = base + self._cstyle("quote-board--stale")
         if index == self.cursor:
             base = base + self._cstyle("quote-board--cursor", partial=True)
+            if getattr(self.app, "no_color", False):  # issue 6: NO_COLOR sends no colours: reverse video instead
+                base = base + Style(reverse=True)
         move = Style()
         if view.direction > 0:
             move = self._cstyle("quote-board--up", partial=True)
@@ -507,3 +509,23 @@ def spark_text(store: MarketStore, symbol: str, width: int = 12) -> str:
         return ""
     return sparkline([p for _, p in list(points)[-SPARK_POINTS:]], width)
 
+
+
+# -- issue 6 follow-up: sparklines seeded from the chart endpoint -----------------------------------------
+def board_shows_spark(board: QuoteBoard) -> bool:
+    """Whether the board is wide enough for its intraday column."""
+    return any(c.key == "spark" for c in layout(board.scrollable_content_region.width))
+
+
+def refresh_sparks(board: QuoteBoard, store: MarketStore, symbols: set[str] | frozenset[str]) -> int:
+    """Redraw the sparkline cells of `symbols` from the store's intraday points (after they were seeded);
+    returns how many changed."""
+    n = 0
+    for i, inst in enumerate(board.instruments):
+        if inst.symbol in symbols:
+            spark = spark_text(store, inst.symbol)
+            if spark != board._sparks.get(inst.symbol):
+                board._sparks[inst.symbol] = spark
+                board._invalidate(i, ("spark",))
+                n += 1
+    return n
