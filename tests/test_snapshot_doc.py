@@ -137,6 +137,9 @@ def test_csv_one_row_per_quote():
     assert [r[0] for r in rows[1:]] == [q["symbol"] for q in doc["quotes"]]
     nio = dict(zip(rows[0], rows[2], strict=True))
     assert nio["pe_ttm"] == "" and nio["stale"] == "True"
+    # every row says whether the data is simulated, and which path its price took
+    assert {dict(zip(rows[0], r, strict=True))["data_source"] for r in rows[1:]} == {doc["source"]}
+    assert nio["quote_source"] == doc["quotes"][1]["source"]
 
 
 def test_table_fits_100_columns_and_says_what_it_shows():

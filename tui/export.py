@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tui.config import atomic_write_text
-from tui.core.snapshot import CSV_COLUMNS, build_snapshot
+from tui.core.snapshot import CSV_COLUMNS, build_snapshot, csv_row
 from tui.core.store import MarketStore
 from tui.model import Watchlist
 
@@ -33,17 +33,15 @@ def export_csv(store: MarketStore, watchlist: Watchlist, *, now: float, source: 
     out_dir = out_dir or user_data_dir() / "exports"
     doc = build_snapshot(store, watchlist, now=now, source=source, stale_after=stale_after)
     stamp = datetime.fromtimestamp(now, UTC).strftime("%Y%m%dT%H%M%SZ")
-    tail = ["as_of", "source"]
-
     board = io.StringIO()
     w = csv.writer(board, lineterminator="\n")
-    w.writerow([*CSV_COLUMNS, *tail])
+    w.writerow([*CSV_COLUMNS, "as_of"])
     for q in doc["quotes"]:
-        w.writerow([*(_cell(q.get(c)) for c in CSV_COLUMNS), doc["as_of"], source])
+        w.writerow([*(_cell(v) for v in csv_row(doc, q)), doc["as_of"]])
 
     spreads = io.StringIO()
     w = csv.writer(spreads, lineterminator="\n")
-    w.writerow([*SPREAD_COLUMNS, *tail])
+    w.writerow([*SPREAD_COLUMNS, "as_of", "data_source"])
     for p in doc["pairs"]:
         m_us, m_cn = p["members"]["us"], p["members"]["cn"]
         for metric, m in p["metrics"].items():

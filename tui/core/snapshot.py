@@ -46,7 +46,8 @@ CSV_COLUMNS = (
     "age_s",
     "delay_minutes",
     "quote_time",
-    "source",
+    "quote_source",  # the path this price took: stream or rest
+    "data_source",  # demo (simulated) or yahoo: every row says which
 )
 
 
@@ -348,8 +349,14 @@ def render_csv(doc: dict) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for q in doc["quotes"]:
-        writer.writerow(["" if q.get(c) is None else q.get(c) for c in CSV_COLUMNS])
+        writer.writerow(["" if v is None else v for v in csv_row(doc, q)])
     return out.getvalue()
+
+
+def csv_row(doc: dict, q: dict) -> list:
+    """The CSV_COLUMNS values of quote `q` of snapshot `doc` (None where the document has null)."""
+    extra = {"quote_source": q.get("source"), "data_source": doc["source"]}
+    return [extra[c] if c in extra else q.get(c) for c in CSV_COLUMNS]
 
 
 def _fmt(x: float | None, digits: int = 2, *, none: str = "-") -> str:

@@ -56,7 +56,7 @@ _INTRADAY: weakref.WeakKeyDictionary[MarketStore, dict[str, tuple[float, list[tu
 
 ROWS = (
     ("P/E (TTM)", "pe_ttm"),
-    ("P/E (fwd)", "pe_fwd"),
+    ("P/E fwd est", "pe_fwd"),  # forward EPS is analysts' consensus: an estimate
     ("P/S (TTM)", "ps_ttm"),
     ("EV/Sales", "ev_sales"),
     ("EV/EBITDA", "ev_ebitda"),
@@ -151,7 +151,7 @@ def parts_lines(store: MarketStore, v: Valuation | None, symbol: str, name: str,
     else:
         fin = f.financial_currency
         lines.append(Content.assemble(
-            f"  shares {fmt_cap(f.shares_outstanding).rstrip()} · EPS TTM {_num(f.eps_ttm)} · fwd "
+            f"  shares {fmt_cap(f.shares_outstanding).rstrip()} · EPS TTM {_num(f.eps_ttm)} · fwd est. "
             f"{_num(f.eps_forward)} {f.currency or ''} · ",
             (f"cap basis {v.cap_basis if v and v.cap_basis else NO_DATA}", "$text-muted")))
         lines.append(Content.assemble(

@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui.charts import block_chart
+from tui.format import fmt_multiple
 from tui.model import Bar, Instrument
 
 
@@ -68,9 +69,15 @@ class SymbolScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         self._draw()
         self._load()
+        # price, age and the stale mark keep moving while the screen covers the board
+        self.set_interval(1.0, self._refresh_facts)
 
     def on_resize(self) -> None:
         self._draw()
+
+    def _refresh_facts(self) -> None:
+        if self.is_mounted:
+            self.query_one("#symbol-facts", Static).update(self._facts())
 
     @work(exclusive=True, group="symbol-charts")
     async def _load(self) -> None:
@@ -144,11 +151,12 @@ class SymbolScreen(ModalScreen[None]):
         if self.instrument.kind == "equity":
             v = valuation(store, sym)
             if v is not None:
-                pe = "n/m" if v.pe_ttm is None else f"{v.pe_ttm:.1f}"
-                fpe = "n/m" if v.pe_fwd is None else f"{v.pe_fwd:.1f}"
+                pe = fmt_multiple(v.pe_ttm, meaningful_data=v.ey is not None)
+                fpe = fmt_multiple(v.pe_fwd, meaningful_data=v.forward_earnings_usd is not None
+                                   and v.market_cap_usd is not None)
                 ps = "—" if v.ps_ttm is None else f"{v.ps_ttm:.2f}"
                 ey = "—" if v.ey is None else f"{v.ey * 100:.2f}%"
-                lines.append(f"Cap USD {fmt_cap(v.market_cap_usd)}   P/E ttm {pe}   P/E fwd {fpe}   P/S {ps}   "
+                lines.append(f"Cap USD {fmt_cap(v.market_cap_usd)}   P/E ttm {pe}   P/E fwd (est.) {fpe}   P/S {ps}   "
                              f"earnings yield {ey}")
             if f is not None:
                 from datetime import UTC, datetime
@@ -167,24 +175,27 @@ class SymbolScreen(ModalScreen[None]):
 
 
 class AlertsLogScreen(ModalScreen[None]):
-    """The alerts log file, newest last."""
+    """The alerts log file, newest last. On the demo (`simulated`) a DEMO badge says its alerts are on simulated
+    prices; their log lines start with DEMO."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,l", "close", "Close", id="alerts_log.close")]
     DEFAULT_CSS = """
     AlertsLogScreen { align: center middle; }
     #alerts-box { width: 100%; max-width: 110; height: 100%; max-height: 30; border: round $accent;
                   background: $surface; padding: 0 1; }
+    #alerts-badge.-demo { background: $warning; color: $background; text-style: bold; width: auto; }
     """
     MAX_LINES = 500
 
-    def __init__(self, path, rules: list[str]) -> None:
+    def __init__(self, path, rules: list[str], *, simulated: bool = False) -> None:
         super().__init__()
         self.path = path
         self.rules = rules
+        self.simulated = simulated
 
     def text(self) -> str:
         try:
-            lines = self.path.read_text(encoding="utf-8").splitlines()[-self.MAX_LINES:]
+            lines = self.path.read_text(encoding="utf-8", errors="replace").splitlines()[-self.MAX_LINES:]
         except FileNotFoundError:
             lines = ["(no alert has fired yet)"]
         except OSError as exc:
@@ -195,6 +206,11 @@ class AlertsLogScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="alerts-box"):
             yield Static(Content.assemble(("Alerts", "bold $accent")))
+            if self.simulated:
+                from tui.widgets.header import DEMO_BADGE
+
+                yield Static(f"{DEMO_BADGE}: alerts here fire on simulated prices (log lines marked DEMO)",
+                             id="alerts-badge", classes="-demo")
             with VerticalScroll(id="alerts-scroll"):
                 yield Static(Content(self.text()), id="alerts-text")
             yield Static("Escape closes", classes="dialog-hint")

@@ -12,7 +12,7 @@ from tui.core.freshness import age_seconds, delay_minutes, format_age, is_stale
 from tui.core.store import MarketStore
 from tui.core.valuation import valuation
 from tui.format import NO_DATA, fmt_cap, fmt_change, fmt_multiple, fmt_pct, fmt_price
-from tui.model import Fundamentals, Instrument
+from tui.model import Instrument
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,17 +34,12 @@ class RowView:
     quoted: bool = False
 
 
-def _has_earnings(f: Fundamentals | None) -> bool:
-    return f is not None and (f.eps_ttm is not None or f.net_income_ttm is not None)
-
-
 def row_view(store: MarketStore, inst: Instrument, now: float, stale_after: float) -> RowView:
     """The view of `inst` at `now`."""
     symbol = inst.symbol
     quote = store.quotes.get(symbol)
     if quote is None:
         return RowView(symbol, inst.name, unknown=symbol in store.unknown)
-    fund = store.fundamentals.get(symbol)
     currency = quote.currency or store.currency_of(symbol)
     change = quote.change
     pct = quote.change_pct
@@ -58,7 +53,9 @@ def row_view(store: MarketStore, inst: Instrument, now: float, stale_after: floa
     if inst.kind == "equity":
         val = valuation(store, symbol)
         cap = fmt_cap(val.market_cap_usd if val is not None else None)
-        pe = fmt_multiple(val.pe_ttm if val is not None else None, meaningful_data=_has_earnings(fund) and val is not None)
+        # "n/m" only when earnings and cap are both known (so the earnings yield is): a missing FX rate or
+        # statement is "—", never a claim that the company loses money
+        pe = fmt_multiple(val.pe_ttm if val is not None else None, meaningful_data=val is not None and val.ey is not None)
     delay = delay_minutes(quote)
     return RowView(
         symbol=symbol,
