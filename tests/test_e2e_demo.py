@@ -71,3 +71,13 @@ async def test_broken_user_watchlist_shows_a_notice_and_the_rest_runs(tmp_path, 
         assert app.watchlist.name == "ai-rivals"
         await wait_for(lambda: loaded(runtime, app.watchlist.symbols))
         await pilot.press("q")
+
+
+def test_a_redirected_yahoo_url_is_never_badged_as_yahoo(monkeypatch):
+    from tui.runtime import source_label
+
+    monkeypatch.delenv("AIWATCH_YAHOO_URL", raising=False)
+    assert source_label(None) == "Yahoo Finance"
+    assert source_label("http://127.0.0.1:8765") == "not Yahoo: 127.0.0.1:8765"
+    monkeypatch.setenv("AIWATCH_YAHOO_URL", "http://127.0.0.1:9999")
+    assert source_label(None) == "not Yahoo: 127.0.0.1:9999"

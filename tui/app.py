@@ -193,6 +193,7 @@ class AiwatchApp(App[None]):
         if handle_signals:
             self.driver_class = hangup_safe_driver(self.driver_class)
         self.runtime = runtime
+        self.alerts.simulated = bool(getattr(runtime, "simulated", False))  # demo alerts say DEMO (tui.alerts)
         self.load_result = watchlists
         self.watchlists: list[Watchlist] = list(watchlists.watchlists.values())
         self.stale_after = stale_after
@@ -207,7 +208,8 @@ class AiwatchApp(App[None]):
 
     # -- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield WatchHeader(simulated=self.runtime.simulated, id="header")
+        yield WatchHeader(simulated=self.runtime.simulated, source_label=getattr(self.runtime, "source_label", None),
+                          id="header")
         yield QuoteBoard(stale_after=self.stale_after, id="board")
         yield PairsPanel(id="pairs")
         yield ConcentrationPanel(id="concentration")
@@ -747,7 +749,7 @@ class AiwatchApp(App[None]):
         self.alerts.add(rule)
         try:
             path = append_alert(rule.to_table(), self.config.path)
-        except OSError as exc:
+        except (OSError, ValueError, TypeError) as exc:  # unwritable, broken TOML, `alerts` not [[alerts]]
             self.notify(f"alert on for this session only (config not saved: {exc})", severity="warning")
             return
         self.notify(f"alert added: {rule.describe()} (saved to {path})")
@@ -755,4 +757,5 @@ class AiwatchApp(App[None]):
     def action_alerts_log(self) -> None:
         from tui.screens.symbol import AlertsLogScreen
 
-        self.push_screen(AlertsLogScreen(self.alerts.log_path, [r.describe() for r in self.alerts.rules]))
+        self.push_screen(AlertsLogScreen(self.alerts.log_path, [r.describe() for r in self.alerts.rules],
+                                         simulated=self.alerts.simulated))

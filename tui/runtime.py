@@ -47,6 +47,7 @@ class Runtime:
         self.clock = clock or Clock()
         self.simulated = demo
         self.source = "demo" if demo else "yahoo"
+        self.source_label = source_label(yahoo_url)
         self._seed, self._rate, self._faults = seed, rate, faults
         self._yahoo_url, self._stream_url, self._proxy = yahoo_url, stream_url, proxy
         self._symbols: tuple[str, ...] = ()
@@ -143,3 +144,18 @@ def _has_statements(store: MarketStore, symbol: str) -> bool:
         return True
     f = store.fundamentals.get(symbol)
     return f is not None and f.revenue_ttm is not None
+
+
+def source_label(yahoo_url: str | None) -> str:
+    """What the header calls the data source: Yahoo, unless its REST hosts were pointed elsewhere.
+
+    `aiwatch simulate` tells users to point plain aiwatch at it with AIWATCH_YAHOO_URL: that data is simulated
+    and must not be badged as Yahoo's.
+    """
+    import os
+    from urllib.parse import urlsplit
+
+    base = yahoo_url or os.environ.get("AIWATCH_YAHOO_URL")
+    if not base:
+        return "Yahoo Finance"
+    return f"not Yahoo: {urlsplit(base).netloc or base}"

@@ -49,15 +49,16 @@ def clocks_content(now: float, width: int) -> Content:
 class WatchHeader(Vertical):
     """Two lines: `n · title` with the source badge, then the clocks."""
 
-    def __init__(self, *, simulated: bool, id: str | None = None) -> None:
+    def __init__(self, *, simulated: bool, source_label: str | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
         self.simulated = simulated
+        self.source_label = source_label or YAHOO_BADGE  # never "Yahoo Finance" for another server
         self._clock_now: float | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="header-top"):
             yield Static("", id="watchlist-title")
-            badge = Static(DEMO_BADGE if self.simulated else YAHOO_BADGE, id="source-badge")
+            badge = Static(DEMO_BADGE if self.simulated else self.source_label, id="source-badge")
             badge.set_class(self.simulated, "-demo")
             yield badge
         yield Static("", id="clocks")
