@@ -53,16 +53,75 @@ def test_price_fires_once_per_crossing(tmp_path):
     assert len(lines) == 3 and "UTC" in lines[0] and "crossed above 181.00" in lines[0]
 
 
+def _flat(rt, symbols) -> dict[str, float]:
+    """Every symbol back at its previous close (no move today); returns the prices it had."""
+    was = {s: rt.store.quotes[s].price for s in symbols}
+    for s in symbols:
+        rt.tick(s, rt.store.quotes[s].previous_close)
+    return was
+
+
 def test_move_wildcard_and_concentration():
     rt = StaticRuntime()
     wl = watchlists().watchlists["ai-rivals"]
     engine = AlertEngine([parse_rule({"kind": "move", "symbol": "*", "pct": 1.3}),
                           parse_rule({"kind": "concentration", "gauge": "top1", "above": 50})])
+    # the first look only records: the moves already there and the gauge already past 50% did not just happen
+    assert engine.check(rt.store, wl, rt.clock.now()) == []
+    equities = [i.symbol for i in wl.instruments if i.kind == "equity" and i.symbol in rt.store.quotes]
+    was = _flat(rt, equities)
+    rt.clock.advance(1)
+    assert engine.check(rt.store, wl, rt.clock.now()) == []
+    rt.clock.advance(1)
+    for s, price in was.items():
+        rt.tick(s, price)
     fired = engine.check(rt.store, wl, rt.clock.now())
     moves = sorted(a.subject for a in fired if a.kind == "move")
-    # NVDA +1.12%, 0981.HK -1.41%, TSLA +1.20%, 1211.HK +1.52%, NIO -1.96%: more than 1.3% either way
-    assert moves == ["0981.HK", "1211.HK", "NIO"]
-    assert [a.subject for a in fired if a.kind == "concentration"] == ["top1"]
+    # NVDA +1.12%, 0981.HK -1.41%, TSLA +1.20%, 1211.HK +1.52%, NIO -1.96%: more than 1.3% either way, but at
+    # 15:00 UTC Hong Kong is shut: its symbols' changes are the last session's, not moves now
+    assert moves == ["NIO"]
+    assert [a.subject for a in fired if a.kind == "concentration"] == []  # still above: no repeat
+
+
+def test_move_rules_only_while_the_market_trades():
+    from datetime import UTC, datetime
+
+    from ui_support import ManualClock
+
+    rt = StaticRuntime()
+    wl = watchlists().watchlists["ai-rivals"]
+    # Sunday 2026-01-18 15:00 UTC: every market shut; Friday's changes are still on the quotes
+    rt.clock = ManualClock(datetime(2026, 1, 18, 15, 0, tzinfo=UTC))
+    equities = [i.symbol for i in wl.instruments if i.kind == "equity" and i.symbol in rt.store.quotes]
+    was = _flat(rt, equities)
+    engine = AlertEngine([parse_rule({"kind": "move", "symbol": "*", "pct": 1.3})])
+    engine.check(rt.store, wl, rt.clock.now())
+    for s, price in was.items():
+        rt.clock.advance(1)
+        rt.tick(s, price)
+    assert engine.check(rt.store, wl, rt.clock.now()) == []  # Sunday: nothing
+    # Monday 02:30 UTC: Hong Kong's morning session (10:30 local); New York shut
+    rt.clock._t = datetime(2026, 1, 19, 2, 30, tzinfo=UTC).timestamp()
+    engine.check(rt.store, wl, rt.clock.now())  # first look in session: records
+    _flat(rt, ["0981.HK", "1211.HK"])
+    engine.check(rt.store, wl, rt.clock.now())
+    rt.clock.advance(1)
+    for s in ("0981.HK", "1211.HK", "NIO"):
+        rt.tick(s, was[s])
+    assert sorted(a.subject for a in engine.check(rt.store, wl, rt.clock.now())) == ["0981.HK", "1211.HK"]
+
+
+def test_price_already_past_at_start_does_not_claim_a_crossing():
+    rt = StaticRuntime()
+    wl = watchlists().watchlists["ai-rivals"]
+    engine = AlertEngine([parse_rule({"kind": "price", "symbol": "NVDA", "above": 100})])
+    assert engine.check(rt.store, wl, rt.clock.now()) == []  # 180 at start: past, not crossed
+    rt.clock.advance(1)
+    rt.tick("NVDA", 90.0)
+    assert engine.check(rt.store, wl, rt.clock.now()) == []
+    rt.clock.advance(1)
+    rt.tick("NVDA", 101.0)
+    assert [a.message for a in engine.check(rt.store, wl, rt.clock.now())] == ["NVDA at 101.00 crossed above 100.00"]
 
 
 def test_zscore_rule(monkeypatch):
@@ -74,11 +133,13 @@ def test_zscore_rule(monkeypatch):
     monkeypatch.setattr(history, "relative_performance",
                         lambda store, w, pair, now=None: type("R", (), {"z": z.get(pair.name)})())
     engine = AlertEngine([parse_rule({"kind": "zscore", "pair": "*", "beyond": 2})])
-    fired = engine.check(rt.store, wl, rt.clock.now())
-    assert [a.subject for a in fired] == ["AI chips"]
+    assert engine.check(rt.store, wl, rt.clock.now()) == []  # first look: records AI chips already beyond
     z["EVs"] = -3.0
     assert [a.subject for a in engine.check(rt.store, wl, rt.clock.now())] == ["EVs"]
     one = AlertEngine([parse_rule({"kind": "zscore", "pair": "ai-chips", "beyond": 2})])
+    z["AI chips"] = 0.5
+    assert one.check(rt.store, wl, rt.clock.now()) == []
+    z["AI chips"] = 2.5
     assert [a.subject for a in one.check(rt.store, wl, rt.clock.now())] == ["AI chips"]
 
 
@@ -90,10 +151,49 @@ async def test_command_gets_the_alert_as_json_on_stdin(tmp_path):
     wl = watchlists().watchlists["ai-rivals"]
     engine = AlertEngine([parse_rule({"kind": "price", "symbol": "NVDA", "below": 200})],
                          command=f"{sys.executable} {hook}")
+    quiet = AlertEngine([parse_rule({"kind": "price", "symbol": "NVDA", "below": 200})])
+    rt.tick("NVDA", 210.0)
+    assert engine.check(rt.store, wl, rt.clock.now()) == [] == quiet.check(rt.store, wl, rt.clock.now())
+    rt.clock.advance(1)
+    rt.tick("NVDA", 180.0)
     fired = engine.check(rt.store, wl, rt.clock.now())
     await engine.drain()
     doc = json.loads(out.read_text())
     assert doc["subject"] == "NVDA" and doc["message"] == fired[0].message and doc["rule"]["below"] == 200.0
-    quiet = AlertEngine([parse_rule({"kind": "price", "symbol": "NVDA", "below": 200})])
-    quiet.check(rt.store, wl, rt.clock.now())
-    assert not quiet._tasks  # no command configured: none run
+    assert doc["simulated"] is False and doc["source"] == "yahoo"
+    assert quiet.check(rt.store, wl, rt.clock.now()) and not quiet._tasks  # fired; no command configured
+
+
+async def test_demo_alerts_are_marked_and_do_not_run_the_command_unless_asked(tmp_path):
+    out = tmp_path / "got.json"
+    hook = tmp_path / "hook.py"
+    hook.write_text(f"import sys, pathlib; pathlib.Path({str(out)!r}).write_text(sys.stdin.read())\n")
+    rt = StaticRuntime()
+    wl = watchlists().watchlists["ai-rivals"]
+    log = tmp_path / "alerts.log"
+    rules = [parse_rule({"kind": "price", "symbol": "NVDA", "below": 200})]
+    demo = AlertEngine(rules, log_path=log, command=f"{sys.executable} {hook}", simulated=True)
+    asked = AlertEngine(rules, command=f"{sys.executable} {hook}", simulated=True, command_in_demo=True)
+    rt.tick("NVDA", 210.0)
+    demo.check(rt.store, wl, rt.clock.now())
+    asked.check(rt.store, wl, rt.clock.now())
+    rt.clock.advance(1)
+    rt.tick("NVDA", 180.0)
+    fired = demo.check(rt.store, wl, rt.clock.now())
+    assert [a.message for a in fired] == ["DEMO · NVDA at 180.00 crossed below 200.00"] and fired[0].simulated
+    assert not demo._tasks and not out.exists()  # the user's command is not run on simulated prices
+    line = log.read_text().splitlines()[0]
+    assert line.startswith("DEMO ") and line.count("DEMO") == 1 and "crossed below 200.00" in line
+    asked.check(rt.store, wl, rt.clock.now())
+    await asked.drain()
+    doc = json.loads(out.read_text())
+    assert doc["simulated"] is True and doc["source"] == "simulator"
+
+
+def test_from_config_reads_alert_command_in_demo():
+    from tui.config import Config
+
+    engine, _ = AlertEngine.from_config(Config(alert_command="true", alert_command_in_demo=True), simulated=True)
+    assert engine.simulated and engine.command_in_demo
+    engine, _ = AlertEngine.from_config(Config(alert_command="true"))
+    assert not engine.simulated and not engine.command_in_demo

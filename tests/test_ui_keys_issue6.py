@@ -161,7 +161,8 @@ async def test_sort_cycles_and_filter():
 
 
 async def test_an_alert_fires_on_the_simulator(tmp_path):
-    # NVDA trades near 170 on this seeded day: a level below the price fires at once; a move rule of 0.01% fires too
+    # NVDA trades near 170 on this seeded day: the first look only records that it is above 100 (no "crossed");
+    # the test then moves it below and back above with later quotes: that fires, once, marked DEMO
     rules = ({"kind": "price", "symbol": "NVDA", "above": 100.0}, {"kind": "move", "symbol": "AMD", "pct": 0.01},
              {"kind": "concentration", "gauge": "hhi", "above": 100.0})
     script = tmp_path / "hook.py"
@@ -170,18 +171,28 @@ async def test_an_alert_fires_on_the_simulator(tmp_path):
     script.write_text(f"import sys\nwith open({str(out)!r}, 'a') as f:\n    f.write(sys.stdin.readline())\n")
     import sys
 
-    config = Config(alerts=rules, alert_command=f"{sys.executable} {script}")
+    config = Config(alerts=rules, alert_command=f"{sys.executable} {script}", alert_command_in_demo=True)
     app = make_app(config=config)
     bells = []
     async with app.run_test(size=(120, 40)) as pilot:
         app.bell = lambda: bells.append(1)
         await ready(app)
+        await wait_for(lambda: app.alerts._state.get((0, "above")) is True and (2, "chips") in app.alerts._state)
+        assert not app.alerts_fired  # already past at start: recorded, not claimed as a crossing
+        from dataclasses import replace
+
+        store = app.runtime.store
+        q = store.quotes["NVDA"]
+        store.apply_quote(replace(q, price=90.0, time=q.time + 60))
+        await wait_for(lambda: app.alerts._state.get((0, "above")) is False)
+        store.apply_quote(replace(q, price=175.0, time=q.time + 120))
         await wait_for(lambda: any(a.kind == "price" for a in app.alerts_fired))
-        await wait_for(lambda: any(a.kind == "concentration" for a in app.alerts_fired))
         price = [a for a in app.alerts_fired if a.kind == "price"]
         assert len(price) == 1 and "NVDA" in price[0].message and "above 100.00" in price[0].message
+        assert price[0].simulated and price[0].message.startswith("DEMO")
         assert bells
-        assert any(n.title == "Alert" and "NVDA" in n.message for n in app._notifications)
+        assert any(n.title == "Alert" and n.message.startswith("DEMO") and "NVDA" in n.message
+                   for n in app._notifications)
         # edge-triggered: more refreshes do not fire it again
         start = app.refreshes
         await wait_for(lambda: app.refreshes >= start + 3)
@@ -192,11 +203,15 @@ async def test_an_alert_fires_on_the_simulator(tmp_path):
         doc = next(d for d in docs if d["kind"] == "price")
         assert {"kind", "subject", "message", "value", "threshold", "time_iso", "rule"} <= set(doc)
         assert doc["subject"] == "NVDA" and doc["threshold"] == 100.0
+        assert doc["simulated"] is True and doc["source"] == "simulator"  # alert_command_in_demo = true
         log_file = tmp_path / "data" / "alerts.log"
-        assert "NVDA" in log_file.read_text()
+        assert log_file.read_text().startswith("DEMO ") and "NVDA" in log_file.read_text()
+        with log_file.open("ab") as f:
+            f.write(b"\xff\xfe not utf-8\n")  # a damaged line does not stop the screen
         await pilot.press("l")
         await wait_for(lambda: isinstance(app.screen, AlertsLogScreen))
         assert "crossed above" in str(app.screen.query_one("#alerts-text").render())
+        assert "DEMO" in str(app.screen.query_one("#alerts-badge").render())
         await pilot.press("escape")
         await pilot.press("q")
 
@@ -213,7 +228,10 @@ async def test_add_alert_from_the_app_saves_to_config(tmp_path):
         await type_into(pilot, "move 0.001")
         await pilot.press("enter")
         await wait_for(lambda: any(r.kind == "move" for r in app.alerts.rules))
-        await wait_for(lambda: any(a.subject == symbol for a in app.alerts_fired), timeout=10)
+        n = len(app.alerts.rules) - 1
+        await wait_for(lambda: (n, symbol) in app.alerts._state, timeout=10)  # checked (US_OPEN: market open)
+        assert not any(a.subject == symbol for a in app.alerts_fired)  # the first look only records
+        assert any("alert added" in m.message for m in app._notifications)
         await pilot.press("q")
     saved, problems = load_config()
     assert problems == [] and saved.alerts[-1] == {"kind": "move", "symbol": symbol, "pct": 0.001}
@@ -233,6 +251,13 @@ async def test_enter_opens_the_symbol_screen_with_charts_and_fundamentals():
         assert "P/E ttm" in text and "Cap USD" in text and "fundamentals fetched" in text
         assert "DEMO" in str(screen.query_one("#symbol-title").render())
         assert "█" in str(screen.query_one("#year-chart").render())
+        # the facts keep up with the market while the screen covers the board
+        from dataclasses import replace
+
+        sym = screen.instrument.symbol
+        held = app.runtime.store.quotes[sym]
+        app.runtime.store.apply_quote(replace(held, price=987.65, time=held.time + 1))
+        await wait_for(lambda: "987.65" in str(screen.query_one("#symbol-facts").render()), timeout=5)
         await pilot.press("escape")
         await wait_for(lambda: not isinstance(app.screen, SymbolScreen))
         await pilot.press("q")
@@ -249,9 +274,10 @@ async def test_export_writes_board_and_spreads(tmp_path):
         assert any(str(board_path) in n.message for n in app._notifications)
         rows = list(csv.DictReader(board_path.open()))
         assert {r["symbol"] for r in rows} == set(app.watchlist.symbols)
-        assert all(r["source"] == "demo" for r in rows)
+        assert all(r["data_source"] == "demo" for r in rows)
         spreads = list(csv.DictReader(spreads_path.open()))
         assert {r["pair"] for r in spreads} == {p.name for p in app.watchlist.pairs}
+        assert all(r["data_source"] == "demo" for r in spreads)
         await pilot.press("q")
 
 
@@ -271,3 +297,28 @@ async def test_help_lists_every_key_and_keys_remap():
         await pilot.press("o")  # the remapped key sorts
         assert board(app).sort_key == "change_pct"
         await pilot.press("q")
+
+
+async def test_add_alert_with_a_broken_config_stays_for_the_session(tmp_path):
+    from tui.config import append_alert
+
+    cfg = tmp_path / "cfg" / "config.toml"
+    cfg.parent.mkdir(parents=True, exist_ok=True)
+    table_file = tmp_path / "table.toml"
+    table_file.write_text('[alerts]\nkind = "price"\n')  # a table, not [[alerts]]
+    with pytest.raises(ValueError, match="not a list of"):
+        append_alert({"kind": "move", "symbol": "NVDA", "pct": 5.0}, table_file)
+    for text in ("this is = = not toml\n", '[alerts]\nkind = "price"\n'):
+        cfg.write_text(text)
+        app = make_app(config=Config(path=cfg))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await ready(app)
+            board(app).move_cursor(0)
+            await pilot.press("exclamation_mark")
+            await wait_for(lambda: app.screen.query("#filter-input"))
+            await type_into(pilot, "move 5")
+            await pilot.press("enter")
+            await wait_for(lambda: any("session only" in m.message for m in app._notifications))
+            assert app.is_running and any(r.kind == "move" for r in app.alerts.rules)
+            await pilot.press("q")
+        assert cfg.read_text() == text  # left as it was

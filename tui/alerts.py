@@ -7,10 +7,16 @@ Rules (config `[[alerts]]` tables, or added in the app):
     concentration  gauge "hhi" | "top1" | "top3", above: HHI (0-10,000) or the share in percent; watchlist
                    (name, default "*": the one on screen)
 
-A rule fires when its condition becomes true (the first time it is seen true, too) and fires again only after
-it was seen false: no repeat every refresh. When one fires the engine writes a line to the alerts log and,
-only when `alert_command` is set, runs that command (through the shell) with the alert as JSON on stdin;
-the app adds the notification and the bell.
+A rule fires when its condition becomes true and fires again only after it was seen false: no repeat every
+refresh. The first evaluation of each rule (per symbol, pair or list) only records the state: a level already
+passed at start did not "cross" anything. A move rule is evaluated only while the symbol's market is in its
+pre-market, regular session or lunch break (no alert on Sunday from Friday's change). When one fires the engine
+writes a line to the alerts log and, only when `alert_command` is set, runs that command (through the shell)
+with the alert as JSON on stdin; the app adds the notification and the bell.
+
+On simulated prices (`aiwatch --demo`, `simulated=True`) the message starts with "DEMO · ", the log line starts
+with "DEMO", the JSON says `"simulated": true, "source": "simulator"`, and the command is not run unless
+`alert_command_in_demo` is true.
 """
 
 from __future__ import annotations
@@ -20,10 +26,11 @@ import json
 import logging
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tui.core.sessions import MarketState, market_of, state_at
 from tui.core.store import MarketStore
 from tui.model import Watchlist
 
@@ -38,6 +45,8 @@ _FIELDS = {
     "concentration": ("gauge", "above", "watchlist", "note"),
 }
 COMMAND_TIMEOUT = 10.0
+DEMO_PREFIX = "DEMO · "
+_MOVE_STATES = (MarketState.PRE, MarketState.REGULAR, MarketState.BREAK)
 
 
 @dataclass(frozen=True)
@@ -178,14 +187,22 @@ class Alert:
     threshold: float
     time: float  # app clock, POSIX seconds
     rule: dict = field(default_factory=dict)
+    simulated: bool = False  # fired on the built-in simulator's prices (aiwatch --demo), not market data
+
+    @property
+    def source(self) -> str:
+        return "simulator" if self.simulated else "yahoo"
 
     def to_json(self) -> str:
         d = asdict(self)
+        d["source"] = self.source
         d["time_iso"] = datetime.fromtimestamp(self.time, UTC).isoformat(timespec="seconds")
         return json.dumps(d, sort_keys=True)
 
     def log_line(self) -> str:
         stamp = datetime.fromtimestamp(self.time, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        if self.simulated:
+            return f"DEMO {stamp}  {self.kind:<13} {self.message.removeprefix(DEMO_PREFIX)}"
         return f"{stamp}  {self.kind:<13} {self.message}"
 
 
@@ -206,30 +223,37 @@ class AlertEngine:
     """Checks rules on each refresh; returns what fired; keeps the log; runs the command if configured."""
 
     def __init__(self, rules: list[Rule] | tuple[Rule, ...], *, log_path: Path | None = None,
-                 command: str = "") -> None:
+                 command: str = "", simulated: bool = False, command_in_demo: bool = False) -> None:
         self.rules = list(rules)
         self.log_path = log_path
         self.command = command
+        self.simulated = simulated  # prices come from the simulator: alerts are marked DEMO
+        self.command_in_demo = command_in_demo  # run `command` on simulated alerts too
         self._state: dict[tuple[int, str], bool] = {}
         self.fired: list[Alert] = []
         self._tasks: set[asyncio.Task] = set()
 
     @classmethod
-    def from_config(cls, config, log_path: Path | None = None) -> tuple[AlertEngine, list[str]]:
+    def from_config(cls, config, log_path: Path | None = None, *,
+                    simulated: bool = False) -> tuple[AlertEngine, list[str]]:
         rules, problems = [], []
         for n, table in enumerate(config.alerts, 1):
             try:
                 rules.append(parse_rule(table))
             except ValueError as exc:
                 problems.append(f"alerts[{n}]: {exc}")
-        return cls(rules, log_path=log_path, command=config.alert_command), problems
+        return cls(rules, log_path=log_path, command=config.alert_command, simulated=simulated,
+                   command_in_demo=bool(getattr(config, "alert_command_in_demo", False))), problems
 
     def add(self, rule: Rule) -> None:
         self.rules.append(rule)
 
     # -- checking ------------------------------------------------------------------------------------
     def _edge(self, key: tuple[int, str], now_true: bool) -> bool:
-        was = self._state.get(key, False)
+        if key not in self._state:  # first look: record only (nothing was seen to cross)
+            self._state[key] = now_true
+            return False
+        was = self._state[key]
         self._state[key] = now_true
         return now_true and not was
 
@@ -240,6 +264,8 @@ class AlertEngine:
                 out.extend(self._check(n, rule, store, watchlist, now))
             except Exception:
                 log.exception("alert rule %s failed", rule)
+        if self.simulated:
+            out = [replace(a, message=DEMO_PREFIX + a.message, simulated=True) for a in out]
         for alert in out:
             self._record(alert)
         return out
@@ -265,6 +291,8 @@ class AlertEngine:
                 symbols = [rule.symbol]
             out = []
             for s in symbols:
+                if state_at(market_of(s), now) not in _MOVE_STATES:
+                    continue  # market shut: the change is the last session's, not a move now
                 pct = _pct(store, s)
                 if pct is None:
                     continue
@@ -322,7 +350,7 @@ class AlertEngine:
                     f.write(alert.log_line() + "\n")
             except OSError:
                 log.exception("cannot write the alerts log %s", self.log_path)
-        if self.command:
+        if self.command and (not alert.simulated or self.command_in_demo):
             try:
                 task = asyncio.get_running_loop().create_task(run_command(self.command, alert))
             except RuntimeError:  # no loop (a plain call): run it here

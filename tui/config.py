@@ -45,6 +45,7 @@ class Config:
     alerts: tuple[dict, ...] = ()         # rule tables as written (kind + fields), checked by tui.alerts
     alert_command: str = ""               # run with each fired alert as JSON on stdin; "" for none
     alert_bell: bool = True               # ring the terminal bell when an alert fires
+    alert_command_in_demo: bool = False   # run alert_command on the demo's simulated prices too
     reference: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))  # name -> {value, as_of, ...}
     log_level: str = "INFO"
     path: Path | None = None              # the file these settings came from (None: defaults only)
@@ -83,6 +84,9 @@ DEFAULT_TEXT = """\
 
 # Ring the terminal bell when an alert fires.
 # alert_bell = true
+
+# Run alert_command for alerts on the demo's simulated prices too (aiwatch --demo); they say "simulated": true.
+# alert_command_in_demo = false
 
 # Key remaps: binding id = key (Textual key names; several keys separated by commas). Ids are listed by `?`
 # in the app; "quit" is short for "app.quit".
@@ -289,6 +293,12 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> tuple[Config
             problems.append(f"alert_bell: expected true or false, got {v!r}; using {str(d.alert_bell).lower()}")
             v = d.alert_bell
         kw["alert_bell"] = v
+    if "alert_command_in_demo" in data:
+        v = data["alert_command_in_demo"]
+        if not isinstance(v, bool):
+            problems.append(f"alert_command_in_demo: expected true or false, got {v!r}; using false")
+            v = d.alert_command_in_demo
+        kw["alert_command_in_demo"] = v
     if "keys" in data:
         kw["keys"] = MappingProxyType(_check_keys(data["keys"], problems))
     if "alerts" in data:
@@ -336,6 +346,8 @@ def append_alert(table: dict, path: Path | None = None) -> Path:
     if aot is None:
         aot = tomlkit.aot()
         doc.append("alerts", aot)
+    elif not isinstance(aot, tomlkit.items.AoT):
+        raise ValueError(f"{p}: `alerts` is not a list of [[alerts]] tables; fix it by hand to save rules there")
     item = tomlkit.table()
     for k, v in table.items():
         item.add(k, v)
