@@ -34,8 +34,9 @@ async def test_demo_fills_every_panel_switches_and_quits(tmp_path, monkeypatch):
         assert "USD" in nvda and "—" not in nvda.split("USD")[0]
         pairs = app.query_one(PairsPanel).plain
         assert "AI chips" in pairs and "P/E" in pairs
-        conc = app.query_one(ConcentrationPanel).plain
-        assert "HHI" in conc and "2010 US merger guidelines" in conc
+        # the concentration panel is recomputed at most once a second: wait for its first figures
+        await wait_for(lambda: "HHI" in app.query_one(ConcentrationPanel).plain)
+        assert "2010 US merger guidelines" in app.query_one(ConcentrationPanel).plain
 
         # key 2 jumps to the second watchlist; the feed subscribes to it and every panel follows
         await pilot.press("2")
