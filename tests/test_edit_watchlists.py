@@ -98,6 +98,7 @@ def test_a_write_killed_halfway_never_leaves_a_broken_watchlist(user_dir, tmp_pa
     # the child hangs halfway: after writing half the text (where=write) or just before the rename (replace)
     script = textwrap.dedent(f"""
         import os, sys, time, pathlib
+        import tui.atomic as atomic
         import tui.watchlist_edit as we
         from tui.watchlists import load_all
         marker = pathlib.Path({str(marker)!r})
@@ -113,9 +114,9 @@ def test_a_write_killed_halfway_never_leaves_a_broken_watchlist(user_dir, tmp_pa
                 def write(self, text):
                     self.f.write(text[: len(text) // 2]); self.f.flush(); hang()
                 def __getattr__(self, n): return getattr(self.f, n)
-            we.os.fdopen = lambda *a, **k: Half(real_fdopen(*a, **k))
+            atomic.os.fdopen = lambda *a, **k: Half(real_fdopen(*a, **k))
         else:
-            we.os.replace = hang
+            atomic.os.replace = hang
         wl = load_all().watchlists["chips"]
         we.add_symbol(wl, "0700.HK", "Tencent", "cn")
     """)

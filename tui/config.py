@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-import tempfile
 import tomllib
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
@@ -23,6 +21,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from tui.atomic import atomic_write_text  # noqa: F401 - also the writer export.py and tests use
 from tui.paths import config_dir
 
 log = logging.getLogger(__name__)
@@ -132,24 +131,6 @@ def write_default(path: Path) -> None:
     """Write the commented defaults atomically (temp file in the same dir, then rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, DEFAULT_TEXT)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write `text` to `path` so a reader (or a crash) only ever sees the old file or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _number(key: str, value: Any, lo: float, hi: float, problems: list[str], default: float) -> float:

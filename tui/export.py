@@ -12,7 +12,7 @@ import io
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tui.config import atomic_write_text
+from tui.atomic import atomic_write_text
 from tui.core.snapshot import CSV_COLUMNS, build_snapshot, csv_row
 from tui.core.store import MarketStore
 from tui.model import Watchlist

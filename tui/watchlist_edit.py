@@ -9,15 +9,14 @@ Nothing here imports Textual.
 from __future__ import annotations
 
 import logging
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import tomlkit
 from tomlkit.items import AoT, Table
 
 from tui import paths
+from tui.atomic import atomic_write_text
 from tui.model import Watchlist
 from tui.watchlists import load_file, symbol_problem
 
@@ -52,47 +51,22 @@ def save_atomic(path: Path, text: str, *, check: bool = True) -> Watchlist | Non
     """Write `text` to `path` atomically; with `check`, the watchlist loader must accept it before the rename.
 
     Returns the loaded watchlist (when checked). On any failure the old file is untouched."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        loaded = None
-        if check:
-            # load the temp copy under the final name's stem: the loader names a watchlist after its file
-            loaded, problems = load_file(tmp, shipped=False)
-            if loaded is None:
-                raise EditError("; ".join(p.message for p in problems) or "the edited file does not load")
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
-    except BaseException:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise
+    loaded: Watchlist | None = None
+
+    def must_load(tmp: Path) -> None:
+        nonlocal loaded
+        # the temp copy is loaded under its own name; the watchlist is renamed after its final file below
+        loaded, problems = load_file(tmp, shipped=False)
+        if loaded is None:
+            raise EditError("; ".join(p.message for p in problems) or "the edited file does not load")
+
+    atomic_write_text(path, text, check=must_load if check else None)
     if loaded is not None:
         from dataclasses import replace
 
         loaded = replace(loaded, name=path.stem, path=path, shipped=False)
     log.info("saved watchlist %s", path)
     return loaded
-
-
-def _fsync_dir(d: Path) -> None:
-    try:
-        fd = os.open(d, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _instruments(doc: tomlkit.TOMLDocument) -> AoT:

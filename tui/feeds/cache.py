@@ -24,13 +24,12 @@ import hashlib
 import json
 import logging
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote as _quote
 from urllib.parse import urlsplit
 
+from tui.atomic import atomic_write_text
 from tui.feeds.endpoints import YAHOO_QUOTE_URL, Endpoints
 from tui.model import Bar, Fundamentals
 
@@ -162,21 +161,9 @@ class DiskCache:
     def _write(self, kind: str, key: str, symbol: str, now: float, data: Any) -> None:
         path = self.path(kind, key)
         doc = {"version": VERSION, "kind": kind, "symbol": symbol, "fetched_at": now, "data": data}
-        tmp: str | None = None
         try:
             text = json.dumps(doc, separators=(",", ":"), allow_nan=False)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.stem[:40]}.", suffix=".tmp", dir=path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-            tmp = None
+            atomic_write_text(path, text)
         except (OSError, ValueError, TypeError) as exc:
             self.write_errors += 1
             log.info("cache: cannot write %s: %s", path, exc)
-        finally:
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
