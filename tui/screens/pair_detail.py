@@ -83,11 +83,12 @@ def _big(x: float | None, ccy: str | None) -> str:
 def side_value(side: SideAggregate, key: str) -> str:
     value = getattr(side, key)
     if key == "pe_ttm":
-        return fmt_multiple(value, meaningful_data=side.earnings_usd is not None)
+        return fmt_multiple(value, meaningful_data=side.ey is not None)
     if key == "ev_ebitda":
         return fmt_multiple(value, meaningful_data=side.ebitda_usd is not None and side.ev_usd is not None)
     if key == "pe_fwd":  # negative or near-zero forward earnings: n/m, as for trailing P/E
-        return fmt_multiple(value, meaningful_data=side.forward_earnings_usd is not None)
+        return fmt_multiple(value, meaningful_data=side.forward_earnings_usd is not None
+                            and side.market_cap_usd is not None)
     return fmt_multiple(value, meaningful_data=False)
 
 
@@ -166,7 +167,7 @@ def parts_lines(store: MarketStore, v: Valuation | None, symbol: str, name: str,
         lines.append(Content.assemble(
             ("  in USD: ", "$text-muted"),
             f"cap {fmt_cap(v.market_cap_usd)} · earnings {fmt_cap(v.earnings_usd)} · revenue "
-            f"{fmt_cap(v.revenue_usd)} · P/E {fmt_multiple(v.pe_ttm, meaningful_data=v.earnings_usd is not None)}"
+            f"{fmt_cap(v.revenue_usd)} · P/E {fmt_multiple(v.pe_ttm, meaningful_data=v.ey is not None)}"
             f" · P/S {fmt_multiple(v.ps_ttm, meaningful_data=False)}"
             f" · EY {NO_DATA if v.ey is None else f'{v.ey * 100:.2f}%'}"))
     return lines

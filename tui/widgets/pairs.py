@@ -44,7 +44,7 @@ def _sides_label(pair: Pair) -> str:
 def side_parts(tag: str, side: SideAggregate, basket: bool, wide: bool = True) -> list[Part]:
     """`US +1.23% P/E 52.1 P/S 25.3 3/7 with data`."""
     parts: list[Part] = [(tag, "bold"), " ", (fmt_pct(side.change_pct), _move_style(side.change_pct))]
-    parts.append(f" P/E {fmt_multiple(side.pe_ttm, meaningful_data=side.earnings_usd is not None)}")
+    parts.append(f" P/E {fmt_multiple(side.pe_ttm, meaningful_data=side.ey is not None)}")
     parts.append(f" P/S {fmt_multiple(side.ps_ttm, meaningful_data=side.revenue_usd is not None)}")
     if basket:
         parts.append((f" {side.with_data}/{side.total}" + (" with data" if wide else ""), "$text-muted"))
@@ -84,7 +84,7 @@ def pair_lines(spread: PairSpread, wide: bool = True, with_sides: bool = True,
     ps = spread.metrics.get("ps_ttm")
     first: list[Part] = [(pair.name, "bold"), f"  {_sides_label(pair)}  " if with_sides else "  "]
     first.append(("P/E US/CN " if wide else "P/E ", "$text-muted"))
-    first.append((_ratio_text(pe, us.earnings_usd is not None, cn.earnings_usd is not None, True), "bold"))
+    first.append((_ratio_text(pe, us.ey is not None, cn.ey is not None, True), "bold"))
     first.append((" · P/S ", "$text-muted"))
     first.append(_ratio_text(ps, us.revenue_usd is not None, cn.revenue_usd is not None, False))
     first.append((" · EY US−CN " if wide else " · EY ", "$text-muted"))
