@@ -150,6 +150,13 @@ def _string(key: str, value: Any, problems: list[str], default: str) -> str:
     return value
 
 
+def _bool(key: str, value: Any, problems: list[str], default: bool) -> bool:
+    if not isinstance(value, bool):
+        problems.append(f"{key}: expected true or false, got {value!r}; using {str(default).lower()}")
+        return default
+    return value
+
+
 def _theme_ok(name: str) -> bool:
     if name in THEME_ALIASES:
         return True
@@ -268,18 +275,9 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> tuple[Config
         kw["proxy"] = v
     if "alert_command" in data:
         kw["alert_command"] = _string("alert_command", data["alert_command"], problems, d.alert_command).strip()
-    if "alert_bell" in data:
-        v = data["alert_bell"]
-        if not isinstance(v, bool):
-            problems.append(f"alert_bell: expected true or false, got {v!r}; using {str(d.alert_bell).lower()}")
-            v = d.alert_bell
-        kw["alert_bell"] = v
-    if "alert_command_in_demo" in data:
-        v = data["alert_command_in_demo"]
-        if not isinstance(v, bool):
-            problems.append(f"alert_command_in_demo: expected true or false, got {v!r}; using false")
-            v = d.alert_command_in_demo
-        kw["alert_command_in_demo"] = v
+    for key in ("alert_bell", "alert_command_in_demo"):
+        if key in data:
+            kw[key] = _bool(key, data[key], problems, getattr(d, key))
     if "keys" in data:
         kw["keys"] = MappingProxyType(_check_keys(data["keys"], problems))
     if "alerts" in data:

@@ -108,7 +108,7 @@ class Runtime:
         while time.monotonic() < deadline:
             pending = [
                 s for s in wanted - missing - self.store.unknown
-                if s in self.store.quotes and not _has_statements(self.store, s)
+                if s in self.store.quotes and self.feed.is_equity(s) and not _has_statements(self.store, s)
             ]
             if not pending:
                 break
@@ -140,8 +140,6 @@ def _feed_extras(endpoints, history_range: str | None) -> dict:
 
 
 def _has_statements(store: MarketStore, symbol: str) -> bool:
-    if symbol.endswith("=X") or symbol.startswith("^"):
-        return True
     f = store.fundamentals.get(symbol)
     return f is not None and f.revenue_ttm is not None
 

@@ -371,7 +371,8 @@ class YahooFeed:
             self.store.mark_unknown(missing)
         self._notify()
 
-    def _is_equity(self, symbol: str) -> bool:
+    def is_equity(self, symbol: str) -> bool:
+        """Whether `symbol` has statements to fetch (quoteSummary): its quote type once known, else a guess."""
         qt = self._quote_types.get(symbol)
         return qt == "EQUITY" if qt is not None else _is_equity_guess(symbol)
 
@@ -382,7 +383,7 @@ class YahooFeed:
     async def _refresh_fundamentals(self, next_poll: float = float("inf")) -> None:
         now = self.clock.now()
         for symbol in list(self._symbols):
-            if symbol not in self._symbols or symbol in self.store.unknown or not self._is_equity(symbol):
+            if symbol not in self._symbols or symbol in self.store.unknown or not self.is_equity(symbol):
                 continue
             tried = self._summary_at.get(symbol)
             max_age = self.fundamentals_max_age if symbol in self._summary_ok else _RETRY_FAILED_SUMMARY
