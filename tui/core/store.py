@@ -30,6 +30,9 @@ class MarketStore:
         self.seq = 0
         self._changed: dict[str, int] = {}
         self.rejected_frames = 0
+        # derived values cached by readers (issue 8: one valuation per symbol and update, however many panels
+        # read it), each entry keyed by the identities of the immutable inputs it was computed from
+        self.memo: dict[tuple[str, str], tuple[tuple, object]] = {}
 
     # -- writers (feeds) -------------------------------------------------------------------
     def _touch(self, symbol: str) -> None:
@@ -41,10 +44,7 @@ class MarketStore:
         old = self.quotes.get(quote.symbol)
         if old is not None and quote.time < old.time:
             return False
-        if old is not None and quote.currency is None and old.currency is not None:
-            # stream frames may omit the currency: keep what the REST quote said
-            quote = _with(quote, currency=old.currency)
-        if old is not None:
+        if old is not None:  # stream frames may omit the currency (and drop zero fields): keep what we knew
             quote = _fill_missing(quote, old)
         self.quotes[quote.symbol] = quote
         self.unknown.discard(quote.symbol)

@@ -14,7 +14,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from tui.core.store import MarketStore
+from tui.core.store import FX_SYMBOLS, MarketStore
 from tui.paths import data_dir
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,28 @@ def pe_from(cap: float | None, earnings: float | None) -> float | None:
 
 
 def valuation(store: MarketStore, symbol: str) -> Valuation | None:
-    """The valuation of `symbol` from the store's quote, fundamentals and FX; None when there is no price."""
+    """The valuation of `symbol` from the store's quote, fundamentals and FX; None when there is no price.
+
+    Memoised in `store.memo` on the identities of its inputs (quotes and fundamentals are immutable and
+    replaced, never changed, by the store): the board, both panels and the alerts ask for the same symbol
+    within one refresh (issue 8)."""
+    quotes = store.quotes
+    q = quotes.get(symbol)
+    f = store.fundamentals.get(symbol)
+    ccy = q.currency if q is not None and q.currency else (f.currency if f is not None else None)
+    fin = f.financial_currency if f is not None else None
+    inputs = (q, f, quotes.get(FX_SYMBOLS.get(ccy.upper(), "")) if ccy else None,
+              quotes.get(FX_SYMBOLS.get(fin.upper(), "")) if fin else None)
+    key = ("valuation", symbol)
+    held = store.memo.get(key)
+    if held is not None and all(a is b for a, b in zip(held[0], inputs, strict=True)):
+        return held[1]  # type: ignore[return-value]
+    value = _valuation(store, symbol)
+    store.memo[key] = (inputs, value)
+    return value
+
+
+def _valuation(store: MarketStore, symbol: str) -> Valuation | None:
     price = store.price(symbol)
     if price is None or not math.isfinite(price):
         return None

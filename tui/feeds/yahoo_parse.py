@@ -57,8 +57,24 @@ def _f32_bits(x: float) -> bytes:
     return _F32.pack(x)
 
 
+_SHORTEST: dict[float, float] = {}  # issue 8: a stream frame repeats most of its symbol's last values
+_SHORTEST_MAX = 65_536
+
+
 def shortest_f32(x: float) -> float:
     """The shortest decimal that is the same float32 as `x` (`x` is a float32 widened to a double)."""
+    held = _SHORTEST.get(x)
+    if held is not None:
+        return held
+    out = _shortest_f32(x)
+    if x != 0 and math.isfinite(x):  # zeros keep their sign; NaN never equals itself
+        if len(_SHORTEST) >= _SHORTEST_MAX:
+            _SHORTEST.clear()
+        _SHORTEST[x] = out
+    return out
+
+
+def _shortest_f32(x: float) -> float:
     if not math.isfinite(x) or x == 0:
         return x
     try:

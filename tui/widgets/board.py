@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
@@ -67,7 +69,7 @@ def changed_columns(old: RowView, new: RowView) -> tuple[str, ...] | None:
     cols = {col for f, col in _VIEW_COLUMNS.items() if getattr(old, f) != getattr(new, f)}
     if old.direction != new.direction:
         cols |= {"price", "change", "change_pct", "spark"}
-    return tuple(cols)
+    return tuple(sorted(cols))
 
 
 def fx_dependent(store: MarketStore, symbol: str) -> bool:
@@ -92,8 +94,20 @@ def column_span(cols: Sequence[Column], keys: Sequence[str]) -> tuple[int, int] 
     return (0, 0) if start is None else (start, end)
 
 
-def layout(width: int) -> list[Column]:
-    """The columns that fit in `width` cells, the name column sized to the room left."""
+@lru_cache(maxsize=64)
+def layout(width: int) -> tuple[Column, ...]:
+    """The columns that fit in `width` cells, the name column sized to the room left (cached: every row drawn
+    and every cell repainted asks for it)."""
+    return tuple(_layout(width))
+
+
+@lru_cache(maxsize=256)
+def column_span_at(width: int, keys: tuple[str, ...]) -> tuple[int, int]:
+    """`column_span(layout(width), keys)`, cached."""
+    return column_span(layout(width), keys)
+
+
+def _layout(width: int) -> list[Column]:
     cols = list(_COLUMNS)
     for drop in (None, *_DROP_ORDER):
         if drop is not None:
@@ -131,6 +145,30 @@ def _fit_whole(cols: list[Column], width: int) -> list[Column]:
         else:
             break
     return kept
+
+
+def _put(runs: list[list], text: str, style: Style) -> None:
+    """Append `text` in `style` to `runs`, extending the last run when its style is the same."""
+    if runs and (runs[-1][1] is style or runs[-1][1] == style):
+        runs[-1][0] += text
+    else:
+        runs.append([text, style])
+
+
+def _strip_of(runs: list[list], width: int, base: Style) -> Strip:
+    """One Strip of `runs`, exactly `width` cells (padded in `base`, or cut)."""
+    segments = [Segment(text, style) for text, style in runs if text]
+    text = "".join(t for t, _ in runs)
+    length = len(text) if text.isascii() else cell_len(text)
+    if length == width:
+        return Strip(segments, width)
+    if length < width:
+        if segments and segments[-1].style == base:
+            segments[-1] = Segment(segments[-1].text + " " * (width - length), base)
+        else:
+            segments.append(Segment(" " * (width - length), base))
+        return Strip(segments, width)
+    return Strip(segments, length).crop(0, width)
 
 
 class QuoteBoard(ScrollView, can_focus=True):
@@ -256,9 +294,10 @@ class QuoteBoard(ScrollView, can_focus=True):
         its strip is rebuilt when it scrolls into view."""
         self._strips.pop(index, None)
         top = round(self.scroll_y)
-        if not top <= index < top + max(0, self.scrollable_content_region.height - 1):
+        region = self.scrollable_content_region
+        if not top <= index < top + max(0, region.height - 1):
             return
-        span = column_span(layout(self.scrollable_content_region.width), columns) if columns else None
+        span = column_span_at(region.width, tuple(columns)) if columns else None
         if span is None:
             self.refresh_line(index + 1)
         elif span[1] > span[0]:
@@ -367,52 +406,54 @@ class QuoteBoard(ScrollView, can_focus=True):
             move = self._cstyle("quote-board--up", partial=True)
         elif view.direction < 0:
             move = self._cstyle("quote-board--down", partial=True)
-        segments: list[Segment] = []
+        # issue 8: runs of one style are sent as one segment (one SGR sequence); built as (text, style) runs
+        # merged on the style's identity (rich caches style sums), with one Strip made at the end
+        runs: list[list] = []
         moved = base + move
         prev = ""
         for n, col in enumerate(layout(width)):
             if n:
-                # issue 8: a space between two coloured cells takes their colour, so the run is sent as one
-                segments.append(Segment(" ", moved if prev in _MOVE_COLS and col.key in _MOVE_COLS else base))
-            segments.extend(self._cell(view, col, base, move))
+                # a space between two coloured cells takes their colour, so the run is sent as one
+                _put(runs, " ", moved if prev in _MOVE_COLS and col.key in _MOVE_COLS else base)
+            for text, style in self._cell(view, col, base, move):
+                _put(runs, text, style)
             prev = col.key
-        return Strip(segments).adjust_cell_length(width, base).simplify()  # issue 8: one SGR per style run
+        return _strip_of(runs, width, base)
 
-    def _cell(self, view: RowView, col: Column, base: Style, move: Style) -> list[Segment]:
+    def _cell(self, view: RowView, col: Column, base: Style, move: Style) -> list[tuple[str, Style]]:
         w = col.width
         if col.key == "symbol":
-            return [Segment(clip(view.symbol, w).ljust(w), base + self._cstyle(
-                "quote-board--symbol", partial=True))]
+            return [(clip(view.symbol, w).ljust(w), base + self._cstyle("quote-board--symbol", partial=True))]
         if col.key == "name":
-            return [Segment(clip(view.name, w).ljust(w), base)]
+            return [(clip(view.name, w).ljust(w), base)]
         if col.key == "spark":
-            return [Segment(self._sparks.get(view.symbol, "")[-w:].ljust(w), base + move)]
+            return [(self._sparks.get(view.symbol, "")[-w:].ljust(w), base + move)]
         if view.unknown:
             if col.key == "price":
                 warn = base + self._cstyle("quote-board--unknown", partial=True)
-                return [Segment("not found".rjust(w), warn)]
-            return [Segment(" " * w, base)]
+                return [("not found".rjust(w), warn)]
+            return [(" " * w, base)]
         if col.key == "age":
             return self._age_cell(view, w, base)
         text = getattr(view, col.key)
-        style = base + move if col.key in ("change", "change_pct", "price") else base
+        style = base + move if col.key in _MOVE_COLS else base
         text = clip(text, w)
-        return [Segment(text.rjust(w) if col.right else text.ljust(w), style)]
+        return [(text.rjust(w) if col.right else text.ljust(w), style)]
 
-    def _age_cell(self, view: RowView, w: int, base: Style) -> list[Segment]:
-        parts = [Segment(view.age.rjust(4), base)]
+    def _age_cell(self, view: RowView, w: int, base: Style) -> list[tuple[str, Style]]:
+        parts = [(view.age.rjust(4), base)]
         used = 4
         if view.delay:
             delay_style = base + self._cstyle("quote-board--delay", partial=True)
-            parts += [Segment(" ", base), Segment(view.delay, delay_style)]
+            parts += [(" ", base), (view.delay, delay_style)]
             used += 1 + len(view.delay)
         if view.stale:
             tag = base + self._cstyle("quote-board--stale-tag", partial=True)
-            parts += [Segment(" ", base), Segment("stale", tag)]
+            parts += [(" ", base), ("stale", tag)]
             used += 6
         if used > w:
-            return list(Strip(parts).crop(0, w))
-        parts.append(Segment(" " * (w - used), base))
+            return [(seg.text, seg.style) for seg in Strip([Segment(t, st) for t, st in parts]).crop(0, w)]
+        parts.append((" " * (w - used), base))
         return parts
 
     def row_text(self, index: int) -> str:

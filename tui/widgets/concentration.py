@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from textual.content import Content
-from textual.widgets import Static
 
 from tui.core.concentration import HHI_THRESHOLDS_2010, Concentration, concentration, hhi_label
 from tui.core.dependency import Dependency, Sensitivity, dependency, sensitivities
@@ -11,7 +10,8 @@ from tui.core.mag7 import Mag7Share, mag7_for_watchlist
 from tui.core.store import MarketStore
 from tui.format import fmt_int, fmt_share
 from tui.model import Watchlist
-from tui.widgets.repaint import set_border_title, update_static
+from tui.widgets.lines import LinesView
+from tui.widgets.repaint import set_border_title
 
 Part = tuple[str, str] | str
 HHI_MAX = 10_000.0
@@ -23,15 +23,14 @@ def bar(fraction: float, width: int, style: str, marks: tuple[float, ...] = ()) 
     fraction = max(0.0, min(1.0, fraction))
     mark_cells = {min(width - 1, int(m * width)) for m in marks}
     filled = round(fraction * width)
-    parts: list[Part] = []
+    parts: list[tuple[str, str]] = []
     for i in range(width):
-        if i in mark_cells:
-            parts.append(("┃", "bold $warning"))
-        elif i < filled:
-            parts.append(("█", style))
+        cell = ("┃", "bold $warning") if i in mark_cells else ("█", style) if i < filled else ("░", "$text-muted")
+        if parts and parts[-1][1] == cell[1]:  # one run per style (issue 8: every part is a span to draw)
+            parts[-1] = (parts[-1][0] + cell[0], cell[1])
         else:
-            parts.append(("░", "$text-muted"))
-    return parts
+            parts.append(cell)
+    return list(parts)
 
 
 def split_bar(us: float, cn: float, width: int) -> list[Part]:
@@ -146,12 +145,11 @@ def concentration_content(conc: Concentration | None, watchlist: Watchlist, widt
     return Content("\n").join(lines)
 
 
-class ConcentrationPanel(Static):
+class ConcentrationPanel(LinesView):
     """Recomputed by the app only when a symbol of the watchlist (or FX) changed."""
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("", id=id)
-        self.plain = ""
+        super().__init__(id=id)
         self.value: Concentration | None = None
         self.dependency: Dependency | None = None
         self.mag7: Mag7Share | None = None
@@ -174,6 +172,4 @@ class ConcentrationPanel(Static):
         self.mag7 = mag7_for_watchlist(store, watchlist.symbols)
         content = concentration_content(self.value, watchlist, self.size.width or 80, compact,
                                         dep=self.dependency, mag7=self.mag7)
-        if content.plain != self.plain:
-            update_static(self, content, self.plain)
-            self.plain = content.plain
+        self.set_lines(content.split("\n"))  # issue 8: only the lines that changed are drawn again

@@ -11,7 +11,6 @@ from typing import ClassVar
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Static
 
 from tui.charts import sparkline
 from tui.core.freshness import format_age
@@ -20,7 +19,8 @@ from tui.core.spreads import MetricSpread, PairSpread, SideAggregate, pair_sprea
 from tui.core.store import MarketStore
 from tui.format import NO_DATA, NOT_MEANINGFUL, fmt_multiple, fmt_pct, fmt_pp, fmt_premium, fmt_ratio
 from tui.model import Pair, Watchlist
-from tui.widgets.repaint import set_border_title, update_static
+from tui.widgets.lines import LinesView
+from tui.widgets.repaint import set_border_title
 
 SPARK_WIDTH = 16
 
@@ -132,7 +132,7 @@ def pairs_content(store: MarketStore, watchlist: Watchlist, width: int = 120, *,
     return Content("\n").join(lines)
 
 
-class PairsPanel(Static, can_focus=True):
+class PairsPanel(LinesView, can_focus=True):
     """Recomputed by the app only when a symbol of the watchlist (or FX) changed.
 
     Focused, it marks one pair: ↑/↓ (j/k) move the mark, Enter (or a click) posts `PairsPanel.Selected`.
@@ -155,8 +155,7 @@ class PairsPanel(Static, can_focus=True):
             self.watchlist = watchlist
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("", id=id)
-        self.plain = ""
+        super().__init__(id=id)
         self.border_title = PAIRS_TITLE
         self.selected = 0
         self.watchlist: Watchlist | None = None
@@ -179,9 +178,7 @@ class PairsPanel(Static, can_focus=True):
         set_border_title(self, f"{PAIRS_TITLE} · {age}" if age else PAIRS_TITLE)
         content = pairs_content(store, watchlist, self.size.width or 80,
                                 selected=self.selected if self.has_focus else None, now=now, spreads=spreads)
-        if content.plain != self.plain:
-            update_static(self, content, self.plain)
-            self.plain = content.plain
+        self.set_lines(content.split("\n"))  # issue 8: only the lines that changed are drawn again
 
     def _redraw(self) -> None:
         if self.watchlist is not None and self._store is not None:

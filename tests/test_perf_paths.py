@@ -1,0 +1,158 @@
+"""Issue 8: the shortcuts taken for speed must never show a stale or different number.
+
+- `valuation()` is memoised on the identities of its inputs: any new quote, FX rate or fundamentals gives a new
+  valuation, and the same inputs give the very same object;
+- `shortest_f32` remembers values it has seen: the remembered answer is the computed one;
+- `LinesView` draws again only the lines that changed, wraps long lines (or cuts them with an ellipsis under
+  `text-wrap: nowrap`), and its height follows the number of lines;
+- the board's rows are exactly as wide as the board.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+
+import pytest
+from analytics_support import US_OPEN, fundamentals, quote, store_with
+from hypothesis import given
+from hypothesis import strategies as st
+from textual.app import App, ComposeResult
+from textual.content import Content
+
+from tui.core.valuation import valuation
+from tui.feeds import yahoo_parse
+from tui.feeds.yahoo_parse import _shortest_f32, shortest_f32
+from tui.widgets.board import _strip_of
+from tui.widgets.lines import LinesView
+
+
+# -- valuation memo ------------------------------------------------------------------------------------------
+def _hk_store():
+    return store_with(
+        quotes=[quote("0981.HK", 70.0, "HKD")],
+        funds=[fundamentals("0981.HK", "HKD", "USD", shares_outstanding=8e9, net_income_ttm=5e8, revenue_ttm=8e9)],
+        fx={"HKD": 7.8},
+    )
+
+
+def test_same_inputs_give_the_same_valuation_object():
+    store = _hk_store()
+    assert valuation(store, "0981.HK") is valuation(store, "0981.HK")
+
+
+def test_a_new_fx_rate_gives_a_new_valuation():
+    store = _hk_store()
+    before = valuation(store, "0981.HK").market_cap_usd
+    store.apply_quote(quote("HKD=X", 7.0, "HKD", time=US_OPEN + 1))
+    after = valuation(store, "0981.HK").market_cap_usd
+    assert after == pytest.approx(before * 7.8 / 7.0)
+
+
+def test_a_new_price_and_new_fundamentals_give_new_valuations():
+    store = _hk_store()
+    cap = valuation(store, "0981.HK").market_cap_usd
+    store.apply_quote(quote("0981.HK", 77.0, "HKD", time=US_OPEN + 1))
+    assert valuation(store, "0981.HK").market_cap_usd == pytest.approx(cap * 1.1)
+    store.apply_fundamentals(fundamentals("0981.HK", "HKD", "USD", shares_outstanding=4e9, net_income_ttm=-1e8,
+                                          revenue_ttm=8e9))
+    v = valuation(store, "0981.HK")
+    assert v.market_cap_usd == pytest.approx(cap * 1.1 / 2)
+    assert v.pe_ttm is None  # losses: n/m, at once
+
+
+def test_a_symbol_that_loses_its_quote_has_no_valuation():
+    store = _hk_store()
+    assert valuation(store, "0981.HK") is not None
+    del store.quotes["0981.HK"]
+    assert valuation(store, "0981.HK") is None
+
+
+# -- shortest_f32 memo ---------------------------------------------------------------------------------------
+@given(st.floats(width=32, allow_nan=False, allow_infinity=False))
+def test_remembered_float32_decimals_are_the_computed_ones(x):
+    first = shortest_f32(x)
+    assert first == _shortest_f32(x)
+    assert shortest_f32(x) == first  # from memory the second time
+    assert struct.pack("<f", first) == struct.pack("<f", x)
+
+
+def test_zero_keeps_its_sign_and_nan_stays_nan():
+    yahoo_parse._SHORTEST.clear()
+    assert math.copysign(1.0, shortest_f32(0.0)) == 1.0
+    assert math.copysign(1.0, shortest_f32(-0.0)) == -1.0
+    assert math.isnan(shortest_f32(float("nan")))
+    assert not yahoo_parse._SHORTEST
+
+
+def test_the_memory_is_bounded(monkeypatch):
+    monkeypatch.setattr(yahoo_parse, "_SHORTEST_MAX", 10)
+    yahoo_parse._SHORTEST.clear()
+    for n in range(1, 50):
+        shortest_f32(float(n) + 0.5)
+    assert len(yahoo_parse._SHORTEST) <= 10
+
+
+# -- LinesView -----------------------------------------------------------------------------------------------
+class LinesApp(App):
+    CSS = """
+    #wrap { width: 20; }
+    #cut { width: 20; text-wrap: nowrap; text-overflow: ellipsis; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield LinesView(id="wrap")
+        yield LinesView(id="cut")
+
+
+def _texts(view: LinesView) -> list[str]:
+    return [view.render_line(y).text for y in range(view.size.height)]
+
+
+async def test_only_changed_lines_are_drawn_again():
+    app = LinesApp()
+    async with app.run_test(size=(40, 12)) as pilot:
+        view = app.query_one("#wrap", LinesView)
+        view.set_lines([Content("one"), Content("two"), Content("three")])
+        await pilot.pause()
+        assert view.size.height == 3
+        assert [t.rstrip() for t in _texts(view)] == ["one", "two", "three"]
+        drawn = view.lines_drawn
+        assert view.set_lines([Content("one"), Content("TWO"), Content("three")]) == 1
+        await pilot.pause()
+        assert view.lines_drawn == drawn + 1
+        assert _texts(view)[1].rstrip() == "TWO"
+        # a change of style alone is a change
+        assert view.set_lines([Content("one"), Content.styled("TWO", "bold"), Content("three")]) == 1
+        # the same lines: nothing to draw
+        assert view.set_lines([Content("one"), Content.styled("TWO", "bold"), Content("three")]) == 0
+
+
+async def test_height_follows_the_lines_and_long_lines_wrap_or_are_cut():
+    app = LinesApp()
+    async with app.run_test(size=(40, 12)) as pilot:
+        wrap, cut = app.query_one("#wrap", LinesView), app.query_one("#cut", LinesView)
+        long = Content("top 3 share 93.3% of the market")
+        wrap.set_lines([long])
+        cut.set_lines([long])
+        await pilot.pause()
+        assert wrap.size.height == 2  # wrapped, nothing lost
+        assert "".join(t.strip() + " " for t in _texts(wrap)).strip() == long.plain
+        assert cut.size.height == 1
+        assert _texts(cut)[0].endswith("…")  # cut, and says so
+        assert all(len(t) == 20 for t in _texts(wrap) + _texts(cut))
+        assert wrap.plain == long.plain
+        wrap.set_lines([Content("a"), Content("b"), Content("c"), Content("d")])
+        await pilot.pause()
+        assert wrap.size.height == 4
+
+
+# -- board rows ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["NVDA  Nvidia", "比亚迪 BYD", "x" * 30])
+def test_board_strips_are_exactly_as_wide_as_the_board(text):
+    from rich.style import Style
+
+    base = Style(bold=True)
+    strip = _strip_of([[text, base]], 20, base)
+    assert strip.cell_length == 20
+    assert sum(seg.cell_length for seg in strip) == 20
