@@ -6,8 +6,8 @@
 The reference (tui/data/reference.toml, `[sp500_total_cap]`) is a figure true on one date; the user can
 replace it in config.toml under `[reference]` (`value`, `as_of`, and `gspc`, ^GSPC's close that day; without
 `gspc` the close is looked up in ^GSPC's daily history). The result is always labelled "est." with the
-reference's date. It uses full market caps on both sides; the S&P 500's own index weights are float-adjusted,
-so published weights differ a little.
+reference's date. The seven are counted at full market caps; the reference total's basis is whatever its source
+used (see docs/SOURCES.md); the S&P 500's own index weights are float-adjusted, so published weights differ a little.
 """
 
 from __future__ import annotations

@@ -118,7 +118,7 @@ def dependency_line(dep: Dependency, watchlist: Watchlist, width: int, bar_w: in
 
 
 def mag7_line(m: Mag7Share, bar_w: int) -> Content:
-    """`Mag-7 ████░░ 35.7% of S&P 500 (est., ref. 2025-12-24)`, or why there is no number."""
+    """`Mag-7 ████░░ 35.7% of S&P 500 (est., ref. 2025-09-30)`, or why there is no number."""
     parts: list[Part] = ["Mag-7".ljust(LABEL_W)]
     if m.share is None:
         parts.append((f"share of the S&P 500: {m.note or 'not known yet'}", "$text-muted"))
