@@ -708,7 +708,7 @@ class AiwatchApp(App[None]):
             return
         try:
             paths = export_csv(self.runtime.store, wl, now=self.runtime.clock.now(), source=self.runtime.source,
-                               stale_after=self.stale_after)
+                               stale_after=self.stale_after, source_url=getattr(self.runtime, "source_url", None))
         except OSError as exc:
             self.notify(f"export failed: {exc}", severity="error", timeout=10)
             return

@@ -215,7 +215,7 @@ async def _snapshot(args, watchlist) -> int:
             await ensure_history(runtime.feed, runtime.store, watchlist_history_symbols(watchlist, runtime.store),
                                  set())
         doc = build_snapshot(runtime.store, watchlist, now=runtime.clock.now(), source=runtime.source,
-                             missing=sorted(missing), stale_after=args.stale_after)
+                             missing=sorted(missing), stale_after=args.stale_after, source_url=runtime.source_url)
     finally:
         await runtime.stop()
     render = {"json": render_json, "csv": render_csv, "table": render_table}[args.format]
