@@ -212,7 +212,7 @@ class AiwatchApp(App[None]):
                           id="header")
         yield QuoteBoard(stale_after=self.stale_after, id="board")
         yield PairsPanel(id="pairs")
-        yield ConcentrationPanel(id="concentration")
+        yield ConcentrationPanel(id="concentration", reference_overrides=self.reference_overrides)
         yield StatusLine(id="status")
         yield Footer()
 
@@ -470,6 +470,9 @@ class AiwatchApp(App[None]):
         from tui.config import Config
 
         self.config = config if config is not None else Config()
+        # dated reference overrides ([reference]) of the config given (the CLI's --config, or the default file it
+        # loaded); None without one: tui.core.mag7 reads the default file itself
+        self.reference_overrides = dict(config.reference) if config is not None else None
         self.config_problems = list(problems)
         self._honour_no_color()
         self.refresh_seconds = 1.0 / self.config.fps if config is not None else REFRESH_SECONDS

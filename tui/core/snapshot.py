@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -78,11 +78,13 @@ def build_snapshot(
     missing: Iterable[str] = (),
     stale_after: float = DEFAULT_STALE_AFTER,
     source_url: str | None = None,
+    reference_overrides: Mapping[str, Any] | None = None,
 ) -> dict:
     """The snapshot document of `watchlist` at `now` (POSIX seconds), from what `store` holds.
 
     `source` is "demo" (the built-in simulator), "yahoo" (Yahoo's own hosts) or "other" (`--yahoo-url` /
-    AIWATCH_YAHOO_URL pointed elsewhere), with that base URL as `source_url` (tui.runtime.data_source)."""
+    AIWATCH_YAHOO_URL pointed elsewhere), with that base URL as `source_url` (tui.runtime.data_source).
+    `reference_overrides`: the [reference] table of the config in use (`--config`); None reads the default file."""
     quotes = []
     inputs: dict[str, dict] = {}
     currencies: list[str] = []
@@ -167,7 +169,7 @@ def build_snapshot(
         ],
         "concentration": _concentration_doc(conc),
         "dependency": _dependency_doc(store, watchlist),
-        "mag7": _mag7_doc(store, watchlist),
+        "mag7": _mag7_doc(store, watchlist, reference_overrides),
         "listing_premiums": _premiums_doc(store, watchlist),
         "fx": {ccy: _num(store.usd_per(ccy)) for ccy in currencies},
         "fx_quotes": _fx_quotes_doc(store, currencies),
@@ -268,8 +270,8 @@ def _dependency_doc(store: MarketStore, watchlist: Watchlist) -> dict | None:
     }
 
 
-def _mag7_doc(store: MarketStore, watchlist: Watchlist) -> dict | None:
-    m = mag7_for_watchlist(store, watchlist.symbols)
+def _mag7_doc(store: MarketStore, watchlist: Watchlist, overrides: Mapping[str, Any] | None = None) -> dict | None:
+    m = mag7_for_watchlist(store, watchlist.symbols, overrides)
     if m is None:
         return None
     return {
