@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections import deque
+from datetime import UTC, datetime
 
 import pytest
 from textual.widgets import Static
-from ui_support import T0, StaticRuntime, wait_for, watchlists
+from ui_support import T0, ManualClock, StaticRuntime, wait_for, watchlists
 
 from tui.app import AiwatchApp
 from tui.model import Bar
@@ -133,3 +135,50 @@ async def test_p_key_is_in_the_footer_and_help():
         await wait_for(pilot, lambda: len(app.screen_stack) > 1)
         help_text = str(app.screen.query_one("#help-keys", Static).render())
         assert "Enter opens its detail" in help_text
+
+
+# -- review finding: the intraday charts say which session they show ---------------------------------------------
+
+def _bars(symbol: str, start: datetime, n: int, price: float) -> list[tuple[float, float]]:
+    """`n` 5-minute points from `start` (UTC), rising by 0.1 each."""
+    return [(start.timestamp() + 300 * i, price + 0.1 * i) for i in range(n)]
+
+
+def _with_bars(at: datetime, bars: dict[str, list[tuple[float, float]]]) -> StaticRuntime:
+    rt = StaticRuntime(clock=ManualClock(at))
+    for symbol, pts in bars.items():
+        rt.store.intraday[symbol] = deque(pts, maxlen=390)
+    return rt
+
+
+async def _detail(rt: StaticRuntime) -> tuple[PairDetailScreen, str, str]:
+    app = AiwatchApp(rt, watchlists())
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open_first_pair(app, pilot)
+        return screen, _text(screen, "#pair-intraday-heading"), _text(screen, "#pair-intraday")
+
+
+async def test_a_closed_market_s_chart_is_dated_not_today():
+    # Saturday 2026-01-17 15:00 UTC, every market closed: the bars are Friday's sessions
+    fri_ny = _bars("NVDA", datetime(2026, 1, 16, 14, 30, tzinfo=UTC), 78, 180.0)  # 09:30-16:00 New York
+    fri_hk = _bars("0981.HK", datetime(2026, 1, 16, 1, 30, tzinfo=UTC), 60, 70.0)  # 09:30-14:25 Hong Kong
+    rt = _with_bars(datetime(2026, 1, 17, 15, 0, tzinfo=UTC), {"NVDA": fri_ny, "0981.HK": fri_hk})
+    _screen, heading, lines = await _detail(rt)
+    assert heading == "Intraday, Fri 2026-01-16"
+    assert "today" not in heading.lower() and "today" not in lines.lower()
+    nvda = next(x for x in lines.splitlines() if x.startswith("NVDA"))
+    assert "Fri 2026-01-16" in nvda and "180.00 → 187.70" in nvda
+
+
+async def test_today_only_on_the_market_s_own_date_and_one_session_charted():
+    # 2026-01-15 03:00 UTC: New York 22:00 on Wed the 14th (its session today), Hong Kong 11:00 on Thu the 15th
+    wed_ny = _bars("NVDA", datetime(2026, 1, 14, 14, 30, tzinfo=UTC), 78, 180.0)
+    tue_ny = _bars("NVDA", datetime(2026, 1, 13, 14, 30, tzinfo=UTC), 3, 150.0)  # the day before: not charted
+    thu_hk = _bars("0981.HK", datetime(2026, 1, 15, 1, 30, tzinfo=UTC), 12, 70.0)
+    rt = _with_bars(datetime(2026, 1, 15, 3, 0, tzinfo=UTC), {"NVDA": tue_ny + wed_ny, "0981.HK": thu_hk})
+    _screen, heading, lines = await _detail(rt)
+    assert heading == "Intraday, each listing's last session"  # two dates: each line says its own
+    nvda = next(x for x in lines.splitlines() if x.startswith("NVDA"))
+    smic = next(x for x in lines.splitlines() if x.startswith("0981.HK"))
+    assert "today (Wed 2026-01-14)" in nvda and "180.00 → 187.70" in nvda and "150" not in nvda
+    assert "today (Thu 2026-01-15)" in smic

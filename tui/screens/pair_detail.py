@@ -24,7 +24,7 @@ from textual.widgets import Footer, Static
 from tui.charts import block_chart, sparkline
 from tui.core.freshness import delay_minutes, format_age
 from tui.core.history import RelativePerformance, ensure_history, history_symbols, relative_performance
-from tui.core.sessions import market_of
+from tui.core.sessions import local_date, market_of
 from tui.core.spreads import MetricSpread, PairSpread, SideAggregate, company_groups, pair_spread
 from tui.core.store import MarketStore, fx_symbol
 from tui.core.valuation import Valuation, listing_premiums, valuation
@@ -215,17 +215,48 @@ def intraday_points(store: MarketStore, symbol: str) -> list[tuple[float, float]
     return points
 
 
-def intraday_line(store: MarketStore, symbol: str, width: int) -> Content:
-    pts = intraday_points(store, symbol)
+def last_session(symbol: str, points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The points of the last session held: those on the market-local date of the last point (the store keeps
+    live points across days, so a closed market's chart would otherwise run on from the session before)."""
+    if not points:
+        return []
+    market = market_of(symbol)
+    day = local_date(market, points[-1][0])
+    return [(t, p) for t, p in points if local_date(market, t) == day]
+
+
+def session_label(symbol: str, t: float, now: float | None) -> str:
+    """The session date of a point at `t`, in its market's own timezone: `Fri 2026-11-20`, or
+    `today (Mon 2026-11-23)` when that is the market's date on the app clock now."""
+    market = market_of(symbol)
+    day = local_date(market, t)
+    text = f"{day:%a} {day.isoformat()}"
+    return f"today ({text})" if now is not None and local_date(market, now) == day else text
+
+
+def intraday_heading(store: MarketStore, symbols: list[str], now: float | None) -> str:
+    """`Intraday, Fri 2026-11-20` when every chart is of one session date; else the lines say theirs."""
+    labels = {session_label(s, pts[-1][0], now) for s in symbols
+              if len(pts := last_session(s, intraday_points(store, s))) >= 2}
+    if len(labels) == 1:
+        return f"Intraday, {labels.pop()}"
+    return "Intraday, each listing's last session" if labels else "Intraday"
+
+
+def intraday_line(store: MarketStore, symbol: str, width: int, now: float | None = None) -> Content:
+    """One listing's 5-minute chart of its last session, labelled with that session's date (market time)."""
+    pts = last_session(symbol, intraday_points(store, symbol))
     q = store.quotes.get(symbol)
     if len(pts) < 2:
         return Content.assemble((f"{symbol:<10}", "bold"), ("no intraday points yet", "$text-muted"))
     prices = [p for _, p in pts]
-    w = max(10, min(width - 50, 80))
+    label = session_label(symbol, pts[-1][0], now)
+    w = max(10, min(width - 52 - len(label), 80))
     move = prices[-1] / prices[0] - 1 if prices[0] else 0.0
     delay = delay_minutes(q) if q is not None else market_of(symbol).delay_minutes
     return Content.assemble(
-        (f"{symbol:<10}", "bold"), (sparkline(prices, w), "$success" if move >= 0 else "$error"),
+        (f"{symbol:<10}", "bold"), (f"{label}  ", "bold" if label.startswith("today") else "bold $warning"),
+        (sparkline(prices, w), "$success" if move >= 0 else "$error"),
         f"  {fmt_price(prices[0])} → {fmt_price(prices[-1], q.currency if q else None)} ({move * 100:+.2f}%)",
         (f"  {datetime.fromtimestamp(pts[0][0], UTC):%H:%M}–{datetime.fromtimestamp(pts[-1][0], UTC):%H:%M} UTC",
          "$text-muted"),
@@ -278,7 +309,7 @@ class PairDetailScreen(Screen[None]):
             yield Static(id="pair-multiples")
             yield Static("Relative performance, one year (FX-adjusted log price ratio)", classes="pair-heading")
             yield Static(id="pair-history")
-            yield Static("Today, intraday", classes="pair-heading")
+            yield Static("Intraday", id="pair-intraday-heading", classes="pair-heading")
             yield Static(id="pair-intraday")
             yield Static("The parts: price, shares, EPS, statements, FX — source and time of each",
                          classes="pair-heading")
@@ -363,8 +394,9 @@ class PairDetailScreen(Screen[None]):
         self.query_one("#pair-history", Static).update(
             Content("\n").join(history_lines(rp, width, self.history_state)))
         listings = self._listings()
+        self.query_one("#pair-intraday-heading", Static).update(intraday_heading(store, listings, now))
         self.query_one("#pair-intraday", Static).update(
-            Content("\n").join(intraday_line(store, s, width) for s in listings))
+            Content("\n").join(intraday_line(store, s, width, now) for s in listings))
         demo = bool(getattr(self._runtime, "simulated", False))
         parts: list[Content] = []
         for sym in listings:
