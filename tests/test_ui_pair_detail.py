@@ -182,3 +182,73 @@ async def test_today_only_on_the_market_s_own_date_and_one_session_charted():
     smic = next(x for x in lines.splitlines() if x.startswith("0981.HK"))
     assert "today (Wed 2026-01-14)" in nvda and "180.00 → 187.70" in nvda and "150" not in nvda
     assert "today (Thu 2026-01-15)" in smic
+
+
+# -- review finding: the pairs panel and the pair detail say when a side's prices are delayed or stale ------------
+
+HK_OPEN = datetime(2026, 1, 14, 3, 0, tzinfo=UTC)  # Hong Kong 11:00 (open), New York 22:00 (closed)
+
+
+def _runtime_at_hk_open() -> StaticRuntime:
+    """The store of `_runtime_with_history`, its quotes 5 s old at Hong Kong's open."""
+    rt = StaticRuntime(clock=ManualClock(HK_OPEN))
+    _history(rt, "NVDA", 178.0)
+    _history(rt, "0981.HK", 71.0, wiggle=0.02, hour_offset=-13 * 3600)
+    _history(rt, "HKD=X", 7.8, wiggle=0.0)
+    return rt
+
+
+def _sides(plain: str, pair_name: str) -> str:
+    lines = plain.splitlines()
+    return lines[lines.index(next(x for x in lines if x.startswith(pair_name))) + 1]
+
+
+def test_pairs_content_tags_each_side_and_fits_80_columns():
+    from tui.widgets.pairs import pairs_content
+
+    rt = _runtime_at_hk_open()
+    wl = watchlists().watchlists["ai-rivals"]
+    fill_now = HK_OPEN.timestamp()
+    for width, later in ((78, 0), (78, 1200), (60, 1200), (118, 1200)):
+        now = fill_now + later
+        content = pairs_content(rt.store, wl, width, now=now)
+        for line in content.plain.splitlines():
+            assert len(line) <= width and "…" not in line, (width, line)
+        chips = _sides(content.plain, "AI chips")
+        us, cn = chips.split("│")[:2]
+        assert "+15m" in cn and "+15m" not in us  # Hong Kong is delayed; New York here is not
+        # 20 minutes without a quote while Hong Kong trades: past 15 min + 60 s, the China side is stale
+        assert ("stale" in cn) == (later > 0) and "stale" not in us, (width, chips)
+        assert "P/E 143" in cn and "P/E 59.9" in us  # the figures are whole, tags or not
+        if later and width == 118:
+            z = chips.rsplit(" z ", 1)[-1]
+            assert z.strip().startswith(("+", "-")), chips  # the z-score survives the tags where there is room
+    # the tags are styled as the board's: the delay in the warning colour, "stale" bold warning
+    line = pairs_content(rt.store, wl, 78, now=fill_now + 1200).split()[1]
+    styles = {line.plain[s.start:s.end]: str(s.style) for s in line.spans}
+    assert styles["+15m"] == "$warning" and styles["stale"] == "bold $warning"
+
+
+async def test_the_panel_turns_stale_with_no_new_quote_and_the_detail_says_so():
+    rt = _runtime_at_hk_open()
+    app = AiwatchApp(rt, watchlists())
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = app.query_one(PairsPanel)
+        await wait_for(pilot, lambda: app.refreshes >= 2 and "+15m" in panel.plain)
+        assert "stale" not in panel.plain
+        rt.clock.advance(1200)  # the feed falls silent for 20 minutes: no quote arrives, the clock moves
+        await wait_for(pilot, lambda: "stale" in _sides(panel.plain, "AI chips"))
+        assert "stale" not in _sides(panel.plain, "AI chips").split("│")[0]  # New York is closed: not stale
+        await pilot.press("p")
+        await wait_for(pilot, lambda: panel.has_focus)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PairDetailScreen) and app.screen.renders >= 1)
+        screen = app.screen
+        parts = _text(screen, "#pair-parts")
+        smic = next(x for x in parts.splitlines() if x.strip().startswith("price 70.00"))
+        assert "delayed 15m" in smic and "STALE" in smic
+        nvda = next(x for x in parts.splitlines() if x.strip().startswith("price 180.00"))
+        assert "STALE" not in nvda
+        multiples = _text(screen, "#pair-multiples")
+        assert "STALE: 0981.HK" in multiples
+        assert "STALE" not in next(x for x in multiples.splitlines() if x.startswith("US side"))

@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui.charts import block_chart, sparkline
-from tui.core.freshness import delay_minutes, format_age
+from tui.core.freshness import DEFAULT_STALE_AFTER, delay_minutes, format_age, is_stale
 from tui.core.history import RelativePerformance, ensure_history, history_symbols, relative_performance
 from tui.core.sessions import local_date, market_of
 from tui.core.spreads import MetricSpread, PairSpread, SideAggregate, company_groups, pair_spread
@@ -92,8 +92,9 @@ def side_value(side: SideAggregate, key: str) -> str:
     return fmt_multiple(value, meaningful_data=False)
 
 
-def multiples_table(spread: PairSpread) -> Content:
-    """Metric | US | China | US/CN | premium | log ratio, then the earnings yields and their spread."""
+def multiples_table(spread: PairSpread, stale: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())) -> Content:
+    """Metric | US | China | US/CN | premium | log ratio, then the earnings yields and their spread; each side's
+    summary line names the price inputs that are stale (`stale`: US symbols, China symbols)."""
     us, cn = spread.us, spread.cn
     head = f"{'':<11}{'US':>10}{'China':>10}{'US/CN':>9}{'premium':>9}{'ln ratio':>10}"
     lines = [Content.assemble((head, "bold $text-muted"))]
@@ -111,16 +112,18 @@ def multiples_table(spread: PairSpread) -> Content:
     ey_cn = NO_DATA if cn.ey is None else f"{cn.ey * 100:.2f}%"
     lines.append(Content.assemble((f"{'EY':<11}", "bold"), f"{ey_us:>10}{ey_cn:>10}",
                                   ("  US−CN ", "$text-muted"), fmt_pp(pe.ey_spread_pp if pe else None)))
-    for tag, side in (("US", us), ("China", cn)):
+    for tag, side, stale_syms in (("US", us, stale[0]), ("China", cn, stale[1])):
         lines.append(Content.assemble(
             (f"{tag} side: ", "$text-muted"),
             f"cap {fmt_cap(side.market_cap_usd)} USD · earnings {fmt_cap(side.earnings_usd)} · revenue "
             f"{fmt_cap(side.revenue_usd)} · EBITDA {fmt_cap(side.ebitda_usd)} · EV {fmt_cap(side.ev_usd)}",
-            (f" · {side.with_data}/{side.total} companies with data", "$text-muted")))
+            (f" · {side.with_data}/{side.total} companies with data", "$text-muted"),
+            (f" · STALE: {', '.join(stale_syms)}" if stale_syms else "", "bold $warning")))
     return Content("\n").join(lines)
 
 
-def _fx_line(store: MarketStore, ccy: str | None) -> str:
+def _fx_line(store: MarketStore, ccy: str | None, now: float | None = None,
+             stale_after: float = DEFAULT_STALE_AFTER) -> str:
     if ccy is None:
         return "currency unknown"
     if ccy.upper() == "USD":
@@ -129,11 +132,29 @@ def _fx_line(store: MarketStore, ccy: str | None) -> str:
     q = store.quotes.get(sym) if sym else None
     if q is None:
         return f"{ccy}: no FX rate yet ({sym}) — USD figures unknown"
-    return f"{ccy}: {q.price:.4f} per USD ({sym}, {q.source}, {_time(q.time)})"
+    stale = " STALE" if now is not None and is_stale(q, now, stale_after=stale_after) else ""
+    return f"{ccy}: {q.price:.4f} per USD ({sym}, {q.source}, {_time(q.time)}){stale}"
 
 
-def parts_lines(store: MarketStore, v: Valuation | None, symbol: str, name: str, demo: bool, now: float) -> list[Content]:
-    """One listing's parts: price (source, time, delay), shares, EPS, statements in their currency, FX, as-of."""
+def stale_inputs(store: MarketStore, symbols: list[str], now: float,
+                 stale_after: float = DEFAULT_STALE_AFTER) -> tuple[str, ...]:
+    """Which of `symbols`, and of the FX rates converting them, have a stale quote at `now`."""
+    out: list[str] = []
+    for sym in symbols:
+        f = store.fundamentals.get(sym)
+        fx = [fx_symbol(c) for c in (store.currency_of(sym), f.financial_currency if f else None)
+              if c and c.upper() != "USD"]
+        for s in (sym, *fx):
+            q = store.quotes.get(s) if s else None
+            if s and s not in out and q is not None and is_stale(q, now, stale_after=stale_after):
+                out.append(s)
+    return tuple(out)
+
+
+def parts_lines(store: MarketStore, v: Valuation | None, symbol: str, name: str, demo: bool, now: float,
+                stale_after: float = DEFAULT_STALE_AFTER) -> list[Content]:
+    """One listing's parts: price (source, time, delay, STALE), shares, EPS, statements in their currency, FX,
+    as-of."""
     q = store.quotes.get(symbol)
     f = store.fundamentals.get(symbol)
     lines = [Content.assemble((f"{symbol}", "bold $accent"), f"  {name}")]
@@ -145,6 +166,8 @@ def parts_lines(store: MarketStore, v: Valuation | None, symbol: str, name: str,
              (f" ({format_age(now - q.time)} ago)", "$text-muted")]
     if delay:
         price.append((f" · delayed {delay}m", "$warning"))
+    if is_stale(q, now, stale_after=stale_after):  # as on the board and the symbol screen
+        price.append((" · STALE", "bold $warning"))
     lines.append(Content.assemble(*price))
     src = "simulator (DEMO)" if demo else "Yahoo quoteSummary / quote"
     if f is None:
@@ -161,7 +184,8 @@ def parts_lines(store: MarketStore, v: Valuation | None, symbol: str, name: str,
         lines.append(Content.assemble(("  fundamentals: ", "$text-muted"), f"{src}, fetched {_time(f.as_of)}",
                                       (f" ({format_age(now - f.as_of)} ago)", "$text-muted")))
     ccys = list(dict.fromkeys(c for c in (q.currency, f.financial_currency if f else None) if c))
-    lines.append(Content.assemble(("  FX used: ", "$text-muted"), " · ".join(_fx_line(store, c) for c in ccys)
+    lines.append(Content.assemble(("  FX used: ", "$text-muted"),
+                                  " · ".join(_fx_line(store, c, now, stale_after) for c in ccys)
                                   or "currency unknown"))
     if v is not None:
         lines.append(Content.assemble(
@@ -277,10 +301,12 @@ class PairDetailScreen(Screen[None]):
     PairDetailScreen Static { width: 100%; }
     """
 
-    def __init__(self, pair: Pair, watchlist: Watchlist) -> None:
+    def __init__(self, pair: Pair, watchlist: Watchlist, *, stale_after: float = DEFAULT_STALE_AFTER) -> None:
         super().__init__()
         self.pair = pair
         self.watchlist = watchlist
+        self.stale_after = stale_after
+        self._stale_drawn: tuple = ()  # the stale inputs last drawn: a quote goes stale with no new quote
         self.history_state = "daily history: asking the data source…"
         self._seq = -1
         self.renders = 0  # completed redraws (tests wait on this)
@@ -365,8 +391,13 @@ class PairDetailScreen(Screen[None]):
                 out += members
         return out
 
+    def _stale_now(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        now, store = self._now(), self.store
+        return tuple(stale_inputs(store, [s for _c, members in company_groups(self.watchlist, side) for s in members],
+                                  now, self.stale_after) for side in (self.pair.us, self.pair.cn))
+
     def _tick(self) -> None:
-        if self.store.seq != self._seq:
+        if self.store.seq != self._seq or self._stale_now() != self._stale_drawn:
             self.redraw()
 
     def redraw(self) -> None:
@@ -390,7 +421,8 @@ class PairDetailScreen(Screen[None]):
             title.append(((f"\nfundamentals last refreshed {_time(max(ages))}; oldest {_time(min(ages))} — "
                            "EPS and revenue are held until the next refresh, prices move live"), "$text-muted"))
         self.query_one("#pair-title", Static).update(Content.assemble(*title))
-        self.query_one("#pair-multiples", Static).update(multiples_table(spread))
+        self._stale_drawn = stale = self._stale_now()
+        self.query_one("#pair-multiples", Static).update(multiples_table(spread, stale))
         self.query_one("#pair-history", Static).update(
             Content("\n").join(history_lines(rp, width, self.history_state)))
         listings = self._listings()
@@ -401,7 +433,8 @@ class PairDetailScreen(Screen[None]):
         parts: list[Content] = []
         for sym in listings:
             inst = wl.instrument(sym)
-            parts += parts_lines(store, valuation(store, sym), sym, inst.name if inst else sym, demo, now)
+            parts += parts_lines(store, valuation(store, sym), sym, inst.name if inst else sym, demo, now,
+                                 self.stale_after)
         prem = [p for p in listing_premiums(store, wl) if p.symbol in listings or p.base in listings]
         for p in prem:
             text = NO_DATA if p.premium is None else f"{p.premium * 100:+.1f}%"
