@@ -67,3 +67,66 @@ def test_only_for_a_watchlist_holding_all_seven():
     assert mag7_for_watchlist(store, ("NVDA", "MSFT"), overrides={}) is None
     m = mag7_for_watchlist(store, (*SEVEN, "^GSPC"), overrides={})
     assert m is not None and m.share is not None and m.label.startswith("est., ref. ")
+
+
+# -- review finding: the [reference] override of the config given with --config, not only the default file's ----
+
+DEFAULT_FILE_REF = ('[reference]\nsp500_total_cap = { value = 5.0e13, as_of = 2025-06-30, gspc = 6200.0, '
+                    'source = "default file" }\n')
+GIVEN_FILE_REF = ('[reference]\nsp500_total_cap = { value = 6.5e13, as_of = 2026-01-02, gspc = 6900.0, '
+                  'source = "given file" }\n')
+
+
+@pytest.fixture
+def two_configs(tmp_path, monkeypatch):
+    """A default config dir whose config.toml has one [reference] and a --config file with another."""
+    from tui.core import mag7
+
+    default_dir = tmp_path / "default-config"
+    default_dir.mkdir()
+    (default_dir / "config.toml").write_text(DEFAULT_FILE_REF)
+    given = tmp_path / "given.toml"
+    given.write_text(GIVEN_FILE_REF)
+    monkeypatch.setenv("AIWATCH_CONFIG_DIR", str(default_dir))
+    mag7._config_overrides.cache_clear()
+    yield default_dir, given
+    mag7._config_overrides.cache_clear()
+
+
+def test_snapshot_takes_the_reference_of_the_config_given(two_configs):
+    import json
+
+    from e2e_support import US_OPEN, aiwatch
+
+    default_dir, given = two_configs
+    base = ("snapshot", "--demo", "--at", US_OPEN, "--speed", "0", "--watchlist", "mag7", "--format", "json")
+    run = aiwatch(*base, "--config", str(given), env={"AIWATCH_CONFIG_DIR": str(default_dir)})
+    assert run.returncode == 0, run.stderr
+    ref = json.loads(run.stdout)["mag7"]["reference"]
+    assert ref == {"total_cap_usd": 6.5e13, "as_of": "2026-01-02", "gspc": 6900.0, "source": "given file",
+                   "from_config": True}
+    # without --config, the default file's override, as before
+    run = aiwatch(*base, env={"AIWATCH_CONFIG_DIR": str(default_dir)})
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["mag7"]["reference"]["source"] == "default file"
+
+
+async def test_app_takes_the_reference_of_the_config_given(two_configs):
+    from ui_support import INSTRUMENTS, LoadResult, StaticRuntime, wait_for
+
+    from tui.app import AiwatchApp
+    from tui.cli import _apply_config, build_parser
+    from tui.model import Instrument, Side, Watchlist
+    from tui.widgets.concentration import ConcentrationPanel
+
+    _default_dir, given = two_configs
+    args = build_parser().parse_args(["--demo", "--config", str(given)])
+    _apply_config(args)  # what `aiwatch --config PATH` does before it builds the app
+    insts = tuple(INSTRUMENTS.get(s) or Instrument(s, s, Side.US, s.lower()) for s in (*SEVEN, "^GSPC"))
+    wl = Watchlist(name="mag7", title="Magnificent Seven", instruments=insts)
+    app = AiwatchApp(StaticRuntime(), LoadResult({"mag7": wl}), config=args.config_obj)
+    async with app.run_test(size=(120, 40)) as pilot:
+        panel = app.query_one(ConcentrationPanel)
+        await wait_for(pilot, lambda: panel.mag7 is not None)
+        assert panel.mag7.reference.source == "given file" and panel.mag7.reference.from_config
+        assert panel.mag7.reference.as_of == dt.date(2026, 1, 2)

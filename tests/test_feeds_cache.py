@@ -7,13 +7,12 @@ import json
 import subprocess
 import sys
 import textwrap
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from feeds_fake_yahoo import FakeYahoo, need_recorded, recorded_summary_baba, recorded_v7_results, wait_for
+from feeds_fake_yahoo import FakeYahoo, wait_for
 from tui.core.clock import Clock
 from tui.core.store import MarketStore
 from tui.feeds.cache import DiskCache, namespace_for
@@ -123,15 +122,6 @@ def test_two_processes_writing_one_key_never_leave_a_broken_file(tmp_path: Path)
 
 
 # -- the feed with a cache: a restart does not refetch ---------------------------------------------------------
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeYahoo]:
-    need_recorded()
-    server = FakeYahoo(v7=recorded_v7_results(), summaries={"BABA": recorded_summary_baba()})
-    await server.start()
-    yield server
-    await server.stop()
-
-
 def _feed(fake: FakeYahoo, cache: DiskCache, at: datetime = T0) -> tuple[YahooFeed, MarketStore]:
     store = MarketStore()
     feed = YahooFeed(store, Clock(at, speed=0), Endpoints.from_env(fake.base_url, fake.stream_url),

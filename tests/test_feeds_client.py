@@ -11,15 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from feeds_fake_yahoo import (
-    FakeYahoo,
-    make_frame,
-    need_recorded,
-    recorded_frames,
-    recorded_summary_baba,
-    recorded_v7_results,
-    wait_for,
-)
+from feeds_fake_yahoo import FakeYahoo, make_frame, recorded_frames, wait_for
 from tui.core.clock import Clock
 from tui.feeds.endpoints import Endpoints
 from tui.feeds.yahoo_parse import NotFound
@@ -31,15 +23,6 @@ from tui.model import Quote, QuoteSource
 @pytest.fixture
 def clock() -> Clock:
     return Clock(datetime(2026, 3, 2, 15, 0, tzinfo=UTC), speed=1.0)
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeYahoo]:
-    need_recorded()
-    server = FakeYahoo(v7=recorded_v7_results(), summaries={"BABA": recorded_summary_baba()})
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture

@@ -4,19 +4,9 @@ from __future__ import annotations
 
 import gc
 import warnings
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import pytest
-
-from feeds_fake_yahoo import (
-    FakeYahoo,
-    make_frame,
-    need_recorded,
-    recorded_summary_baba,
-    recorded_v7_results,
-    wait_for,
-)
+from feeds_fake_yahoo import FakeYahoo, make_frame, wait_for
 from tui.core.clock import Clock
 from tui.core.store import MarketStore
 from tui.feeds.endpoints import Endpoints
@@ -24,15 +14,6 @@ from tui.feeds.yahoo_feed import YahooFeed
 from tui.model import QuoteSource
 
 T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeYahoo]:
-    need_recorded()
-    server = FakeYahoo(v7=recorded_v7_results(), summaries={"BABA": recorded_summary_baba()})
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def _feed(fake: FakeYahoo, store: MarketStore, **kw) -> YahooFeed:

@@ -87,7 +87,9 @@ async def test_snapshot_json_from_recorded_responses(recorded_yahoo: tuple[FakeY
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 0, err.decode()
     doc = json.loads(out)
-    assert doc["source"] == "yahoo" and doc["simulated"] is False and doc["missing"] == []
+    # this server is not Yahoo, whatever it serves: the document says so, as the app's header does
+    assert doc["source"] == "other" and doc["source_url"] == fake.base_url.rstrip("/")
+    assert doc["simulated"] is None and doc["missing"] == []
     rows = {q["symbol"]: q for q in doc["quotes"]}
     for symbol in ("AAPL", "BABA", "GS2C.DE"):
         assert rows[symbol]["price"] == pytest.approx(v7[symbol]["regularMarketPrice"], rel=1e-9), symbol

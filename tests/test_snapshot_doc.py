@@ -31,7 +31,7 @@ QUOTE_KEYS = {
 }
 
 
-def _doc(source: str = "demo"):
+def _doc(source: str = "demo", source_url: str | None = None):
     store = store_with(
         [
             quote("NVDA", 200.0, change_pct=2.0, time=US_OPEN - 10, market_state=MarketState.CLOSED),
@@ -63,7 +63,7 @@ def _doc(source: str = "demo"):
             pair("chips vs EV loss", ["NVDA"], ["NIO"]),
         ],
     )
-    return build_snapshot(store, wl, now=US_OPEN, source=source, missing=["BOGUS"])
+    return build_snapshot(store, wl, now=US_OPEN, source=source, missing=["BOGUS"], source_url=source_url)
 
 
 def test_documented_keys_and_values():
@@ -130,6 +130,55 @@ def test_yahoo_source_is_not_simulated():
     assert "DEMO" not in render_table(_doc("yahoo"))
 
 
+def test_another_server_is_never_called_yahoo_in_json_csv_or_table():
+    """Review finding: with AIWATCH_YAHOO_URL / --yahoo-url pointed elsewhere the header says "not Yahoo: host";
+    the snapshot said "source": "yahoo". It says "other" and the URL, and does not claim to know whether the
+    data is simulated."""
+    doc = _doc("other", "http://127.0.0.1:1234")
+    assert doc["source"] == "other" and doc["source_url"] == "http://127.0.0.1:1234"
+    assert doc["simulated"] is None  # `aiwatch simulate` is one such server: not known
+    assert json.loads(render_json(doc))["source_url"] == "http://127.0.0.1:1234"
+    head, *body = list(csv.reader(io.StringIO(render_csv(doc))))
+    rows = [dict(zip(head, row, strict=True)) for row in body]
+    assert rows and all(row["data_source"] == "other" and row["data_source_url"] == "http://127.0.0.1:1234"
+                        for row in rows)
+    table = render_table(doc)
+    assert "source: yahoo" not in table
+    assert "source: other (http://127.0.0.1:1234)" in table.splitlines()[0]
+    assert table.splitlines()[1].startswith("NOT YAHOO: data from http://127.0.0.1:1234")
+    # Yahoo's own hosts and the demo carry no URL
+    assert _doc("yahoo")["source_url"] is None and _doc("demo")["source_url"] is None
+
+
+def test_exports_name_another_server_too(tmp_path):
+    from tui.export import export_csv
+
+    now = US_OPEN
+    store = store_with([quote("NVDA", 200.0, time=now - 10)],
+                       [fundamentals("NVDA", shares_outstanding=25e9, net_income_ttm=100e9, revenue_ttm=200e9)])
+    wl = watchlist([inst("NVDA", Side.US, "Nvidia", name="Nvidia"), inst("NIO", Side.CN, "NIO", name="NIO")],
+                   [pair("p", ["NVDA"], ["NIO"])])
+    board, spreads = export_csv(store, wl, now=now, source="other", source_url="http://127.0.0.1:1234",
+                                out_dir=tmp_path)
+    for path in (board, spreads):
+        rows = list(csv.DictReader(io.StringIO(path.read_text())))
+        assert rows and all(r["data_source"] == "other" and r["data_source_url"] == "http://127.0.0.1:1234"
+                            for r in rows), path.name
+
+
+def test_data_source_follows_the_redirect(monkeypatch):
+    from tui.runtime import data_source
+
+    monkeypatch.delenv("AIWATCH_YAHOO_URL", raising=False)
+    assert data_source(None) == ("yahoo", None)
+    assert data_source("http://127.0.0.1:8765/") == ("other", "http://127.0.0.1:8765")
+    assert data_source("https://user:secret@mirror.example.net:8443/y?k=v") == (
+        "other", "https://mirror.example.net:8443/y")  # never a password in a snapshot
+    monkeypatch.setenv("AIWATCH_YAHOO_URL", "http://127.0.0.1:9999")
+    assert data_source(None) == ("other", "http://127.0.0.1:9999")
+    assert data_source(None, demo=True) == ("demo", None)  # the demo's own simulator, whatever the env says
+
+
 def test_csv_one_row_per_quote():
     doc = _doc()
     rows = list(csv.reader(io.StringIO(render_csv(doc))))
@@ -139,6 +188,7 @@ def test_csv_one_row_per_quote():
     assert nio["pe_ttm"] == "" and nio["stale"] == "True"
     # every row says whether the data is simulated, and which path its price took
     assert {dict(zip(rows[0], r, strict=True))["data_source"] for r in rows[1:]} == {doc["source"]}
+    assert {dict(zip(rows[0], r, strict=True))["data_source_url"] for r in rows[1:]} == {""}
     assert nio["quote_source"] == doc["quotes"][1]["source"]
 
 

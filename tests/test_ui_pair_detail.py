@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections import deque
+from datetime import UTC, datetime
 
 import pytest
 from textual.widgets import Static
-from ui_support import T0, StaticRuntime, wait_for, watchlists
+from ui_support import T0, ManualClock, StaticRuntime, wait_for, watchlists
 
 from tui.app import AiwatchApp
 from tui.model import Bar
@@ -133,3 +135,120 @@ async def test_p_key_is_in_the_footer_and_help():
         await wait_for(pilot, lambda: len(app.screen_stack) > 1)
         help_text = str(app.screen.query_one("#help-keys", Static).render())
         assert "Enter opens its detail" in help_text
+
+
+# -- review finding: the intraday charts say which session they show ---------------------------------------------
+
+def _bars(symbol: str, start: datetime, n: int, price: float) -> list[tuple[float, float]]:
+    """`n` 5-minute points from `start` (UTC), rising by 0.1 each."""
+    return [(start.timestamp() + 300 * i, price + 0.1 * i) for i in range(n)]
+
+
+def _with_bars(at: datetime, bars: dict[str, list[tuple[float, float]]]) -> StaticRuntime:
+    rt = StaticRuntime(clock=ManualClock(at))
+    for symbol, pts in bars.items():
+        rt.store.intraday[symbol] = deque(pts, maxlen=390)
+    return rt
+
+
+async def _detail(rt: StaticRuntime) -> tuple[PairDetailScreen, str, str]:
+    app = AiwatchApp(rt, watchlists())
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open_first_pair(app, pilot)
+        return screen, _text(screen, "#pair-intraday-heading"), _text(screen, "#pair-intraday")
+
+
+async def test_a_closed_market_s_chart_is_dated_not_today():
+    # Saturday 2026-01-17 15:00 UTC, every market closed: the bars are Friday's sessions
+    fri_ny = _bars("NVDA", datetime(2026, 1, 16, 14, 30, tzinfo=UTC), 78, 180.0)  # 09:30-16:00 New York
+    fri_hk = _bars("0981.HK", datetime(2026, 1, 16, 1, 30, tzinfo=UTC), 60, 70.0)  # 09:30-14:25 Hong Kong
+    rt = _with_bars(datetime(2026, 1, 17, 15, 0, tzinfo=UTC), {"NVDA": fri_ny, "0981.HK": fri_hk})
+    _screen, heading, lines = await _detail(rt)
+    assert heading == "Intraday, Fri 2026-01-16"
+    assert "today" not in heading.lower() and "today" not in lines.lower()
+    nvda = next(x for x in lines.splitlines() if x.startswith("NVDA"))
+    assert "Fri 2026-01-16" in nvda and "180.00 → 187.70" in nvda
+
+
+async def test_today_only_on_the_market_s_own_date_and_one_session_charted():
+    # 2026-01-15 03:00 UTC: New York 22:00 on Wed the 14th (its session today), Hong Kong 11:00 on Thu the 15th
+    wed_ny = _bars("NVDA", datetime(2026, 1, 14, 14, 30, tzinfo=UTC), 78, 180.0)
+    tue_ny = _bars("NVDA", datetime(2026, 1, 13, 14, 30, tzinfo=UTC), 3, 150.0)  # the day before: not charted
+    thu_hk = _bars("0981.HK", datetime(2026, 1, 15, 1, 30, tzinfo=UTC), 12, 70.0)
+    rt = _with_bars(datetime(2026, 1, 15, 3, 0, tzinfo=UTC), {"NVDA": tue_ny + wed_ny, "0981.HK": thu_hk})
+    _screen, heading, lines = await _detail(rt)
+    assert heading == "Intraday, each listing's last session"  # two dates: each line says its own
+    nvda = next(x for x in lines.splitlines() if x.startswith("NVDA"))
+    smic = next(x for x in lines.splitlines() if x.startswith("0981.HK"))
+    assert "today (Wed 2026-01-14)" in nvda and "180.00 → 187.70" in nvda and "150" not in nvda
+    assert "today (Thu 2026-01-15)" in smic
+
+
+# -- review finding: the pairs panel and the pair detail say when a side's prices are delayed or stale ------------
+
+HK_OPEN = datetime(2026, 1, 14, 3, 0, tzinfo=UTC)  # Hong Kong 11:00 (open), New York 22:00 (closed)
+
+
+def _runtime_at_hk_open() -> StaticRuntime:
+    """The store of `_runtime_with_history`, its quotes 5 s old at Hong Kong's open."""
+    rt = StaticRuntime(clock=ManualClock(HK_OPEN))
+    _history(rt, "NVDA", 178.0)
+    _history(rt, "0981.HK", 71.0, wiggle=0.02, hour_offset=-13 * 3600)
+    _history(rt, "HKD=X", 7.8, wiggle=0.0)
+    return rt
+
+
+def _sides(plain: str, pair_name: str) -> str:
+    lines = plain.splitlines()
+    return lines[lines.index(next(x for x in lines if x.startswith(pair_name))) + 1]
+
+
+def test_pairs_content_tags_each_side_and_fits_80_columns():
+    from tui.widgets.pairs import pairs_content
+
+    rt = _runtime_at_hk_open()
+    wl = watchlists().watchlists["ai-rivals"]
+    fill_now = HK_OPEN.timestamp()
+    for width, later in ((78, 0), (78, 1200), (60, 1200), (118, 1200)):
+        now = fill_now + later
+        content = pairs_content(rt.store, wl, width, now=now)
+        for line in content.plain.splitlines():
+            assert len(line) <= width and "…" not in line, (width, line)
+        chips = _sides(content.plain, "AI chips")
+        us, cn = chips.split("│")[:2]
+        assert "+15m" in cn and "+15m" not in us  # Hong Kong is delayed; New York here is not
+        # 20 minutes without a quote while Hong Kong trades: past 15 min + 60 s, the China side is stale
+        assert ("stale" in cn) == (later > 0) and "stale" not in us, (width, chips)
+        assert "P/E 143" in cn and "P/E 59.9" in us  # the figures are whole, tags or not
+        if later and width == 118:
+            z = chips.rsplit(" z ", 1)[-1]
+            assert z.strip().startswith(("+", "-")), chips  # the z-score survives the tags where there is room
+    # the tags are styled as the board's: the delay in the warning colour, "stale" bold warning
+    line = pairs_content(rt.store, wl, 78, now=fill_now + 1200).split()[1]
+    styles = {line.plain[s.start:s.end]: str(s.style) for s in line.spans}
+    assert styles["+15m"] == "$warning" and styles["stale"] == "bold $warning"
+
+
+async def test_the_panel_turns_stale_with_no_new_quote_and_the_detail_says_so():
+    rt = _runtime_at_hk_open()
+    app = AiwatchApp(rt, watchlists())
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = app.query_one(PairsPanel)
+        await wait_for(pilot, lambda: app.refreshes >= 2 and "+15m" in panel.plain)
+        assert "stale" not in panel.plain
+        rt.clock.advance(1200)  # the feed falls silent for 20 minutes: no quote arrives, the clock moves
+        await wait_for(pilot, lambda: "stale" in _sides(panel.plain, "AI chips"))
+        assert "stale" not in _sides(panel.plain, "AI chips").split("│")[0]  # New York is closed: not stale
+        await pilot.press("p")
+        await wait_for(pilot, lambda: panel.has_focus)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PairDetailScreen) and app.screen.renders >= 1)
+        screen = app.screen
+        parts = _text(screen, "#pair-parts")
+        smic = next(x for x in parts.splitlines() if x.strip().startswith("price 70.00"))
+        assert "delayed 15m" in smic and "STALE" in smic
+        nvda = next(x for x in parts.splitlines() if x.strip().startswith("price 180.00"))
+        assert "STALE" not in nvda
+        multiples = _text(screen, "#pair-multiples")
+        assert "STALE: 0981.HK" in multiples
+        assert "STALE" not in next(x for x in multiples.splitlines() if x.startswith("US side"))

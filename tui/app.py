@@ -212,7 +212,7 @@ class AiwatchApp(App[None]):
                           id="header")
         yield QuoteBoard(stale_after=self.stale_after, id="board")
         yield PairsPanel(id="pairs")
-        yield ConcentrationPanel(id="concentration")
+        yield ConcentrationPanel(id="concentration", reference_overrides=self.reference_overrides)
         yield StatusLine(id="status")
         yield Footer()
 
@@ -302,7 +302,7 @@ class AiwatchApp(App[None]):
         from tui.screens.pair_detail import PairDetailScreen
 
         if len(self.screen_stack) <= 1:
-            self.push_screen(PairDetailScreen(message.pair, message.watchlist))
+            self.push_screen(PairDetailScreen(message.pair, message.watchlist, stale_after=self.stale_after))
 
     def action_help(self) -> None:
         own = [b for b in self.BINDINGS if isinstance(b, Binding) and (b.show or b in ISSUE6_BINDINGS)]
@@ -424,6 +424,24 @@ class AiwatchApp(App[None]):
         self._board_synced_second = second
         return True
 
+    # The pairs panel tags a side "stale" when one of its quotes is: that happens with no new quote at all (a silent
+    # feed), so once per clock second the stale set of the pairs' symbols is compared with the one last drawn.
+    _pairs_stale_second: int | None = None
+    _pairs_stale_key: tuple | None = None
+
+    def _pairs_staleness_changed(self, wl: Watchlist, now: float) -> bool:
+        from tui.widgets.pairs import stale_key
+
+        second = int(now // IDLE_BOARD_SECONDS)
+        if second == self._pairs_stale_second:
+            return False
+        self._pairs_stale_second = second
+        key = (wl.name, stale_key(self.runtime.store, wl, now, self.stale_after))
+        if key == self._pairs_stale_key:
+            return False
+        self._pairs_stale_key = key
+        return True
+
     def _refresh(self) -> None:
         """Pull what changed since the last refresh; repaint only the rows and panels it touches."""
         try:
@@ -436,7 +454,7 @@ class AiwatchApp(App[None]):
                 if changed or self._board_age_due(now):  # issue 8: nothing new: ages move once a second
                     self.query_one(QuoteBoard).sync(store, changed, now)
                 if (not changed.isdisjoint(wl.symbols) or not changed.isdisjoint(_FX)
-                        or self._panel_sizes_changed()):
+                        or self._panel_sizes_changed() or self._pairs_staleness_changed(wl, now)):
                     self._panels_due = True
                 self._recompute_panels_paced(wl)
                 if changed:
@@ -470,6 +488,9 @@ class AiwatchApp(App[None]):
         from tui.config import Config
 
         self.config = config if config is not None else Config()
+        # dated reference overrides ([reference]) of the config given (the CLI's --config, or the default file it
+        # loaded); None without one: tui.core.mag7 reads the default file itself
+        self.reference_overrides = dict(config.reference) if config is not None else None
         self.config_problems = list(problems)
         self._honour_no_color()
         self.refresh_seconds = 1.0 / self.config.fps if config is not None else REFRESH_SECONDS
@@ -708,7 +729,7 @@ class AiwatchApp(App[None]):
             return
         try:
             paths = export_csv(self.runtime.store, wl, now=self.runtime.clock.now(), source=self.runtime.source,
-                               stale_after=self.stale_after)
+                               stale_after=self.stale_after, source_url=getattr(self.runtime, "source_url", None))
         except OSError as exc:
             self.notify(f"export failed: {exc}", severity="error", timeout=10)
             return

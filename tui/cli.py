@@ -214,8 +214,10 @@ async def _snapshot(args, watchlist) -> int:
 
             await ensure_history(runtime.feed, runtime.store, watchlist_history_symbols(watchlist, runtime.store),
                                  set())
+        config = getattr(args, "config_obj", None)  # --config PATH, or the default file: its [reference] too
         doc = build_snapshot(runtime.store, watchlist, now=runtime.clock.now(), source=runtime.source,
-                             missing=sorted(missing), stale_after=args.stale_after)
+                             missing=sorted(missing), stale_after=args.stale_after, source_url=runtime.source_url,
+                             reference_overrides=dict(config.reference) if config is not None else None)
     finally:
         await runtime.stop()
     render = {"json": render_json, "csv": render_csv, "table": render_table}[args.format]

@@ -1,7 +1,8 @@
 """Exports from the app: the board and the pair spreads of the watchlist on screen, as CSV files in the data dir.
 
 Two files per export, `<watchlist>-board-<UTC stamp>.csv` and `<watchlist>-spreads-<UTC stamp>.csv`, each row
-carrying `as_of` and `source` ("demo" for simulated data, so an export can never pass for real quotes).
+carrying `as_of` and `source` ("demo" for simulated data, so an export can never pass for real quotes; "other"
+and the server's URL when Yahoo's hosts were pointed elsewhere, so it cannot pass for Yahoo's either).
 Written atomically. Nothing here imports Textual.
 """
 
@@ -26,12 +27,12 @@ def _cell(v) -> object:
 
 
 def export_csv(store: MarketStore, watchlist: Watchlist, *, now: float, source: str, stale_after: float = 60.0,
-               out_dir: Path | None = None) -> tuple[Path, Path]:
+               out_dir: Path | None = None, source_url: str | None = None) -> tuple[Path, Path]:
     """Write the board and the spreads; returns (board path, spreads path)."""
     from tui.paths import user_data_dir
 
     out_dir = out_dir or user_data_dir() / "exports"
-    doc = build_snapshot(store, watchlist, now=now, source=source, stale_after=stale_after)
+    doc = build_snapshot(store, watchlist, now=now, source=source, stale_after=stale_after, source_url=source_url)
     stamp = datetime.fromtimestamp(now, UTC).strftime("%Y%m%dT%H%M%SZ")
     board = io.StringIO()
     w = csv.writer(board, lineterminator="\n")
@@ -41,13 +42,14 @@ def export_csv(store: MarketStore, watchlist: Watchlist, *, now: float, source: 
 
     spreads = io.StringIO()
     w = csv.writer(spreads, lineterminator="\n")
-    w.writerow([*SPREAD_COLUMNS, "as_of", "data_source"])
+    w.writerow([*SPREAD_COLUMNS, "as_of", "data_source", "data_source_url"])
     for p in doc["pairs"]:
         m_us, m_cn = p["members"]["us"], p["members"]["cn"]
         for metric, m in p["metrics"].items():
             w.writerow([p["name"], metric, _cell(m["us"]), _cell(m["cn"]), _cell(m["ratio"]), _cell(m["premium_pct"]),
                         _cell(m.get("ey_spread_pp")), m_us["with_data"], m_us["total"], m_cn["with_data"],
-                        m_cn["total"], _cell(p["us_change_pct"]), _cell(p["cn_change_pct"]), doc["as_of"], source])
+                        m_cn["total"], _cell(p["us_change_pct"]), _cell(p["cn_change_pct"]), doc["as_of"], source,
+                        _cell(doc["source_url"])])
 
     board_path = out_dir / f"{watchlist.name}-board-{stamp}.csv"
     spreads_path = out_dir / f"{watchlist.name}-spreads-{stamp}.csv"

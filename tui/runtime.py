@@ -46,7 +46,9 @@ class Runtime:
         self.store = MarketStore()
         self.clock = clock or Clock()
         self.simulated = demo
-        self.source = "demo" if demo else "yahoo"
+        # "demo", "yahoo", or "other" with the base URL when the REST hosts were pointed elsewhere: the snapshot
+        # and exports say what the header badge says (never "yahoo" for another server)
+        self.source, self.source_url = data_source(yahoo_url, demo=demo)
         self.source_label = source_label(yahoo_url)
         self._seed, self._rate, self._faults = seed, rate, faults
         self._yahoo_url, self._stream_url, self._proxy = yahoo_url, stream_url, proxy
@@ -144,16 +146,45 @@ def _has_statements(store: MarketStore, symbol: str) -> bool:
     return f is not None and f.revenue_ttm is not None
 
 
+def _redirected_base(yahoo_url: str | None) -> str | None:
+    """The base URL that replaces Yahoo's REST hosts (`--yahoo-url`, else $AIWATCH_YAHOO_URL), None for Yahoo's."""
+    import os
+
+    return yahoo_url or os.environ.get("AIWATCH_YAHOO_URL") or None
+
+
 def source_label(yahoo_url: str | None) -> str:
     """What the header calls the data source: Yahoo, unless its REST hosts were pointed elsewhere.
 
     `aiwatch simulate` tells users to point plain aiwatch at it with AIWATCH_YAHOO_URL: that data is simulated
     and must not be badged as Yahoo's.
     """
-    import os
     from urllib.parse import urlsplit
 
-    base = yahoo_url or os.environ.get("AIWATCH_YAHOO_URL")
+    base = _redirected_base(yahoo_url)
     if not base:
         return "Yahoo Finance"
     return f"not Yahoo: {urlsplit(base).netloc or base}"
+
+
+def data_source(yahoo_url: str | None, *, demo: bool = False) -> tuple[str, str | None]:
+    """What the snapshot and exports call the data source, and its URL: ("demo", None) for the built-in
+    simulator, ("yahoo", None) for Yahoo's own hosts, ("other", base URL) when they were pointed elsewhere (the
+    header's "not Yahoo: host"). The URL is given without user:password or query."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    if demo:
+        return "demo", None
+    base = _redirected_base(yahoo_url)
+    if not base:
+        return "yahoo", None
+    parts = urlsplit(base)
+    try:
+        port = parts.port
+    except ValueError:  # not a number: the URL could not be used anyway; say where it pointed
+        port = None
+    if not parts.scheme or not parts.hostname:
+        return "other", base
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    netloc = f"{host}:{port}" if port is not None else host
+    return "other", urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))

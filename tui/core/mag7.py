@@ -87,7 +87,9 @@ def _reference_from(entry: Mapping[str, Any], *, from_config: bool) -> Reference
 
 @functools.lru_cache(maxsize=1)
 def _config_overrides() -> Mapping[str, Any]:
-    """config.toml's [reference] table, read once, when the file exists (never writes it, never raises)."""
+    """The default config.toml's [reference] table, read once, when the file exists (never writes it, never
+    raises). Only for callers that pass no overrides: the app and `aiwatch snapshot` pass the [reference] of the
+    config they run with (`--config PATH`, or this same default file)."""
     try:
         from tui.config import default_path, load_config
 
@@ -156,7 +158,9 @@ def mag7_share(
 
 
 def mag7_for_watchlist(store: MarketStore, symbols: tuple[str, ...], overrides: Mapping[str, Any] | None = None):
-    """The estimate when the watchlist holds all seven and ^GSPC (the feed quotes only what is on screen)."""
+    """The estimate when the watchlist holds all seven and ^GSPC (the feed quotes only what is on screen).
+
+    `overrides`: the config's [reference] table ({} for none); None reads the default config file's."""
     members = mag7_symbols()
     if not set(members) <= set(symbols):
         return None

@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,7 +47,8 @@ CSV_COLUMNS = (
     "delay_minutes",
     "quote_time",
     "quote_source",  # the path this price took: stream or rest
-    "data_source",  # demo (simulated) or yahoo: every row says which
+    "data_source",  # demo (simulated), yahoo, or other (Yahoo's hosts pointed elsewhere): every row says which
+    "data_source_url",  # with data_source "other": the base URL the data came from; empty otherwise
 )
 
 
@@ -76,8 +77,14 @@ def build_snapshot(
     source: str,
     missing: Iterable[str] = (),
     stale_after: float = DEFAULT_STALE_AFTER,
+    source_url: str | None = None,
+    reference_overrides: Mapping[str, Any] | None = None,
 ) -> dict:
-    """The snapshot document of `watchlist` at `now` (POSIX seconds), from what `store` holds."""
+    """The snapshot document of `watchlist` at `now` (POSIX seconds), from what `store` holds.
+
+    `source` is "demo" (the built-in simulator), "yahoo" (Yahoo's own hosts) or "other" (`--yahoo-url` /
+    AIWATCH_YAHOO_URL pointed elsewhere), with that base URL as `source_url` (tui.runtime.data_source).
+    `reference_overrides`: the [reference] table of the config in use (`--config`); None reads the default file."""
     quotes = []
     inputs: dict[str, dict] = {}
     currencies: list[str] = []
@@ -150,9 +157,11 @@ def build_snapshot(
         "schema": SCHEMA_VERSION,
         "as_of": _iso(now),
         "source": source,
+        "source_url": source_url if source == "other" else None,
         "watchlist": watchlist.name,
         "title": watchlist.title,
-        "simulated": source == "demo",
+        # another server may well be `aiwatch simulate`: whether its data is simulated is not known (null)
+        "simulated": True if source == "demo" else (None if source == "other" else False),
         "quotes": quotes,
         "pairs": [
             _pair_doc(pair_spread(store, watchlist, p), relative_performance(store, watchlist, p, now=now))
@@ -160,7 +169,7 @@ def build_snapshot(
         ],
         "concentration": _concentration_doc(conc),
         "dependency": _dependency_doc(store, watchlist),
-        "mag7": _mag7_doc(store, watchlist),
+        "mag7": _mag7_doc(store, watchlist, reference_overrides),
         "listing_premiums": _premiums_doc(store, watchlist),
         "fx": {ccy: _num(store.usd_per(ccy)) for ccy in currencies},
         "fx_quotes": _fx_quotes_doc(store, currencies),
@@ -261,8 +270,8 @@ def _dependency_doc(store: MarketStore, watchlist: Watchlist) -> dict | None:
     }
 
 
-def _mag7_doc(store: MarketStore, watchlist: Watchlist) -> dict | None:
-    m = mag7_for_watchlist(store, watchlist.symbols)
+def _mag7_doc(store: MarketStore, watchlist: Watchlist, overrides: Mapping[str, Any] | None = None) -> dict | None:
+    m = mag7_for_watchlist(store, watchlist.symbols, overrides)
     if m is None:
         return None
     return {
@@ -355,7 +364,8 @@ def render_csv(doc: dict) -> str:
 
 def csv_row(doc: dict, q: dict) -> list:
     """The CSV_COLUMNS values of quote `q` of snapshot `doc` (None where the document has null)."""
-    extra = {"quote_source": q.get("source"), "data_source": doc["source"]}
+    extra = {"quote_source": q.get("source"), "data_source": doc["source"],
+             "data_source_url": doc.get("source_url")}
     return [extra[c] if c in extra else q.get(c) for c in CSV_COLUMNS]
 
 
@@ -391,9 +401,13 @@ def _clip(text: str, width: int) -> str:
 def render_table(doc: dict) -> str:
     """Plain aligned text, at most 100 columns wide."""
     lines: list[str] = []
-    lines.append(f"aiwatch snapshot  {doc['watchlist']}  {doc['as_of']}  source: {doc['source']}")
+    source = doc["source"] if not doc.get("source_url") else f"{doc['source']} ({doc['source_url']})"
+    lines.append(f"aiwatch snapshot  {doc['watchlist']}  {doc['as_of']}  source: {source}")
     if doc.get("simulated"):
         lines.append("DEMO: simulated data, not market prices")
+    elif doc["source"] == "other":
+        lines.append(f"NOT YAHOO: data from {doc.get('source_url') or 'another server'}, not Yahoo Finance "
+                     "(it may be simulated)")
     lines.append("")
     head = (
         f"{'symbol':<10} {'name':<14} {'ccy':<3} {'price':>10} {'chg%':>8} {'cap USD':>7} "

@@ -15,8 +15,10 @@ from textual.widgets import Static
 from tui.widgets.header import DEMO_BADGE, YAHOO_BADGE
 
 LEGEND = (
-    ("+15m", "the market's quotes reach Yahoo this many minutes late (Hong Kong, Shanghai, Shenzhen: 15m)"),
-    ("stale", "no new quote for longer than the delay plus the stale limit while its market is open; row dimmed"),
+    ("+15m", "the market's quotes reach Yahoo this many minutes late (Hong Kong, Shanghai, Shenzhen: 15m); "
+             "in the pairs panel, after a side with such a listing"),
+    ("stale", "no new quote for longer than the delay plus the stale limit while its market is open; row dimmed; "
+              "in the pairs panel, after a side with a stale price or FX rate"),
     ("n/m", "not meaningful: P/E on losses or near-zero earnings (see EY, P/S instead)"),
     ("—", "no data yet"),
     ("not found", "the data source says the symbol does not exist"),

@@ -22,9 +22,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui.charts import block_chart, sparkline
-from tui.core.freshness import delay_minutes, format_age
+from tui.core.freshness import DEFAULT_STALE_AFTER, delay_minutes, format_age, is_stale
 from tui.core.history import RelativePerformance, ensure_history, history_symbols, relative_performance
-from tui.core.sessions import market_of
+from tui.core.sessions import local_date, market_of
 from tui.core.spreads import MetricSpread, PairSpread, SideAggregate, company_groups, pair_spread
 from tui.core.store import MarketStore, fx_symbol
 from tui.core.valuation import Valuation, listing_premiums, valuation
@@ -92,8 +92,9 @@ def side_value(side: SideAggregate, key: str) -> str:
     return fmt_multiple(value, meaningful_data=False)
 
 
-def multiples_table(spread: PairSpread) -> Content:
-    """Metric | US | China | US/CN | premium | log ratio, then the earnings yields and their spread."""
+def multiples_table(spread: PairSpread, stale: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())) -> Content:
+    """Metric | US | China | US/CN | premium | log ratio, then the earnings yields and their spread; each side's
+    summary line names the price inputs that are stale (`stale`: US symbols, China symbols)."""
     us, cn = spread.us, spread.cn
     head = f"{'':<11}{'US':>10}{'China':>10}{'US/CN':>9}{'premium':>9}{'ln ratio':>10}"
     lines = [Content.assemble((head, "bold $text-muted"))]
@@ -111,16 +112,18 @@ def multiples_table(spread: PairSpread) -> Content:
     ey_cn = NO_DATA if cn.ey is None else f"{cn.ey * 100:.2f}%"
     lines.append(Content.assemble((f"{'EY':<11}", "bold"), f"{ey_us:>10}{ey_cn:>10}",
                                   ("  US−CN ", "$text-muted"), fmt_pp(pe.ey_spread_pp if pe else None)))
-    for tag, side in (("US", us), ("China", cn)):
+    for tag, side, stale_syms in (("US", us, stale[0]), ("China", cn, stale[1])):
         lines.append(Content.assemble(
             (f"{tag} side: ", "$text-muted"),
             f"cap {fmt_cap(side.market_cap_usd)} USD · earnings {fmt_cap(side.earnings_usd)} · revenue "
             f"{fmt_cap(side.revenue_usd)} · EBITDA {fmt_cap(side.ebitda_usd)} · EV {fmt_cap(side.ev_usd)}",
-            (f" · {side.with_data}/{side.total} companies with data", "$text-muted")))
+            (f" · {side.with_data}/{side.total} companies with data", "$text-muted"),
+            (f" · STALE: {', '.join(stale_syms)}" if stale_syms else "", "bold $warning")))
     return Content("\n").join(lines)
 
 
-def _fx_line(store: MarketStore, ccy: str | None) -> str:
+def _fx_line(store: MarketStore, ccy: str | None, now: float | None = None,
+             stale_after: float = DEFAULT_STALE_AFTER) -> str:
     if ccy is None:
         return "currency unknown"
     if ccy.upper() == "USD":
@@ -129,11 +132,29 @@ def _fx_line(store: MarketStore, ccy: str | None) -> str:
     q = store.quotes.get(sym) if sym else None
     if q is None:
         return f"{ccy}: no FX rate yet ({sym}) — USD figures unknown"
-    return f"{ccy}: {q.price:.4f} per USD ({sym}, {q.source}, {_time(q.time)})"
+    stale = " STALE" if now is not None and is_stale(q, now, stale_after=stale_after) else ""
+    return f"{ccy}: {q.price:.4f} per USD ({sym}, {q.source}, {_time(q.time)}){stale}"
 
 
-def parts_lines(store: MarketStore, v: Valuation | None, symbol: str, name: str, demo: bool, now: float) -> list[Content]:
-    """One listing's parts: price (source, time, delay), shares, EPS, statements in their currency, FX, as-of."""
+def stale_inputs(store: MarketStore, symbols: list[str], now: float,
+                 stale_after: float = DEFAULT_STALE_AFTER) -> tuple[str, ...]:
+    """Which of `symbols`, and of the FX rates converting them, have a stale quote at `now`."""
+    out: list[str] = []
+    for sym in symbols:
+        f = store.fundamentals.get(sym)
+        fx = [fx_symbol(c) for c in (store.currency_of(sym), f.financial_currency if f else None)
+              if c and c.upper() != "USD"]
+        for s in (sym, *fx):
+            q = store.quotes.get(s) if s else None
+            if s and s not in out and q is not None and is_stale(q, now, stale_after=stale_after):
+                out.append(s)
+    return tuple(out)
+
+
+def parts_lines(store: MarketStore, v: Valuation | None, symbol: str, name: str, demo: bool, now: float,
+                stale_after: float = DEFAULT_STALE_AFTER) -> list[Content]:
+    """One listing's parts: price (source, time, delay, STALE), shares, EPS, statements in their currency, FX,
+    as-of."""
     q = store.quotes.get(symbol)
     f = store.fundamentals.get(symbol)
     lines = [Content.assemble((f"{symbol}", "bold $accent"), f"  {name}")]
@@ -145,6 +166,8 @@ def parts_lines(store: MarketStore, v: Valuation | None, symbol: str, name: str,
              (f" ({format_age(now - q.time)} ago)", "$text-muted")]
     if delay:
         price.append((f" · delayed {delay}m", "$warning"))
+    if is_stale(q, now, stale_after=stale_after):  # as on the board and the symbol screen
+        price.append((" · STALE", "bold $warning"))
     lines.append(Content.assemble(*price))
     src = "simulator (DEMO)" if demo else "Yahoo quoteSummary / quote"
     if f is None:
@@ -161,7 +184,8 @@ def parts_lines(store: MarketStore, v: Valuation | None, symbol: str, name: str,
         lines.append(Content.assemble(("  fundamentals: ", "$text-muted"), f"{src}, fetched {_time(f.as_of)}",
                                       (f" ({format_age(now - f.as_of)} ago)", "$text-muted")))
     ccys = list(dict.fromkeys(c for c in (q.currency, f.financial_currency if f else None) if c))
-    lines.append(Content.assemble(("  FX used: ", "$text-muted"), " · ".join(_fx_line(store, c) for c in ccys)
+    lines.append(Content.assemble(("  FX used: ", "$text-muted"),
+                                  " · ".join(_fx_line(store, c, now, stale_after) for c in ccys)
                                   or "currency unknown"))
     if v is not None:
         lines.append(Content.assemble(
@@ -215,17 +239,48 @@ def intraday_points(store: MarketStore, symbol: str) -> list[tuple[float, float]
     return points
 
 
-def intraday_line(store: MarketStore, symbol: str, width: int) -> Content:
-    pts = intraday_points(store, symbol)
+def last_session(symbol: str, points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The points of the last session held: those on the market-local date of the last point (the store keeps
+    live points across days, so a closed market's chart would otherwise run on from the session before)."""
+    if not points:
+        return []
+    market = market_of(symbol)
+    day = local_date(market, points[-1][0])
+    return [(t, p) for t, p in points if local_date(market, t) == day]
+
+
+def session_label(symbol: str, t: float, now: float | None) -> str:
+    """The session date of a point at `t`, in its market's own timezone: `Fri 2026-11-20`, or
+    `today (Mon 2026-11-23)` when that is the market's date on the app clock now."""
+    market = market_of(symbol)
+    day = local_date(market, t)
+    text = f"{day:%a} {day.isoformat()}"
+    return f"today ({text})" if now is not None and local_date(market, now) == day else text
+
+
+def intraday_heading(store: MarketStore, symbols: list[str], now: float | None) -> str:
+    """`Intraday, Fri 2026-11-20` when every chart is of one session date; else the lines say theirs."""
+    labels = {session_label(s, pts[-1][0], now) for s in symbols
+              if len(pts := last_session(s, intraday_points(store, s))) >= 2}
+    if len(labels) == 1:
+        return f"Intraday, {labels.pop()}"
+    return "Intraday, each listing's last session" if labels else "Intraday"
+
+
+def intraday_line(store: MarketStore, symbol: str, width: int, now: float | None = None) -> Content:
+    """One listing's 5-minute chart of its last session, labelled with that session's date (market time)."""
+    pts = last_session(symbol, intraday_points(store, symbol))
     q = store.quotes.get(symbol)
     if len(pts) < 2:
         return Content.assemble((f"{symbol:<10}", "bold"), ("no intraday points yet", "$text-muted"))
     prices = [p for _, p in pts]
-    w = max(10, min(width - 50, 80))
+    label = session_label(symbol, pts[-1][0], now)
+    w = max(10, min(width - 52 - len(label), 80))
     move = prices[-1] / prices[0] - 1 if prices[0] else 0.0
     delay = delay_minutes(q) if q is not None else market_of(symbol).delay_minutes
     return Content.assemble(
-        (f"{symbol:<10}", "bold"), (sparkline(prices, w), "$success" if move >= 0 else "$error"),
+        (f"{symbol:<10}", "bold"), (f"{label}  ", "bold" if label.startswith("today") else "bold $warning"),
+        (sparkline(prices, w), "$success" if move >= 0 else "$error"),
         f"  {fmt_price(prices[0])} → {fmt_price(prices[-1], q.currency if q else None)} ({move * 100:+.2f}%)",
         (f"  {datetime.fromtimestamp(pts[0][0], UTC):%H:%M}–{datetime.fromtimestamp(pts[-1][0], UTC):%H:%M} UTC",
          "$text-muted"),
@@ -246,10 +301,12 @@ class PairDetailScreen(Screen[None]):
     PairDetailScreen Static { width: 100%; }
     """
 
-    def __init__(self, pair: Pair, watchlist: Watchlist) -> None:
+    def __init__(self, pair: Pair, watchlist: Watchlist, *, stale_after: float = DEFAULT_STALE_AFTER) -> None:
         super().__init__()
         self.pair = pair
         self.watchlist = watchlist
+        self.stale_after = stale_after
+        self._stale_drawn: tuple = ()  # the stale inputs last drawn: a quote goes stale with no new quote
         self.history_state = "daily history: asking the data source…"
         self._seq = -1
         self.renders = 0  # completed redraws (tests wait on this)
@@ -278,7 +335,7 @@ class PairDetailScreen(Screen[None]):
             yield Static(id="pair-multiples")
             yield Static("Relative performance, one year (FX-adjusted log price ratio)", classes="pair-heading")
             yield Static(id="pair-history")
-            yield Static("Today, intraday", classes="pair-heading")
+            yield Static("Intraday", id="pair-intraday-heading", classes="pair-heading")
             yield Static(id="pair-intraday")
             yield Static("The parts: price, shares, EPS, statements, FX — source and time of each",
                          classes="pair-heading")
@@ -334,8 +391,13 @@ class PairDetailScreen(Screen[None]):
                 out += members
         return out
 
+    def _stale_now(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        now, store = self._now(), self.store
+        return tuple(stale_inputs(store, [s for _c, members in company_groups(self.watchlist, side) for s in members],
+                                  now, self.stale_after) for side in (self.pair.us, self.pair.cn))
+
     def _tick(self) -> None:
-        if self.store.seq != self._seq:
+        if self.store.seq != self._seq or self._stale_now() != self._stale_drawn:
             self.redraw()
 
     def redraw(self) -> None:
@@ -359,17 +421,20 @@ class PairDetailScreen(Screen[None]):
             title.append(((f"\nfundamentals last refreshed {_time(max(ages))}; oldest {_time(min(ages))} — "
                            "EPS and revenue are held until the next refresh, prices move live"), "$text-muted"))
         self.query_one("#pair-title", Static).update(Content.assemble(*title))
-        self.query_one("#pair-multiples", Static).update(multiples_table(spread))
+        self._stale_drawn = stale = self._stale_now()
+        self.query_one("#pair-multiples", Static).update(multiples_table(spread, stale))
         self.query_one("#pair-history", Static).update(
             Content("\n").join(history_lines(rp, width, self.history_state)))
         listings = self._listings()
+        self.query_one("#pair-intraday-heading", Static).update(intraday_heading(store, listings, now))
         self.query_one("#pair-intraday", Static).update(
-            Content("\n").join(intraday_line(store, s, width) for s in listings))
+            Content("\n").join(intraday_line(store, s, width, now) for s in listings))
         demo = bool(getattr(self._runtime, "simulated", False))
         parts: list[Content] = []
         for sym in listings:
             inst = wl.instrument(sym)
-            parts += parts_lines(store, valuation(store, sym), sym, inst.name if inst else sym, demo, now)
+            parts += parts_lines(store, valuation(store, sym), sym, inst.name if inst else sym, demo, now,
+                                 self.stale_after)
         prem = [p for p in listing_premiums(store, wl) if p.symbol in listings or p.base in listings]
         for p in prem:
             text = NO_DATA if p.premium is None else f"{p.premium * 100:+.1f}%"

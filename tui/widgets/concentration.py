@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from textual.content import Content
 
 from tui.core.concentration import HHI_THRESHOLDS_2010, Concentration, concentration, hhi_label
@@ -148,8 +151,11 @@ def concentration_content(conc: Concentration | None, watchlist: Watchlist, widt
 class ConcentrationPanel(LinesView):
     """Recomputed by the app only when a symbol of the watchlist (or FX) changed."""
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, reference_overrides: Mapping[str, Any] | None = None) -> None:
         super().__init__(id=id)
+        # the [reference] table of the config the app runs with (--config or the default file); None: the
+        # default file's, read by tui.core.mag7
+        self.reference_overrides = reference_overrides
         self.value: Concentration | None = None
         self.dependency: Dependency | None = None
         self.mag7: Mag7Share | None = None
@@ -169,7 +175,7 @@ class ConcentrationPanel(LinesView):
         set_border_title(self, concentration_title(self.value))
         self.dependency = (dependency(store, watchlist, sens=self._sensitivities(store, watchlist))
                            if watchlist.instrument("NVDA") is not None else None)
-        self.mag7 = mag7_for_watchlist(store, watchlist.symbols)
+        self.mag7 = mag7_for_watchlist(store, watchlist.symbols, self.reference_overrides)
         content = concentration_content(self.value, watchlist, self.size.width or 80, compact,
                                         dep=self.dependency, mag7=self.mag7)
         self.set_lines(content.split("\n"))  # issue 8: only the lines that changed are drawn again

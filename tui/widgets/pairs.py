@@ -6,6 +6,8 @@ It takes focus (`p`, or a click): ↑/↓ pick a pair, Enter opens its detail sc
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
@@ -13,10 +15,10 @@ from textual.content import Content
 from textual.message import Message
 
 from tui.charts import sparkline
-from tui.core.freshness import format_age
+from tui.core.freshness import DEFAULT_STALE_AFTER, delay_minutes, format_age, is_stale
 from tui.core.history import RelativePerformance, relative_performance
 from tui.core.spreads import MetricSpread, PairSpread, SideAggregate, pair_spread
-from tui.core.store import MarketStore
+from tui.core.store import MarketStore, fx_symbol
 from tui.format import NO_DATA, NOT_MEANINGFUL, fmt_multiple, fmt_pct, fmt_pp, fmt_premium, fmt_ratio
 from tui.model import Pair, Watchlist
 from tui.widgets.lines import LinesView
@@ -41,13 +43,76 @@ def _sides_label(pair: Pair) -> str:
     return f"{us} vs {cn} names"
 
 
-def side_parts(tag: str, side: SideAggregate, basket: bool, wide: bool = True) -> list[Part]:
-    """`US +1.23% P/E 52.1 P/S 25.3 3/7 with data`."""
+@dataclass(frozen=True, slots=True)
+class SideFreshness:
+    """How fresh one side's price inputs are: its listings' quotes and the FX rates that convert them."""
+
+    delay: int = 0  # minutes: the longest delay among the side's listings ("+15m"); 0 for real time
+    stale: tuple[str, ...] = ()  # symbols (listings or FX) whose quote is stale (tui.core.freshness.is_stale)
+
+    def tags(self) -> list[Part]:
+        """` +15m stale`, as the board marks a row: the delay, then the stale mark in the warning style."""
+        parts: list[Part] = []
+        if self.delay:
+            parts += [" ", (f"+{self.delay}m", "$warning")]
+        if self.stale:
+            parts += [" ", ("stale", "bold $warning")]
+        return parts
+
+
+FRESH = SideFreshness()
+
+
+def _inputs(store: MarketStore, symbols: Iterable[str]) -> list[str]:
+    """The listings and the FX rates (price and reporting currency) a side's USD figures are made of."""
+    out = list(dict.fromkeys(symbols))
+    for sym in list(out):
+        f = store.fundamentals.get(sym)
+        for ccy in (store.currency_of(sym), f.financial_currency if f is not None else None):
+            fx = fx_symbol(ccy) if ccy and ccy.upper() != "USD" else None
+            if fx is not None and fx not in out:
+                out.append(fx)
+    return out
+
+
+def side_freshness(store: MarketStore, symbols: Sequence[str], now: float | None,
+                   stale_after: float = DEFAULT_STALE_AFTER) -> SideFreshness:
+    """The delay and the stale inputs of the listings `symbols` (a side's representative listings) at `now`."""
+    delay = 0
+    stale: list[str] = []
+    for sym in _inputs(store, symbols):
+        q = store.quotes.get(sym)
+        if q is None:
+            continue
+        if sym in symbols:
+            delay = max(delay, delay_minutes(q))
+        if now is not None and is_stale(q, now, stale_after=stale_after):
+            stale.append(sym)
+    return SideFreshness(delay, tuple(stale))
+
+
+def stale_key(store: MarketStore, watchlist: Watchlist, now: float,
+              stale_after: float = DEFAULT_STALE_AFTER) -> tuple[str, ...]:
+    """The pairs' symbols (and their FX) that are stale at `now`: the panel's stale tags change only when this
+    does, so the app can redraw the panel then, with no new quote (a silent feed is when quotes go stale)."""
+    symbols = [s for pair in watchlist.pairs for s in (*pair.us, *pair.cn)]
+    return tuple(s for s in _inputs(store, symbols)
+                 if (q := store.quotes.get(s)) is not None and is_stale(q, now, stale_after=stale_after))
+
+
+def side_parts(tag: str, side: SideAggregate, basket: bool, wide: bool = True, *,
+               fresh: SideFreshness = FRESH, ps: bool = True, counts: bool = True) -> list[Part]:
+    """`US +1.23% P/E 52.1 P/S 25.3 3/7 with data +15m stale`.
+
+    Narrower forms leave out P/S (`ps=False`) or a basket's count when every member has data (`counts=False`);
+    the delay and stale tags are never left out."""
     parts: list[Part] = [(tag, "bold"), " ", (fmt_pct(side.change_pct), _move_style(side.change_pct))]
     parts.append(f" P/E {fmt_multiple(side.pe_ttm, meaningful_data=side.ey is not None)}")
-    parts.append(f" P/S {fmt_multiple(side.ps_ttm, meaningful_data=side.revenue_usd is not None)}")
-    if basket:
+    if ps:
+        parts.append(f" P/S {fmt_multiple(side.ps_ttm, meaningful_data=side.revenue_usd is not None)}")
+    if basket and (counts or side.with_data < side.total):
         parts.append((f" {side.with_data}/{side.total}" + (" with data" if wide else ""), "$text-muted"))
+    parts += fresh.tags()
     return parts
 
 
@@ -62,21 +127,64 @@ def fmt_z(z: float | None) -> str:
     return NO_DATA if z is None else f"{z:+.1f}"
 
 
-def history_parts(rp: RelativePerformance | None, wide: bool = True) -> list[Part]:
-    """`│ 1y ▂▃▅▇ z -1.2`: relative performance US/CN over the year held, and today's z-score."""
+def history_parts(rp: RelativePerformance | None, wide: bool = True, spark_width: int | None = None) -> list[Part]:
+    """`│ 1y ▂▃▅▇ z -1.2`: relative performance US/CN over the year held, and today's z-score.
+
+    `spark_width` 0 leaves the sparkline out (`│ 1y z -1.2`); None: 16 cells wide, 8 narrow."""
     if rp is None or len(rp.log_ratio) < 2:
         return []
     label = "1y" if len(rp.log_ratio) >= 200 else f"{len(rp.log_ratio)}d"
-    parts: list[Part] = [("  │  " if wide else " │ ", "$text-muted"), (f"{label} ", "$text-muted")]
-    parts.append((sparkline(rp.log_ratio, SPARK_WIDTH if wide else SPARK_WIDTH // 2), "$accent"))
+    parts: list[Part] = [("  │  " if wide else " │ ", "$text-muted"), (label, "$text-muted")]
+    spark_width = (SPARK_WIDTH if wide else SPARK_WIDTH // 2) if spark_width is None else spark_width
+    if spark_width > 0:
+        parts += [" ", (sparkline(rp.log_ratio, spark_width), "$accent")]
     parts.append((" z ", "$text-muted"))
     z_style = "bold $warning" if rp.z is not None and abs(rp.z) >= 2 else "bold"
     parts.append((fmt_z(rp.z), z_style))
     return parts
 
 
+@dataclass(frozen=True, slots=True)
+class SidesForm:
+    """One way to draw a pair's second line, from the widest to the narrowest (see `SIDES_FORMS`)."""
+
+    wide: bool = False
+    spark: int | None = None  # sparkline cells; 0: none; None: the default for `wide`
+    history: bool = True  # the `│ 1y … z` part
+    indent: str = "  "
+    counts: bool = True  # a basket's k/n even when every member has data
+    ps: bool = True  # each side's P/S
+
+
+# tried in order until the line fits the panel: the sparkline, the indent, the z-score, complete baskets' counts
+# and the sides' P/S go before any number would be cut; the sides' P/E and moves and their delay / stale tags stay
+SIDES_FORMS = (
+    SidesForm(),
+    SidesForm(spark=0),
+    SidesForm(spark=0, indent=""),
+    SidesForm(history=False, indent=""),
+    SidesForm(history=False, indent="", counts=False),
+    SidesForm(history=False, indent="", counts=False, ps=False),
+)
+WIDE_FORM = SidesForm(wide=True)
+
+
+def sides_line(spread: PairSpread, form: SidesForm = WIDE_FORM, history: RelativePerformance | None = None,
+               fresh: tuple[SideFreshness, SideFreshness] = (FRESH, FRESH)) -> list[Part]:
+    """A pair's second line: both sides, each with its delay / stale tags, then the relative performance."""
+    pair, wide = spread.pair, form.wide
+    line: list[Part] = [form.indent] if form.indent else []
+    line += side_parts("US", spread.us, len(pair.us) > 1, wide, fresh=fresh[0], ps=form.ps, counts=form.counts)
+    line.append(("  │  " if wide else " │ ", "$text-muted"))
+    line += side_parts("CN", spread.cn, len(pair.cn) > 1, wide, fresh=fresh[1], ps=form.ps, counts=form.counts)
+    if form.history:
+        line += history_parts(history, wide, form.spark)
+    return line
+
+
 def pair_lines(spread: PairSpread, wide: bool = True, with_sides: bool = True,
-               history: RelativePerformance | None = None) -> tuple[list[Part], list[Part]]:
+               history: RelativePerformance | None = None,
+               fresh: tuple[SideFreshness, SideFreshness] = (FRESH, FRESH)) -> tuple[list[Part], list[Part]]:
     """Two lines per pair: the spread, then both sides (and the relative-performance sparkline when held)."""
     pair: Pair = spread.pair
     us, cn = spread.us, spread.cn
@@ -89,12 +197,19 @@ def pair_lines(spread: PairSpread, wide: bool = True, with_sides: bool = True,
     first.append(_ratio_text(ps, us.revenue_usd is not None, cn.revenue_usd is not None, False))
     first.append((" · EY US−CN " if wide else " · EY ", "$text-muted"))
     first.append(fmt_pp(pe.ey_spread_pp if pe is not None else None))
-    second: list[Part] = ["  "]
-    second += side_parts("US", us, len(pair.us) > 1, wide)
-    second.append(("  │  " if wide else " │ ", "$text-muted"))
-    second += side_parts("CN", cn, len(pair.cn) > 1, wide)
-    second += history_parts(history, wide)
+    second = sides_line(spread, WIDE_FORM if wide else SIDES_FORMS[0], history, fresh)
     return first, second
+
+
+def fitted_sides_line(spread: PairSpread, width: int, history: RelativePerformance | None = None,
+                      fresh: tuple[SideFreshness, SideFreshness] = (FRESH, FRESH)) -> Content:
+    """The widest form of the sides line that fits `width` cells (the narrowest when none does)."""
+    forms = (WIDE_FORM, *SIDES_FORMS) if width >= 100 else SIDES_FORMS
+    for form in forms:
+        line = Content.assemble(*sides_line(spread, form, history, fresh))
+        if line.cell_length <= width:
+            return line
+    return line
 
 
 PAIRS_TITLE = "Pairs · ratio = US / China · EY = earnings yield"
@@ -111,8 +226,13 @@ def fundamentals_age(spreads: list[PairSpread], now: float | None) -> str:
 
 
 def pairs_content(store: MarketStore, watchlist: Watchlist, width: int = 120, *, selected: int | None = None,
-                  now: float | None = None, spreads: list[PairSpread] | None = None) -> Content:
-    """Two lines per pair (the panel's title, on its border, says what the figures are); `selected` marks one."""
+                  now: float | None = None, spreads: list[PairSpread] | None = None,
+                  stale_after: float = DEFAULT_STALE_AFTER) -> Content:
+    """Two lines per pair (the panel's title, on its border, says what the figures are); `selected` marks one.
+
+    Each side says when its prices come late (`+15m`, Hong Kong, Shanghai, Shenzhen) and when one of its price
+    inputs (a listing or the FX rate converting it) is stale at `now` (`stale`, after `stale_after` seconds past
+    the delay while its market is open), as the board does."""
     if not watchlist.pairs:
         return Content.assemble(("this watchlist has no pairs", "$text-muted"))
     wide = width >= 100
@@ -120,7 +240,9 @@ def pairs_content(store: MarketStore, watchlist: Watchlist, width: int = 120, *,
     spreads = spreads if spreads is not None else [pair_spread(store, watchlist, p) for p in watchlist.pairs]
     for n, (pair, spread) in enumerate(zip(watchlist.pairs, spreads, strict=True)):
         history = relative_performance(store, watchlist, pair, now=now)
-        first, second = pair_lines(spread, wide, history=history)
+        fresh = (side_freshness(store, spread.us.symbols, now, stale_after),
+                 side_freshness(store, spread.cn.symbols, now, stale_after))
+        first, _second = pair_lines(spread, wide, history=history, fresh=fresh)
         mark: list[Part] = [("▸ ", "bold $accent")] if selected == n else []
         line = Content.assemble(*mark, *first)
         if line.cell_length > width:  # too long for the room: the pair's name says enough
@@ -128,7 +250,7 @@ def pairs_content(store: MarketStore, watchlist: Watchlist, width: int = 120, *,
         if selected == n:
             line = line.stylize("reverse", 0, len(mark[0][0]) + len(pair.name))
         lines.append(line)
-        lines.append(Content.assemble(*second))
+        lines.append(fitted_sides_line(spread, width, history, fresh))
     return Content("\n").join(lines)
 
 
@@ -177,7 +299,8 @@ class PairsPanel(LinesView, can_focus=True):
         age = fundamentals_age(spreads, now)
         set_border_title(self, f"{PAIRS_TITLE} · {age}" if age else PAIRS_TITLE)
         content = pairs_content(store, watchlist, self.size.width or 80,
-                                selected=self.selected if self.has_focus else None, now=now, spreads=spreads)
+                                selected=self.selected if self.has_focus else None, now=now, spreads=spreads,
+                                stale_after=getattr(self.app, "stale_after", DEFAULT_STALE_AFTER))
         self.set_lines(content.split("\n"))  # issue 8: only the lines that changed are drawn again
 
     def _redraw(self) -> None:
