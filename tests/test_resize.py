@@ -20,7 +20,7 @@ def screen_layout(app: AiwatchApp) -> dict:
     return {
         "regions": {w.id: tuple(w.region) for w in app.screen.query("*") if w.id},
         "board": [board.render_line(y).text for y in range(board.size.height)],
-        "clocks": str(app.query_one(WatchHeader).query_one("#clocks").render()),
+        "clocks": app.query_one(WatchHeader).query_one("#clocks").plain,
         "status": app.query_one(StatusLine).plain,
         "screen": app.export_screenshot(),
     }

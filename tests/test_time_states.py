@@ -70,7 +70,7 @@ async def test_header_states_on_the_demo_runtime():
             n = app.refreshes
             app._tick_clock()
             await wait_for(pilot, lambda n=n: app.refreshes >= n + 1)
-            clocks = str(app.query_one(WatchHeader).query_one("#clocks").render())
+            clocks = app.query_one(WatchHeader).query_one("#clocks").plain
             assert f"New York {ny}" in clocks, (instant, clocks)
             assert f"Hong Kong {hk}" in clocks, (instant, clocks)
             assert f"Shanghai {sh}" in clocks, (instant, clocks)
@@ -88,7 +88,7 @@ async def test_narrow_header_still_says_holidays_unknown():
     app = AiwatchApp(runtime, load_all(), initial="chips")
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.refreshes >= 2)
-        clocks = str(app.query_one(WatchHeader).query_one("#clocks").render())
+        clocks = app.query_one(WatchHeader).query_one("#clocks").plain
         assert "SH 10:00:00 open" in clocks and "holidays unknown: SH" in clocks
 
 

@@ -63,7 +63,7 @@ async def test_board_fills_with_every_symbol(size):
         assert "not found" in row_of(app, "ZZZZ")
         header = app.query_one(WatchHeader)
         assert "DEMO · SIMULATED DATA" in str(header.query_one("#source-badge").render())
-        clocks = str(header.query_one("#clocks").render())
+        clocks = header.query_one("#clocks").plain
         assert "10:00:00 open" in clocks and "23:00:00 closed" in clocks
         status = app.query_one(StatusLine).plain
         assert "feed live" in status and "last msg 2s ago" in status and "3 req/min" in status

@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from tui.core.sessions import MARKETS, holidays_known, state_at
 from tui.model import MarketState
+from tui.widgets.lines import LinesView
 
 CLOCK_MARKETS = ("US", "HK", "SS")
 _SHORT = {"US": "NY", "HK": "HK", "SS": "SH"}
@@ -46,6 +47,25 @@ def clocks_content(now: float, width: int) -> Content:
     return Content.assemble(*parts)
 
 
+class ClockLine(LinesView):
+    """The clocks' one line, drawn again only when its text changes (once a second: issue 8, the idle cost)."""
+
+    DEFAULT_CSS = """
+    ClockLine {
+        overflow: hidden hidden;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
+
+    def show(self, content: Content) -> None:
+        self.set_lines([content])
+
+    @property
+    def text(self) -> str:
+        return self.plain
+
+
 class WatchHeader(Vertical):
     """Two lines: `n · title` with the source badge, then the clocks."""
 
@@ -61,7 +81,7 @@ class WatchHeader(Vertical):
             badge = Static(DEMO_BADGE if self.simulated else self.source_label, id="source-badge")
             badge.set_class(self.simulated, "-demo")
             yield badge
-        yield Static("", id="clocks")
+        yield ClockLine(id="clocks")
 
     def set_watchlist(self, number: int, count: int, title: str) -> None:
         text = Content.assemble((f" {number} ", "reverse bold"), " ", (title, "bold"),
@@ -70,8 +90,8 @@ class WatchHeader(Vertical):
 
     def set_time(self, now: float) -> None:
         self._clock_now = now
-        # issue 8: one line of fixed height (app.tcss) — no layout pass of the whole screen every second
-        self.query_one("#clocks", Static).update(clocks_content(now, self.size.width or 80), layout=False)
+        # issue 8: one line of fixed height (app.tcss), drawn by LinesView: no layout pass, no Content re-render
+        self.query_one("#clocks", ClockLine).show(clocks_content(now, self.size.width or 80))
 
     def on_resize(self) -> None:
         if self._clock_now is not None:

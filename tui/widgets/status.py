@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Protocol
 
 from textual.content import Content
-from textual.widgets import Static
 
 from tui.core.freshness import format_age
+from tui.widgets.lines import LinesView
 
 
 class FeedStatusLike(Protocol):
@@ -55,15 +55,19 @@ def status_content(status: FeedStatusLike, now: float) -> Content:
     return Content.assemble(*parts)
 
 
-class StatusLine(Static):
-    """Redrawn only when its text changes."""
+class StatusLine(LinesView):
+    """One line, drawn again only when its text changes (cut with an ellipsis when the terminal is narrow)."""
+
+    DEFAULT_CSS = """
+    StatusLine {
+        overflow: hidden hidden;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("", id=id)
-        self.plain = ""
+        super().__init__(id=id)
 
     def show(self, status: FeedStatusLike, now: float) -> None:
-        content = status_content(status, now)
-        if content.plain != self.plain:
-            self.plain = content.plain
-            self.update(content, layout=False)  # issue 8: height 1 (app.tcss): no layout pass of the screen
+        self.set_lines([status_content(status, now)])  # issue 8: height 1 (app.tcss); unchanged text: no repaint
