@@ -291,10 +291,10 @@ def test_the_simulator_process_never_outlives_the_app(tmp_path, how):
 def test_the_app_process_never_imports_the_simulators_heavy_modules(tmp_path):
     """numpy, aiohttp.web (and pandas) are the child's: the app's first frame does not wait for them."""
     modules = tmp_path / "modules.txt"
-    entry = ("-c", "import atexit, sys\n"
-             f"atexit.register(lambda: open({str(modules)!r}, 'w').write('\\n'.join(sys.modules)))\n"
-             "from tui.cli import main\nsys.exit(main(sys.argv[1:]))")
-    app = DemoInPty(tmp_path, entry)
+    script = ("import atexit, sys\n"
+              f"atexit.register(lambda: open({str(modules)!r}, 'w').write('\\n'.join(sys.modules)))\n"
+              "from tui.cli import main\nsys.exit(main(sys.argv[1:]))")
+    app = DemoInPty(tmp_path, ("-c", script))
     try:
         app.child_pid()
         os.write(app.fd, b"q")
@@ -326,7 +326,7 @@ def test_child_leaves_when_its_parent_dies_even_if_its_stdin_stays_open():
     import subprocess
 
     out = subprocess.run([sys.executable, "-c", PARENT_DIES], capture_output=True, text=True, timeout=90, cwd=ROOT,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+                         env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True)
     child, holder = (int(x) for x in out.stdout.split())
     try:
         wait_until(lambda: gone(child), 10, "the simulator gone after its parent died")
