@@ -35,6 +35,7 @@ REFRESH_SECONDS = 0.2  # the screen is redrawn at most 5 times a second, however
 CLOCK_SECONDS = 1.0
 CONCENTRATION_SECONDS = 1.0  # issue 8: the concentration panel is recomputed at most once a second
 IDLE_BOARD_SECONDS = 1.0  # issue 8: with no new quote, the board's ages are checked once a clock second
+FIRST_QUOTES_WAIT = 10.0  # issue 8: seconds the app watches for the first quotes to show them at once
 EXIT_SIGNALS = ("SIGTERM", "SIGHUP", "SIGINT")
 EXIT_STOP_TIMEOUT = 3.0  # seconds the feed gets to stop after a signal before the app exits anyway
 _FX = frozenset(FX_SYMBOLS.values())
@@ -242,7 +243,15 @@ class AiwatchApp(App[None]):
         self._tick_clock()
         self.set_interval(self.refresh_seconds, self._refresh)
         self.set_interval(CLOCK_SECONDS, self._tick_clock)
-        self.run_worker(self._start_runtime(), name="runtime-start", exit_on_error=False)
+        if hasattr(self.runtime, "on_notice"):  # issue 8: e.g. the demo simulator's process died
+            self.runtime.on_notice = self._runtime_notice
+        # issue 8: the feed (and the demo's simulator) starts once the first frame is on screen: its imports
+        # would otherwise hold up the first paint
+        self.call_after_refresh(self._launch_runtime)
+
+    def _launch_runtime(self) -> None:
+        if not self._stopped:
+            self.run_worker(self._start_runtime(), name="runtime-start", exit_on_error=False)
 
     async def _start_runtime(self) -> None:
         try:
@@ -250,6 +259,17 @@ class AiwatchApp(App[None]):
         except Exception as exc:
             log.exception("runtime failed to start")
             self.notify(f"the feed failed to start: {exc}", severity="error", timeout=30)
+            return
+        # issue 8: the first quotes go on screen when they arrive, not at the next 5 Hz tick
+        feed, wl = getattr(self.runtime, "feed", None), self.watchlist
+        if wl is not None and hasattr(feed, "wait_until_quoted"):
+            await feed.wait_until_quoted(wl.symbols, FIRST_QUOTES_WAIT)
+            if not self._stopped:
+                self._refresh()
+
+    def _runtime_notice(self, message: str, severity: str) -> None:
+        self.notify(message, title="DEMO simulator" if self.runtime.simulated else "Feed", severity=severity,
+                    timeout=30 if severity == "error" else 10)
 
     # -- watchlists ------------------------------------------------------------------------
     def _show(self, index: int) -> None:

@@ -54,6 +54,16 @@ def _positive(text: str) -> float:
     return value
 
 
+def _faults(text: str) -> str:
+    from tui.sim.faults import parse_faults
+
+    try:
+        parse_faults(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    return text
+
+
 def _sim_options(p: argparse.ArgumentParser, *, with_demo: bool) -> None:
     g = p.add_argument_group("simulator" if not with_demo else "demo (built-in market simulator)")
     if with_demo:
@@ -66,6 +76,9 @@ def _sim_options(p: argparse.ArgumentParser, *, with_demo: bool) -> None:
                    help="start the clock at this instant, e.g. 2026-11-24T14:30:00Z (default: now)")
     g.add_argument("--speed", type=_positive, default=1.0, metavar="X",
                    help="run the clock X times faster than real time; 0 freezes it (default: 1)")
+    g.add_argument("--faults", type=_faults, default=None, metavar="SPEC",
+                   help="simulator fault switches, e.g. drop=10s,close=25s,http429=3,http500=0.1,slow=0.05,"
+                   "garbage=0.01")
 
 
 def _source_options(p: argparse.ArgumentParser) -> None:
@@ -112,8 +125,6 @@ def build_parser() -> argparse.ArgumentParser:
                          "client) at it with AIWATCH_YAHOO_URL and AIWATCH_STREAM_URL.")
     sim.add_argument("--port", type=int, default=8765, metavar="N", help="TCP port on 127.0.0.1 (0: any free)")
     _sim_options(sim, with_demo=False)
-    sim.add_argument("--faults", metavar="SPEC", default=None,
-                     help="fault switches, e.g. drop=10s,close=25s,http429=3,http500=0.1,slow=0.05,garbage=0.01")
     sim.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
 
     _serve_parser(sub)  # issue 6
@@ -150,13 +161,28 @@ def _clock(args):
     return Clock(at=args.at, speed=args.speed)
 
 
-def _runtime(args):
+def _runtime(args, *, clock=None, sim_process=False):
     from tui.runtime import Runtime
 
-    return Runtime(demo=args.demo, clock=_clock(args), seed=args.seed, rate=args.rate,
+    return Runtime(demo=args.demo, clock=clock or _clock(args), seed=args.seed, rate=args.rate, faults=args.faults,
                    yahoo_url=args.yahoo_url, stream_url=args.stream_url, proxy=args.proxy,
                    # issue 4: the app keeps a year of daily bars per symbol; a snapshot asks with --history
-                   history_range=None if getattr(args, "command", None) == "snapshot" else "1y")
+                   history_range=None if getattr(args, "command", None) == "snapshot" else "1y",
+                   sim_process=sim_process, sim_log_level=getattr(args, "log_level", None) or "INFO")
+
+
+def _spawn_demo_simulator(args, clock):
+    """Issue 8: `--demo`'s simulator in its own process, started before Textual is imported so that its second
+    of start-up runs on the other core while the app imports and paints. If it cannot even be started here,
+    the runtime tries again and tells the user in the app (True)."""
+    from tui.sim.process import SimProcess
+
+    try:
+        return SimProcess.spawn(clock, seed=args.seed, rate=args.rate, faults=args.faults,
+                                log_level=getattr(args, "log_level", None) or "INFO")
+    except OSError:
+        log.exception("could not start the demo simulator's process")
+        return True
 
 
 def _pick_watchlist(result, name: str | None):
@@ -170,22 +196,33 @@ def _pick_watchlist(result, name: str | None):
 
 
 def cmd_run(args) -> int:
-    from tui.watchlists import load_all
+    clock = _clock(args)
+    sim = _spawn_demo_simulator(args, clock) if args.demo else False  # first: it overlaps everything below
+    runtime = None
+    try:
+        from tui.watchlists import load_all
 
-    result = load_all()
-    watchlist, error = _pick_watchlist(result, args.watchlist)
-    if error:
-        for p in result.problems:
-            print(p, file=sys.stderr)
-        print(f"aiwatch: {error}", file=sys.stderr)
-        return 2
-    from tui.app import AiwatchApp
+        result = load_all()
+        watchlist, error = _pick_watchlist(result, args.watchlist)
+        if error:
+            for p in result.problems:
+                print(p, file=sys.stderr)
+            print(f"aiwatch: {error}", file=sys.stderr)
+            return 2
+        from tui.app import AiwatchApp
 
-    app = AiwatchApp(_runtime(args), result, initial=watchlist.name, stale_after=args.stale_after,
-                     handle_signals=True, config=getattr(args, "config_obj", None),
-                     config_problems=getattr(args, "config_problems", ()))
-    app.run()
-    return app.return_code or 0
+        runtime = _runtime(args, clock=clock, sim_process=sim)
+        app = AiwatchApp(runtime, result, initial=watchlist.name, stale_after=args.stale_after,
+                         handle_signals=True, config=getattr(args, "config_obj", None),
+                         config_problems=getattr(args, "config_problems", ()))
+        app.run()
+        return app.return_code or 0
+    finally:
+        # the app stops its simulator; this is the last resort if it could not (the child would also leave on
+        # its own when this process ends: its stdin reaches end-of-file)
+        for proc in (sim, getattr(runtime, "sim_process", None)):
+            if hasattr(proc, "kill_now"):
+                proc.kill_now()
 
 
 def cmd_snapshot(args) -> int:
@@ -291,7 +328,8 @@ def serve_app_args(args) -> list[str]:
     out: list[str] = []
     for flag, attr in (("--watchlist", "watchlist"), ("--yahoo-url", "yahoo_url"), ("--stream-url", "stream_url"),
                        ("--proxy", "proxy"), ("--log-level", "log_level"), ("--stale-after", "stale_after"),
-                       ("--config", "config"), ("--rate", "rate"), ("--seed", "seed"), ("--speed", "speed")):
+                       ("--config", "config"), ("--rate", "rate"), ("--seed", "seed"), ("--speed", "speed"),
+                       ("--faults", "faults")):
         value = getattr(args, attr, None)
         if value is not None:
             out += [flag, str(value)]

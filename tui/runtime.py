@@ -1,16 +1,25 @@
 """One run's moving parts: the store, the clock, the Yahoo feed and, with --demo, the simulator.
 
 The demo starts the simulator on a free loopback port and points the very same Yahoo client at it:
-the demo exercises the real code path, not a shortcut.
+the demo exercises the real code path, not a shortcut. Two ways to run that simulator:
+
+- in this process (`sim_process=False`, the default; tests reach it as `runtime.sim`);
+- in a child process (`sim_process=True`, or a `tui.sim.process.SimProcess` the CLI started before importing
+  Textual so that its start-up overlaps the app's on the other core: issue 8, launch time). The child's clock
+  is this runtime's clock; if it dies it is restarted once on the same port (the feed reconnects by itself),
+  and the user is told, in a notification and on the status line.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from tui.core.clock import Clock
 from tui.core.store import MarketStore
@@ -42,6 +51,10 @@ class Runtime:
         faults: str | None = None,
         proxy: str | None = None,
         history_range: str | None = None,
+        sim_process: Any = False,
+        sim_log_level: str = "INFO",
+        sim_command: Sequence[str] | None = None,
+        sim_restarts: int = 1,
     ) -> None:
         self.store = MarketStore()
         self.clock = clock or Clock()
@@ -56,12 +69,28 @@ class Runtime:
         self.sim = None
         self.feed = None
         self.history_range: str | None = history_range  # issue 4: daily bars of the symbols on screen
+        # issue 8: the demo's simulator in a child process (True: started by start(); or one already started)
+        self.sim_process = sim_process if sim_process not in (True, False) else None
+        self._sim_in_child = demo and sim_process is not False
+        self._sim_log_level, self._sim_command, self._sim_restarts = sim_log_level, sim_command, sim_restarts
+        self._sim_state: str | None = "starting simulator" if self._sim_in_child else None
+        self._sim_error: str | None = None
+        self._sim_watch: asyncio.Task | None = None
+        self._stopping = False
+        self.on_notice: Callable[[str, str], None] | None = None  # the app's notify(message, severity)
 
     async def start(self) -> None:
         from tui.feeds.endpoints import Endpoints
-        from tui.feeds.yahoo_feed import YahooFeed
 
-        if self.simulated:
+        with _loopback_only(self._sim_in_child):
+            from tui.feeds.yahoo_feed import YahooFeed
+
+        if self._sim_in_child:
+            # the feed's modules were imported above, on this core, while the child finished starting on the other
+            endpoints = await self._start_sim_process()
+            if endpoints is None or self._stopping:  # stopped while it started
+                return
+        elif self.simulated:
             from tui.sim.server import Simulator
 
             self.sim = Simulator(self.clock, seed=self._seed, rate=self._rate, faults=self._faults)
@@ -97,8 +126,90 @@ class Runtime:
 
     def status(self):
         if self.feed is None:
+            if self._sim_state is not None:
+                return StartingStatus(state=self._sim_state, last_error=self._sim_error)
             return StartingStatus()
-        return self.feed.status()
+        status = self.feed.status()
+        if self._sim_state is not None:  # the simulator is down: that is the feed's state, whatever the stream says
+            return dataclasses.replace(status, state=self._sim_state, last_error=self._sim_error or status.last_error)
+        return status
+
+    # -- issue 8: the demo's simulator as a child process ------------------------------------------------
+    def _notice(self, message: str, severity: str) -> None:
+        {"error": log.error, "warning": log.warning}.get(severity, log.info)("demo simulator: %s", message)
+        if self.on_notice is not None:
+            try:
+                self.on_notice(message, severity)
+            except Exception:  # noqa: BLE001 - a notice must never break the runtime
+                log.exception("notice failed")
+
+    def _spawn_sim(self, port: int = 0):
+        from tui.sim.process import SimProcess
+
+        return SimProcess.spawn(self.clock, seed=self._seed, rate=self._rate, faults=self._faults,
+                                log_level=self._sim_log_level, port=port, command=self._sim_command)
+
+    async def _start_sim_process(self):
+        """The child's URLs (started here unless the CLI already did; restarted once if it fails to start)."""
+        from tui.feeds.endpoints import Endpoints
+        from tui.sim.process import SimulatorFailed
+
+        if self.sim_process is None:
+            self.sim_process = self._spawn_sim()
+        while True:
+            try:
+                urls = await self.sim_process.ready()
+                break
+            except SimulatorFailed as exc:
+                if self._stopping:
+                    return None
+                log.error("%s; its stderr:\n%s", exc, self.sim_process.stderr_tail() or "(nothing)")
+                if self._sim_restarts <= 0:
+                    self._sim_state, self._sim_error = "simulator failed", str(exc)
+                    raise SimulatorFailed(f"{exc} — details in the log") from None
+                self._sim_restarts -= 1
+                log.warning("demo simulator: starting it again")
+                self.sim_process = self._spawn_sim()
+        self._sim_state = self._sim_error = None
+        log.info("demo: simulator process %s on %s", urls.pid, urls.base_url)
+        self._sim_watch = asyncio.create_task(self._watch_sim(), name="sim-watch")
+        return Endpoints.from_env(urls.base_url, urls.stream_url)
+
+    async def _watch_sim(self) -> None:
+        """When the child dies under us: say so, start it again once on the same port, or say it stopped."""
+        from tui.sim.process import SimulatorFailed
+
+        while True:
+            proc = self.sim_process
+            code = await proc.exited()
+            if self._stopping or proc.stopping:
+                return
+            why = proc.describe_exit(code)
+            log.error("demo simulator process %s exited (%s); its stderr:\n%s", proc.pid, why,
+                      proc.stderr_tail() or "(nothing)")
+            if self._sim_restarts <= 0:
+                self._sim_state, self._sim_error = "simulator stopped", f"simulator: {why}"
+                self._notice(f"the demo simulator stopped ({why}). No more simulated quotes: quit and run "
+                             "aiwatch --demo again.", "error")
+                return
+            self._sim_restarts -= 1
+            self._sim_state, self._sim_error = "simulator restarting", f"simulator: {why}"
+            self._notice(f"the demo simulator stopped ({why}): restarting it", "warning")
+            port = proc.urls.port if proc.urls is not None else 0
+            self.sim_process = self._spawn_sim(port=port)
+            try:
+                urls = await self.sim_process.ready()
+            except SimulatorFailed as exc:
+                log.error("%s; its stderr:\n%s", exc, self.sim_process.stderr_tail() or "(nothing)")
+                self._sim_state, self._sim_error = "simulator stopped", str(exc)
+                self._notice(f"the demo simulator could not be restarted ({exc}). No more simulated quotes: "
+                             "quit and run aiwatch --demo again.", "error")
+                return
+            if self._stopping:
+                return
+            self._sim_state = self._sim_error = None
+            log.info("demo: simulator restarted, process %s on %s", urls.pid, urls.base_url)
+            self._notice("the demo simulator was restarted: quotes resume", "information")
 
     async def wait_until_quoted(self, symbols: Iterable[str], timeout: float) -> set[str]:
         """Wait for a quote of every symbol, and fundamentals of every equity quoted; return what is missing."""
@@ -118,6 +229,7 @@ class Runtime:
         return {s for s in wanted if s not in self.store.quotes}
 
     async def stop(self) -> None:
+        self._stopping = True
         if self.feed is not None:
             try:
                 await self.feed.stop()
@@ -128,6 +240,41 @@ class Runtime:
                 await self.sim.stop()
             except Exception:  # noqa: BLE001
                 log.exception("simulator stop failed")
+        if self._sim_watch is not None:
+            self._sim_watch.cancel()
+        if self.sim_process is not None:
+            try:
+                await self.sim_process.stop()
+            except Exception:  # noqa: BLE001
+                log.exception("simulator process stop failed")
+
+
+@contextlib.contextmanager
+def _loopback_only(demo: bool):
+    """Issue 8: while the demo imports the Yahoo client, no CA certificates are read.
+
+    aiohttp builds two TLS contexts when first imported, each reading the system's CA bundle (about 0.1 s of
+    the demo's launch). The demo only ever talks plain HTTP to its simulator on loopback, so its process has
+    no use for them; with real Yahoo (no --demo) nothing changes. The environment is restored at once: a
+    command run later (alert_command) sees the user's own."""
+    import os
+    import sys
+
+    if not demo or "aiohttp" in sys.modules:
+        yield
+        return
+    saved = {k: os.environ.get(k) for k in ("SSL_CERT_FILE", "SSL_CERT_DIR")}
+    from tui.sim.process import NO_CA_CERTIFICATES
+
+    os.environ.update(SSL_CERT_FILE=NO_CA_CERTIFICATES, SSL_CERT_DIR=NO_CA_CERTIFICATES)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def _feed_extras(endpoints, history_range: str | None) -> dict:

@@ -30,6 +30,21 @@ class Clock:
         self._start = at.timestamp() if at is not None else time.time()
         self.pinned = at is not None or speed != 1.0
 
+    @classmethod
+    def aligned(cls, at: float, at_wall: float, speed: float) -> Clock:
+        """A clock that read `at` (POSIX seconds) at wall time `at_wall` (time.time()) and runs at `speed`.
+
+        How a second process (the demo's simulator) gets the very clock of the process that started it: the
+        parent sends `reading()`; with `speed=0` both read exactly `at`."""
+        clock = cls(speed=speed)
+        clock._start = at + (time.time() - at_wall) * speed
+        clock.pinned = True
+        return clock
+
+    def reading(self) -> tuple[float, float]:
+        """(now on this clock, time.time()) taken together: what `Clock.aligned` needs."""
+        return self.now(), time.time()
+
     def now(self) -> float:
         """POSIX seconds on this clock."""
         if not self.pinned:
