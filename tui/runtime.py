@@ -13,7 +13,6 @@ the demo exercises the real code path, not a shortcut. Two ways to run that simu
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import time
@@ -82,8 +81,7 @@ class Runtime:
     async def start(self) -> None:
         from tui.feeds.endpoints import Endpoints
 
-        with _loopback_only(self._sim_in_child):
-            from tui.feeds.yahoo_feed import YahooFeed
+        from tui.feeds.yahoo_feed import YahooFeed
 
         if self._sim_in_child:
             # the feed's modules were imported above, on this core, while the child finished starting on the other
@@ -247,34 +245,6 @@ class Runtime:
                 await self.sim_process.stop()
             except Exception:  # noqa: BLE001
                 log.exception("simulator process stop failed")
-
-
-@contextlib.contextmanager
-def _loopback_only(demo: bool):
-    """Issue 8: while the demo imports the Yahoo client, no CA certificates are read.
-
-    aiohttp builds two TLS contexts when first imported, each reading the system's CA bundle (about 0.1 s of
-    the demo's launch). The demo only ever talks plain HTTP to its simulator on loopback, so its process has
-    no use for them; with real Yahoo (no --demo) nothing changes. The environment is restored at once: a
-    command run later (alert_command) sees the user's own."""
-    import os
-    import sys
-
-    if not demo or "aiohttp" in sys.modules:
-        yield
-        return
-    saved = {k: os.environ.get(k) for k in ("SSL_CERT_FILE", "SSL_CERT_DIR")}
-    from tui.sim.process import NO_CA_CERTIFICATES
-
-    os.environ.update(SSL_CERT_FILE=NO_CA_CERTIFICATES, SSL_CERT_DIR=NO_CA_CERTIFICATES)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def _feed_extras(endpoints, history_range: str | None) -> dict:
