@@ -26,33 +26,33 @@ ROOT = Path(__file__).resolve().parents[1]
 # instant (UTC) → expected header: (New York, Hong Kong, Shanghai) local time and state, and the unknown note
 HEADER_CASES = [
     # US switches to daylight time on Sunday 2026-03-08: the open moves from 14:30 to 13:30 UTC
-    ("2026-03-06T14:29:00Z", ("09:29:00 pre-market", "22:29:00 closed", "22:29:00 closed"), None),
-    ("2026-03-06T14:31:00Z", ("09:31:00 open", "22:31:00 closed", "22:31:00 closed"), None),
-    ("2026-03-09T13:29:00Z", ("09:29:00 pre-market", "21:29:00 closed", "21:29:00 closed"), None),
-    ("2026-03-09T13:31:00Z", ("09:31:00 open", "21:31:00 closed", "21:31:00 closed"), None),
+    ("2026-03-06T14:29:00Z", ("09:29 pre-market", "22:29 closed", "22:29 closed"), None),
+    ("2026-03-06T14:31:00Z", ("09:31 open", "22:31 closed", "22:31 closed"), None),
+    ("2026-03-09T13:29:00Z", ("09:29 pre-market", "21:29 closed", "21:29 closed"), None),
+    ("2026-03-09T13:31:00Z", ("09:31 open", "21:31 closed", "21:31 closed"), None),
     # and back to standard time on Sunday 2026-11-01
-    ("2026-10-30T13:31:00Z", ("09:31:00 open", "21:31:00 closed", "21:31:00 closed"), None),
-    ("2026-11-02T13:31:00Z", ("08:31:00 pre-market", "21:31:00 closed", "21:31:00 closed"), None),
-    ("2026-11-02T14:31:00Z", ("09:31:00 open", "22:31:00 closed", "22:31:00 closed"), None),
+    ("2026-10-30T13:31:00Z", ("09:31 open", "21:31 closed", "21:31 closed"), None),
+    ("2026-11-02T13:31:00Z", ("08:31 pre-market", "21:31 closed", "21:31 closed"), None),
+    ("2026-11-02T14:31:00Z", ("09:31 open", "22:31 closed", "22:31 closed"), None),
     # Hong Kong lunch 12:00–13:00, Shanghai lunch 11:30–13:00
-    ("2026-11-25T03:45:00Z", ("22:45:00 closed", "11:45:00 open", "11:45:00 lunch break"), None),
-    ("2026-11-25T04:30:00Z", ("23:30:00 closed", "12:30:00 lunch break", "12:30:00 lunch break"), None),
-    ("2026-11-25T05:15:00Z", ("00:15:00 closed", "13:15:00 open", "13:15:00 open"), None),
+    ("2026-11-25T03:45:00Z", ("22:45 closed", "11:45 open", "11:45 lunch break"), None),
+    ("2026-11-25T04:30:00Z", ("23:30 closed", "12:30 lunch break", "12:30 lunch break"), None),
+    ("2026-11-25T05:15:00Z", ("00:15 closed", "13:15 open", "13:15 open"), None),
     # Thanksgiving: Hong Kong trades while it is Thanksgiving in New York; New York shut at 09:00 (not pre-market)
-    ("2026-11-26T07:00:00Z", ("02:00:00 closed", "15:00:00 open", "15:00:00 closed"), None),
-    ("2026-11-26T14:00:00Z", ("09:00:00 closed", "22:00:00 closed", "22:00:00 closed"), None),
+    ("2026-11-26T07:00:00Z", ("02:00 closed", "15:00 open", "15:00 closed"), None),
+    ("2026-11-26T14:00:00Z", ("09:00 closed", "22:00 closed", "22:00 closed"), None),
     # the day after: New York closes at 13:00, post-market to 17:00
-    ("2026-11-27T17:59:00Z", ("12:59:00 open", "01:59:00 closed", "01:59:00 closed"), None),
-    ("2026-11-27T18:30:00Z", ("13:30:00 post-market", "02:30:00 closed", "02:30:00 closed"), None),
-    ("2026-11-27T22:30:00Z", ("17:30:00 closed", "06:30:00 closed", "06:30:00 closed"), None),
+    ("2026-11-27T17:59:00Z", ("12:59 open", "01:59 closed", "01:59 closed"), None),
+    ("2026-11-27T18:30:00Z", ("13:30 post-market", "02:30 closed", "02:30 closed"), None),
+    ("2026-11-27T22:30:00Z", ("17:30 closed", "06:30 closed", "06:30 closed"), None),
     # Hong Kong's Christmas Eve: the morning only
-    ("2026-12-24T03:00:00Z", ("22:00:00 closed", "11:00:00 open", "11:00:00 open"), None),
-    ("2026-12-24T05:30:00Z", ("00:30:00 closed", "13:30:00 closed", "13:30:00 open"), None),
+    ("2026-12-24T03:00:00Z", ("22:00 closed", "11:00 open", "11:00 open"), None),
+    ("2026-12-24T05:30:00Z", ("00:30 closed", "13:30 closed", "13:30 open"), None),
     # past XSHG's data (2026-12-31): plain weekday hours, lunch included, and the note
-    ("2027-01-04T02:00:00Z", ("21:00:00 closed", "10:00:00 open", "10:00:00 open"), "holidays unknown: Shanghai"),
-    ("2027-01-04T04:00:00Z", ("23:00:00 closed", "12:00:00 lunch break", "12:00:00 lunch break"),
+    ("2027-01-04T02:00:00Z", ("21:00 closed", "10:00 open", "10:00 open"), "holidays unknown: Shanghai"),
+    ("2027-01-04T04:00:00Z", ("23:00 closed", "12:00 lunch break", "12:00 lunch break"),
      "holidays unknown: Shanghai"),
-    ("2027-01-09T02:00:00Z", ("21:00:00 closed", "10:00:00 closed", "10:00:00 closed"), "holidays unknown: Shanghai"),
+    ("2027-01-09T02:00:00Z", ("21:00 closed", "10:00 closed", "10:00 closed"), "holidays unknown: Shanghai"),
 ]
 
 
@@ -89,7 +89,7 @@ async def test_narrow_header_still_says_holidays_unknown():
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.refreshes >= 2)
         clocks = app.query_one(WatchHeader).query_one("#clocks").plain
-        assert "SH 10:00:00 open" in clocks and "holidays unknown: SH" in clocks
+        assert "SH 10:00 open" in clocks and "holidays unknown: SH" in clocks
 
 
 # -- snapshot, as a user runs it ------------------------------------------------------------------------------

@@ -64,7 +64,7 @@ async def test_board_fills_with_every_symbol(size):
         header = app.query_one(WatchHeader)
         assert "DEMO · SIMULATED DATA" in str(header.query_one("#source-badge").render())
         clocks = header.query_one("#clocks").plain
-        assert "10:00:00 open" in clocks and "23:00:00 closed" in clocks
+        assert "10:00 open" in clocks and "23:00 closed" in clocks
         status = app.query_one(StatusLine).plain
         assert "feed live" in status and "last msg 2s ago" in status and "3 req/min" in status
 
@@ -275,11 +275,15 @@ async def test_a_failing_refresh_is_logged_not_fatal(monkeypatch, caplog):
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(QuoteBoard, "sync", flaky)
-    # issue 8: with nothing new and the clock pinned the board is not synced at all; here every refresh must
-    monkeypatch.setattr(AiwatchApp, "_board_age_due", lambda self, now: True)
     with caplog.at_level(logging.ERROR, logger="tui.app"):
         async with app.run_test(size=(80, 24)) as pilot:
-            await wait_for(pilot, lambda: calls["n"] >= 4)
+            # issue 8: with nothing new and the clock pinned the board is not synced at all: quotes keep coming
+            n = 0
+            while calls["n"] < 4:
+                n += 1
+                runtime.tick("AMD", 100.0 + n)
+                await pilot.pause(0.05)
+                assert n < 400, "the board was never synced"
             assert app.is_running
             assert any("refresh failed" in str(n.message) for n in app._notifications)
             runtime.tick("NVDA", 190.0)
@@ -324,3 +328,35 @@ async def test_rows_take_their_colours_from_the_theme():
         await pilot.pause()
         await pilot.pause()
         assert change_colour(1) != up_dark  # $success of the new theme, not a cached strip
+
+
+# -- issue 8: the clocks change once a minute unless asked for seconds ----------------------------------------
+async def test_clocks_without_seconds_are_not_redrawn_within_the_minute():
+    runtime = StaticRuntime()
+    app = AiwatchApp(runtime, watchlists())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(app, pilot)
+        clocks = app.query_one(WatchHeader).query_one("#clocks")
+        assert "10:00 open" in clocks.plain
+        drawn = clocks.lines_drawn
+        runtime.clock.advance(30)  # 10:00:30: the same minute
+        app._tick_clock()
+        await pilot.pause()
+        assert "10:00 open" in clocks.plain and clocks.lines_drawn == drawn
+        runtime.clock.advance(30)  # 10:01:00
+        app._tick_clock()
+        await pilot.pause()
+        assert "10:01 open" in clocks.plain and clocks.lines_drawn == drawn + 1
+
+
+async def test_clock_seconds_from_the_config():
+    from tui.config import Config
+
+    runtime = StaticRuntime()
+    app = AiwatchApp(runtime, watchlists(), config=Config(clock_seconds=True))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(app, pilot)
+        assert "10:00:00 open" in app.query_one(WatchHeader).query_one("#clocks").plain
+        runtime.clock.advance(1)
+        app._tick_clock()
+        assert "10:00:01 open" in app.query_one(WatchHeader).query_one("#clocks").plain

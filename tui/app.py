@@ -8,10 +8,11 @@ import os
 import select
 import signal
 import time
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.widget import Widget
 from textual.widgets import Footer
 
 from tui.core.store import FX_SYMBOLS, MarketStore
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from tui.core.clock import Clock
 
 log = logging.getLogger(__name__)
+_W = TypeVar("_W", bound=Widget)
 
 REFRESH_SECONDS = 0.2  # the screen is redrawn at most 5 times a second, however fast ticks arrive
 CLOCK_SECONDS = 1.0
@@ -210,12 +212,22 @@ class AiwatchApp(App[None]):
     # -- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield WatchHeader(simulated=self.runtime.simulated, source_label=getattr(self.runtime, "source_label", None),
+                          clock_seconds=self.config.clock_seconds,
                           id="header")
         yield QuoteBoard(stale_after=self.stale_after, id="board")
         yield PairsPanel(id="pairs")
         yield ConcentrationPanel(id="concentration", reference_overrides=self.reference_overrides)
         yield StatusLine(id="status")
         yield Footer()
+
+    def _main(self, cls: type[_W]) -> _W:
+        """The main screen's one widget of `cls`, looked up once (issue 8: `query_one` walks the DOM, and the
+        5 Hz refresh asked for five of them each time)."""
+        cache = self.__dict__.setdefault("_main_widgets", {})
+        widget = cache.get(cls)
+        if widget is None or not widget.is_attached:
+            widget = cache[cls] = self.query_one(cls)
+        return widget
 
     @property
     def watchlist(self) -> Watchlist | None:
@@ -238,7 +250,7 @@ class AiwatchApp(App[None]):
         if self._handle_signals:
             self._install_signal_handlers()
         self._mount_issue6()
-        self.query_one(QuoteBoard).focus()
+        self._main(QuoteBoard).focus()
         self._show(self.current)
         self._tick_clock()
         self.set_interval(self.refresh_seconds, self._refresh)
@@ -280,9 +292,9 @@ class AiwatchApp(App[None]):
         wl = self.watchlists[self.current]
         self.runtime.set_symbols(wl.symbols)
         now = self.runtime.clock.now()
-        self.query_one(WatchHeader).set_watchlist(self.current + 1, len(self.watchlists), wl.title)
+        self._main(WatchHeader).set_watchlist(self.current + 1, len(self.watchlists), wl.title)
         self._seq = self.runtime.store.seq
-        self.query_one(QuoteBoard).set_rows(wl.instruments, self.runtime.store, now)
+        self._main(QuoteBoard).set_rows(wl.instruments, self.runtime.store, now)
         self._recompute_panels(wl)
         self.sub_title = wl.title
 
@@ -312,7 +324,7 @@ class AiwatchApp(App[None]):
         """`p`: focus the pairs panel (its marked pair opens with Enter); pressed again, open the marked pair."""
         if len(self.screen_stack) > 1:
             return
-        panel = self.query_one(PairsPanel)
+        panel = self._main(PairsPanel)
         if panel.has_focus:
             panel.action_open()
         else:
@@ -390,11 +402,11 @@ class AiwatchApp(App[None]):
 
     def _panel_sizes_changed(self) -> bool:
         """The panels draw to their own width: after a resize, whose layout settles after `on_resize`, redraw."""
-        sizes = (self.query_one(PairsPanel).size, self.query_one(ConcentrationPanel).size, self.size)
+        sizes = (self._main(PairsPanel).size, self._main(ConcentrationPanel).size, self.size)
         if sizes == self._panel_sizes:
             return False
         self._panel_sizes = sizes
-        for panel in (self.query_one(PairsPanel), self.query_one(ConcentrationPanel)):
+        for panel in (self._main(PairsPanel), self._main(ConcentrationPanel)):
             panel.refresh(layout=True)  # their auto height was measured at the old width: measure again
         return True
 
@@ -405,8 +417,8 @@ class AiwatchApp(App[None]):
     # -- periodic refresh ------------------------------------------------------------------
     def _recompute_panels(self, wl: Watchlist) -> None:
         store = self.runtime.store
-        self.query_one(PairsPanel).show(store, wl)
-        self.query_one(ConcentrationPanel).show(store, wl, compact=self.size.height < 30)
+        self._main(PairsPanel).show(store, wl)
+        self._main(ConcentrationPanel).show(store, wl, compact=self.size.height < 30)
 
     # -- issue 8: panels at a steady pace ----------------------------------------------------------------
     # The pairs panel follows every refresh; the concentration panel (market-cap aggregates shown to 0.1%, the
@@ -422,14 +434,14 @@ class AiwatchApp(App[None]):
         if self._panels_due:
             self._panels_due = False
             self._concentration_due = True
-            self.query_one(PairsPanel).show(store, wl)
+            self._main(PairsPanel).show(store, wl)
         mono = time.monotonic()
         resized = self._concentration_sizes != self._panel_sizes  # a new size is drawn at once, never paced
         if self._concentration_due and (resized or mono - self._concentration_at >= CONCENTRATION_SECONDS):
             self._concentration_due = False
             self._concentration_at = mono
             self._concentration_sizes = self._panel_sizes
-            self.query_one(ConcentrationPanel).show(store, wl, compact=self.size.height < 30)
+            self._main(ConcentrationPanel).show(store, wl, compact=self.size.height < 30)
 
     # -- issue 8: idle refreshes --------------------------------------------------------------------------------
     # When no quote arrived since the last refresh, the board has nothing to redraw but the quotes' ages (whole
@@ -462,19 +474,27 @@ class AiwatchApp(App[None]):
         self._pairs_stale_key = key
         return True
 
+    _idle_second: int | None = None
+
     def _refresh(self) -> None:
         """Pull what changed since the last refresh; repaint only the rows and panels it touches."""
         try:
             wl = self.watchlist
             store = self.runtime.store
+            now = self.runtime.clock.now()
+            resized = self._panel_sizes_changed()
+            if (store.seq == self._seq and int(now) == self._idle_second and not resized and not self._panels_due
+                    and not self._concentration_due):
+                self.refreshes += 1  # issue 8: nothing new, same second: nothing can have changed on screen
+                return
+            self._idle_second = int(now)
             changed = store.changed_since(self._seq)
             self._seq = store.seq
             if wl is not None:
-                now = self.runtime.clock.now()
                 if changed or self._board_age_due(now):  # issue 8: nothing new: ages move once a second
-                    self.query_one(QuoteBoard).sync(store, changed, now)
+                    self._main(QuoteBoard).sync(store, changed, now)
                 if (not changed.isdisjoint(wl.symbols) or not changed.isdisjoint(_FX)
-                        or self._panel_sizes_changed() or self._pairs_staleness_changed(wl, now)):
+                        or resized or self._pairs_staleness_changed(wl, now)):
                     self._panels_due = True
                 self._recompute_panels_paced(wl)
                 if changed:
@@ -497,8 +517,8 @@ class AiwatchApp(App[None]):
             return
         try:
             now = self.runtime.clock.now()
-            self.query_one(WatchHeader).set_time(now)
-            self.query_one(StatusLine).show(self.runtime.status(), now)
+            self._main(WatchHeader).set_time(now)
+            self._main(StatusLine).show(self.runtime.status(), now)
         except Exception:
             log.exception("clock refresh failed")
 
@@ -603,7 +623,7 @@ class AiwatchApp(App[None]):
             self._spark_seeding = False
 
     def _board_now(self) -> tuple[QuoteBoard, float]:
-        return self.query_one(QuoteBoard), self.runtime.clock.now()
+        return self._main(QuoteBoard), self.runtime.clock.now()
 
     def _check_alerts(self, wl: Watchlist, now: float) -> None:
         if not self.alerts.rules:
@@ -634,7 +654,7 @@ class AiwatchApp(App[None]):
             index = len(self.watchlists) - 1
         self.load_result.watchlists[new.name] = new
         self._show(index)
-        board = self.query_one(QuoteBoard)
+        board = self._main(QuoteBoard)
         symbols = [i.symbol for i in board.instruments]
         if cursor in symbols:
             board.move_cursor(symbols.index(cursor))
@@ -668,7 +688,7 @@ class AiwatchApp(App[None]):
         from tui.watchlist_edit import target_path
 
         wl = self.watchlist
-        board = self.query_one(QuoteBoard)
+        board = self._main(QuoteBoard)
         symbol = board.cursor_symbol
         if wl is None or symbol is None:
             return
@@ -720,7 +740,7 @@ class AiwatchApp(App[None]):
     def action_filter(self) -> None:
         from tui.screens.dialogs import FilterScreen
 
-        self.push_screen(FilterScreen(self.query_one(QuoteBoard).filter_text), self._filtered)
+        self.push_screen(FilterScreen(self._main(QuoteBoard).filter_text), self._filtered)
 
     def _filtered(self, text: str | None) -> None:
         if text is None:
@@ -736,7 +756,7 @@ class AiwatchApp(App[None]):
     def action_open_symbol(self) -> None:
         from tui.screens.symbol import SymbolScreen
 
-        board = self.query_one(QuoteBoard)
+        board = self._main(QuoteBoard)
         if not board.instruments:
             return
         self.push_screen(SymbolScreen(self.runtime, board.instruments[board.cursor], stale_after=self.stale_after))
@@ -761,7 +781,7 @@ class AiwatchApp(App[None]):
         wl = self.watchlist
         if wl is None or not wl.pairs:
             return None
-        selected = self.query_one(PairsPanel).selected
+        selected = self._main(PairsPanel).selected
         return wl.pairs[max(0, min(selected, len(wl.pairs) - 1))].name
 
     def action_add_alert(self) -> None:
@@ -770,7 +790,7 @@ class AiwatchApp(App[None]):
         wl = self.watchlist
         if wl is None:
             return
-        symbol = self.query_one(QuoteBoard).cursor_symbol
+        symbol = self._main(QuoteBoard).cursor_symbol
         pair = self._alert_pair()
         self.push_screen(AlertScreen(symbol, pair, wl.title),
                          lambda text: self._alert_added(symbol, text, pair=pair, watchlist=wl.name))

@@ -38,6 +38,7 @@ class Config:
     default_watchlist: str = "ai-rivals"
     fps: float = 5.0                      # screen refreshes per second (1-30)
     stale_after: float = 60.0             # seconds past a market's usual delay before a quote is marked stale
+    clock_seconds: bool = False           # HH:MM:SS on the market clocks (a redraw every second) instead of HH:MM
     theme: str = "dark"                   # "dark", "light" or a Textual theme name
     keys: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))  # binding id -> key(s)
     proxy: str = ""                       # HTTP(S) proxy for Yahoo; "" for none
@@ -68,6 +69,10 @@ DEFAULT_TEXT = """\
 
 # Seconds past a market's usual data delay after which an open market's quote is marked stale.
 # stale_after = 60
+
+# Seconds on the header's market clocks. Off, the clocks change once a minute and an idle screen (every market
+# closed) sends nothing to the terminal; on, the header is redrawn every second (~400 bytes/s over SSH).
+# clock_seconds = false
 
 # "dark", "light" (readable on a white terminal) or any Textual theme name, e.g. "nord", "gruvbox".
 # theme = "dark"
@@ -275,7 +280,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> tuple[Config
         kw["proxy"] = v
     if "alert_command" in data:
         kw["alert_command"] = _string("alert_command", data["alert_command"], problems, d.alert_command).strip()
-    for key in ("alert_bell", "alert_command_in_demo"):
+    for key in ("alert_bell", "alert_command_in_demo", "clock_seconds"):
         if key in data:
             kw[key] = _bool(key, data[key], problems, getattr(d, key))
     if "keys" in data:

@@ -26,8 +26,10 @@ DEMO_BADGE = "DEMO · SIMULATED DATA"
 YAHOO_BADGE = "Yahoo Finance"
 
 
-def clocks_content(now: float, width: int) -> Content:
-    """New York, Hong Kong and Shanghai: local HH:MM:SS and market state, on the runtime clock."""
+def clocks_content(now: float, width: int, seconds: bool = True) -> Content:
+    """New York, Hong Kong and Shanghai: local HH:MM (HH:MM:SS with `seconds`) and market state, on the runtime
+    clock."""
+    fmt = "%H:%M:%S" if seconds else "%H:%M"
     full = width >= 100
     parts: list[tuple[str, str] | str] = []
     unknown: list[str] = []
@@ -38,7 +40,7 @@ def clocks_content(now: float, width: int) -> Content:
         if n:
             parts.append(("  │  " if full else " │ ", "$text-muted"))
         parts.append((f"{market.name if full else _SHORT[code]} ", "bold"))
-        parts.append(f"{local:%H:%M:%S} ")
+        parts.append(f"{local.strftime(fmt)} ")
         parts.append((state.label, _STATE_STYLE[state]))
         if not holidays_known(market, local.date()):
             unknown.append(market.name if full else _SHORT[code])
@@ -69,8 +71,10 @@ class ClockLine(LinesView):
 class WatchHeader(Vertical):
     """Two lines: `n · title` with the source badge, then the clocks."""
 
-    def __init__(self, *, simulated: bool, source_label: str | None = None, id: str | None = None) -> None:
+    def __init__(self, *, simulated: bool, source_label: str | None = None, clock_seconds: bool = True,
+                 id: str | None = None) -> None:
         super().__init__(id=id)
+        self.clock_seconds = clock_seconds  # issue 8: without seconds an idle screen sends nothing
         self.simulated = simulated
         self.source_label = source_label or YAHOO_BADGE  # never "Yahoo Finance" for another server
         self._clock_now: float | None = None
@@ -91,7 +95,7 @@ class WatchHeader(Vertical):
     def set_time(self, now: float) -> None:
         self._clock_now = now
         # issue 8: one line of fixed height (app.tcss), drawn by LinesView: no layout pass, no Content re-render
-        self.query_one("#clocks", ClockLine).show(clocks_content(now, self.size.width or 80))
+        self.query_one("#clocks", ClockLine).show(clocks_content(now, self.size.width or 80, self.clock_seconds))
 
     def on_resize(self) -> None:
         if self._clock_now is not None:
