@@ -8,6 +8,7 @@ Times are POSIX seconds; days are the market's local dates.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -55,6 +56,7 @@ MARKETS: dict[str, Market] = {
 _SUFFIX = {".HK": "HK", ".SS": "SS", ".SZ": "SZ", ".T": "JP"}
 
 
+@lru_cache(maxsize=4096)
 def market_of(symbol: str) -> Market:
     s = symbol.upper()
     if s.endswith("=X"):
@@ -179,8 +181,22 @@ def local_date(market: Market | str, t: float) -> dt.date:
     return dt.datetime.fromtimestamp(t, _as_market(market).tz).date()
 
 
+_STATES: dict[tuple[str, int], MarketState] = {}  # issue 8: every board row and pair side asks, every refresh
+
+
 def state_at(market: Market | str, t: float) -> MarketState:
+    """The market's state at POSIX time `t` (remembered per whole second: every session edge is on one)."""
     m = _as_market(market)
+    key = (m.code, math.floor(t))
+    state = _STATES.get(key)
+    if state is None:
+        if len(_STATES) >= 4096:
+            _STATES.clear()
+        state = _STATES[key] = _state_at(m, t)
+    return state
+
+
+def _state_at(m: Market, t: float) -> MarketState:
     day = local_date(m, t)
     sched = _local_schedule(m.code, day)
     if m.code == "FX":

@@ -234,7 +234,22 @@ class QuoteBoard(ScrollView, can_focus=True):
                 return len(order)
         refreshed = 0
         self._sync_ctx = (store, now)
-        top, shown = self._shown_rows()
+        region = self.scrollable_content_region
+        top, shown = round(self.scroll_y), max(0, region.height - 1)
+        self._batch = ((top, region.height, region.width), [])
+        try:
+            refreshed = self._sync_rows(store, changed, now, fx_moved, top, shown)
+        finally:
+            regions, self._batch = self._batch[1], None
+            if regions:
+                self.refresh(*regions)
+        return refreshed
+
+    _batch: tuple[tuple[int, int, int], list[Region]] | None = None
+
+    def _sync_rows(self, store: MarketStore, changed: set[str], now: float, fx_moved: bool, top: int,
+                   shown: int) -> int:
+        refreshed = 0
         deferred = self._deferred_symbols()
         for i, inst in enumerate(self.instruments):
             old = self.views[i]
@@ -293,15 +308,23 @@ class QuoteBoard(ScrollView, can_focus=True):
         A row off screen is not repainted (Textual would repaint whatever lies below the board instead);
         its strip is rebuilt when it scrolls into view."""
         self._strips.pop(index, None)
-        top = round(self.scroll_y)
-        region = self.scrollable_content_region
-        if not top <= index < top + max(0, region.height - 1):
+        batch = self._batch
+        if batch is not None:  # inside sync(): the view's geometry was read once, the repaints go out at once
+            top, height, width = batch[0]
+        else:
+            region = self.scrollable_content_region
+            top, height, width = round(self.scroll_y), region.height, region.width
+        if not top <= index < top + max(0, height - 1):
             return
-        span = column_span_at(region.width, tuple(columns)) if columns else None
+        span = column_span_at(width, tuple(columns)) if columns else None
         if span is None:
             self.refresh_line(index + 1)
         elif span[1] > span[0]:
-            self.refresh(Region(span[0], index + 1 - top, span[1] - span[0], 1))
+            cells = Region(span[0], index + 1 - top, span[1] - span[0], 1)
+            if batch is not None:
+                batch[1].append(cells)
+            else:
+                self.refresh(cells)
 
     # -- cursor ----------------------------------------------------------------------------
     @property
