@@ -36,6 +36,7 @@ _W = TypeVar("_W", bound=Widget)
 REFRESH_SECONDS = 0.2  # the screen is redrawn at most 5 times a second, however fast ticks arrive
 CLOCK_SECONDS = 1.0
 CONCENTRATION_SECONDS = 1.0  # issue 8: the concentration panel is recomputed at most once a second
+PAIRS_SECONDS = 0.35  # issue 8: the pairs panel every other 5 Hz refresh at most (the board keeps every one)
 IDLE_BOARD_SECONDS = 1.0  # issue 8: with no new quote, the board's ages are checked once a clock second
 FIRST_QUOTES_WAIT = 10.0  # issue 8: seconds the app watches for the first quotes to show them at once
 EXIT_SIGNALS = ("SIGTERM", "SIGHUP", "SIGINT")
@@ -421,22 +422,26 @@ class AiwatchApp(App[None]):
         self._main(ConcentrationPanel).show(store, wl, compact=self.size.height < 30)
 
     # -- issue 8: panels at a steady pace ----------------------------------------------------------------
-    # The pairs panel follows every refresh; the concentration panel (market-cap aggregates shown to 0.1%, the
-    # costliest to compute: every member's valuation, the NVDA dependency, the Mag-7 share) at most once per
-    # CONCENTRATION_SECONDS. Watchlist switches and resizes still recompute both at once (_recompute_panels).
+    # The pairs panel (valuation multiples and basket moves: their inputs change with every tick, but a ratio to
+    # three figures redrawn five times a second is flicker, not news) at most every PAIRS_SECONDS; the
+    # concentration panel (market-cap aggregates shown to 0.1%, the costliest to compute: every member's
+    # valuation, the NVDA dependency, the Mag-7 share) at most once per CONCENTRATION_SECONDS. Watchlist switches and resizes still recompute both at once (_recompute_panels).
     _panels_due = False
     _concentration_due = False
     _concentration_at = -1e18
     _concentration_sizes: tuple = ()
+    _pairs_at = -1e18
 
     def _recompute_panels_paced(self, wl: Watchlist) -> None:
         store = self.runtime.store
-        if self._panels_due:
+        mono = time.monotonic()
+        resized = self._concentration_sizes != self._panel_sizes
+        if self._panels_due and (resized or mono - self._pairs_at >= PAIRS_SECONDS):
             self._panels_due = False
             self._concentration_due = True
+            self._pairs_at = mono
             self._main(PairsPanel).show(store, wl)
-        mono = time.monotonic()
-        resized = self._concentration_sizes != self._panel_sizes  # a new size is drawn at once, never paced
+        # a new size is drawn at once, never paced
         if self._concentration_due and (resized or mono - self._concentration_at >= CONCENTRATION_SECONDS):
             self._concentration_due = False
             self._concentration_at = mono

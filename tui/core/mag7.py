@@ -72,7 +72,15 @@ def _date(value: Any) -> dt.date | None:
 
 
 def load_reference_file(path: Path | None = None) -> dict[str, Any]:
-    with open(path or data_dir() / "reference.toml", "rb") as fh:
+    """The reference data file, parsed once per version of the file (issue 8: the concentration panel asks every
+    second). The answer is shared: read it, never change it."""
+    path = Path(path or data_dir() / "reference.toml")
+    return _parsed(str(path), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(path: str, _mtime_ns: int) -> dict[str, Any]:
+    with open(path, "rb") as fh:
         return tomllib.load(fh)
 
 
