@@ -24,11 +24,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--speed", type=float, default=1.0)
     args = p.parse_args(argv)
 
+    from bench.universe import bench_baseline
     from tui.core.clock import Clock, parse_instant
     from tui.sim.market import SimMarket
     from tui.sim.server import Simulator
-
-    from bench.universe import bench_baseline
 
     async def run() -> None:
         market = SimMarket(seed=args.seed, baseline=bench_baseline())

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from analytics_support import fundamentals, inst, quote, store_with, watchlist
 from hypothesis import given
 from hypothesis import strategies as st
-from analytics_support import fundamentals, inst, quote, store_with, watchlist
 
 from tui.core.concentration import concentration, effective_n, hhi, hhi_label
 from tui.model import Side

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 import pytest
+from analytics_support import fundamentals, inst, pair, quote, store_with, watchlist
 from hypothesis import given
 from hypothesis import strategies as st
-from analytics_support import fundamentals, inst, pair, quote, store_with, watchlist
 
 from tui.core.spreads import metric_spread, pair_spread, side_aggregate
 from tui.model import Side

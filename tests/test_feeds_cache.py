@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from feeds_fake_yahoo import FakeYahoo, wait_for
+
 from tui.core.clock import Clock
 from tui.core.store import MarketStore
 from tui.feeds.cache import DiskCache, namespace_for

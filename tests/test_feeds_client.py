@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
-
 from feeds_fake_yahoo import FakeYahoo, make_frame, recorded_frames, wait_for
+
 from tui.core.clock import Clock
 from tui.feeds.endpoints import Endpoints
 from tui.feeds.yahoo_parse import NotFound

@@ -9,6 +9,7 @@ import time
 from datetime import UTC, datetime
 
 from feeds_fake_yahoo import wait_for
+
 from tui.core.clock import Clock
 from tui.core.store import MarketStore
 from tui.feeds.endpoints import Endpoints

@@ -7,6 +7,7 @@ import warnings
 from datetime import UTC, datetime
 
 from feeds_fake_yahoo import FakeYahoo, make_frame, wait_for
+
 from tui.core.clock import Clock
 from tui.core.store import MarketStore
 from tui.feeds.endpoints import Endpoints

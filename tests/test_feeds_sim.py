@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-
 from feeds_fake_yahoo import wait_for
+
 from tui.core.clock import Clock
 from tui.core.store import MarketStore
 from tui.feeds.endpoints import Endpoints

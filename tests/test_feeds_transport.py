@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
-
 from feeds_fake_yahoo import FakeYahoo, make_frame, need_recorded, recorded_v7_results, wait_for
 from feeds_proxy import TinyProxy
+
 from tui.core.clock import Clock
 from tui.core.store import MarketStore
 from tui.feeds.endpoints import Endpoints

@@ -80,7 +80,6 @@ class Runtime:
 
     async def start(self) -> None:
         from tui.feeds.endpoints import Endpoints
-
         from tui.feeds.yahoo_feed import YahooFeed
 
         if self._sim_in_child:

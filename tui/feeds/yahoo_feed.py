@@ -25,13 +25,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from tui.core.clock import Clock
+from tui.core.sessions import market_of, state_at
 from tui.core.store import MarketStore
 from tui.feeds.cache import HISTORY_MAX_AGE, DiskCache
 from tui.feeds.endpoints import Endpoints
 from tui.feeds.yahoo_parse import YahooError, merge_fundamentals
 from tui.feeds.yahoo_rest import RateLimited, YahooRest
 from tui.feeds.yahoo_stream import YahooStream
-from tui.core.sessions import market_of, state_at
 from tui.model import MarketState, Quote
 
 log = logging.getLogger(__name__)

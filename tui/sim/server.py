@@ -12,12 +12,12 @@ Streamer: websocket at /streamer/ (`?version=2`), JSON frames holding base64 pro
 from __future__ import annotations
 
 import asyncio
-import socket
 import datetime as dt
 import hashlib
 import json
 import logging
 import signal
+import socket
 from collections import OrderedDict
 from typing import Any
 

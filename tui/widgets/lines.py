@@ -14,7 +14,6 @@ from collections.abc import Sequence
 
 from rich.segment import Segment
 from rich.style import Style as RichStyle
-
 from textual.content import Content
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
