@@ -46,6 +46,7 @@ SUNDAY = "2026-11-22T12:00:00Z"  # every market closed, FX included
 DAY_START = "2026-11-24T09:00:00Z"  # 04:00 New York: pre-market opens
 DAY_SECONDS = 16 * 3600  # to 20:00 New York: post-market closes
 RATES = (20, 200, 1000)
+ABLATE_START_S = 6.0  # with --ablate: seconds from spawn to the warm-up (the app is quoted well before)
 
 # the targets, at 200 ticks/s across 60 symbols (2 cores)
 TARGETS = {
@@ -105,6 +106,9 @@ def _dist_version(name: str) -> str | None:
         return None
 
 
+ABLATE: tuple[str, ...] = ()  # --ablate: parts of the app switched off (bench/ablate.py)
+
+
 def child_env(tmp: Path, *, truecolor: bool, latency: Path | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("AIWATCH_", "TEXTUAL")) and k not in ("COLORTERM", "COLUMNS", "LINES")}
@@ -119,6 +123,11 @@ def child_env(tmp: Path, *, truecolor: bool, latency: Path | None) -> dict[str, 
     })
     if truecolor:
         env["COLORTERM"] = "truecolor"
+    if ABLATE:
+        from bench.ablate import ENV
+
+        env[ENV] = ",".join(ABLATE)
+        latency = None  # an app with parts switched off may never show data: no latency, a fixed warm-up
     if latency is not None:
         env["AIWATCH_BENCH_LATENCY"] = str(latency)
     return env
@@ -237,8 +246,12 @@ def run_one(kind: str, sim: SimProcess, tmp: Path, *, warmup: float, window: flo
     p = PtyProcess([sys.executable, "-m", module, *sim.app_args()], child_env(tmp, truecolor=truecolor,
                    latency=lat), cols=COLS, rows=ROWS, cwd=str(ROOT))
     try:
-        wait_for(lambda: first_data_wall(lat) is not None, 60, p, f"{kind} first data")
-        first = first_data_wall(lat)
+        if ABLATE and kind == "app":
+            time.sleep(ABLATE_START_S)  # no latency file to say when data is on screen
+            first = None
+        else:
+            wait_for(lambda: first_data_wall(lat) is not None, 60, p, f"{kind} first data")
+            first = first_data_wall(lat)
         rss_start = p.rss_bytes()
         time.sleep(warmup)
         c0, b0, m0 = p.cpu_seconds(), p.bytes_written(), time.monotonic()
@@ -288,13 +301,15 @@ def bench_rates(rates, prof: Profile, tmp: Path, *, repeat: int, truecolor: bool
         try:
             runs: dict[str, list[dict]] = {"app": [], "baseline": []}
             for n in range(repeat):
-                for kind in ("app", "baseline") if n % 2 == 0 else ("baseline", "app"):
+                kinds = ("app", "baseline") if n % 2 == 0 else ("baseline", "app")
+                for kind in ("app",) if ABLATE else kinds:  # --ablate: the app's parts, no baseline
                     log(f"rate {rate}/s: {kind} (run {n + 1}/{repeat})…")
                     runs[kind].append(run_one(kind, sim, tmp, warmup=prof.warmup, window=prof.window,
                                               truecolor=truecolor, tag=f"{rate}-{n}"))
         finally:
             sim_stats = sim.stop()
-        app, base = median_of(runs["app"]), median_of(runs["baseline"])
+        app = median_of(runs["app"])
+        base = median_of(runs["baseline"]) if runs["baseline"] else {k: None for k in app if k != "runs"}
         results[str(rate)] = {
             "rate": rate, "symbols": 60, "app": app, "baseline": base,
             "cpu_ratio": ratio(app["cpu"], base["cpu"]), "bytes_ratio": ratio(app["bytes_per_s"],
@@ -403,6 +418,9 @@ def render(doc: dict) -> str:
     lines.append(f"aiwatch benchmark{' (--quick)' if doc['quick'] else ''}: {m['nproc']} cores, {m['cpu_model']}, "
                  f"Python {m['python']}, Textual {m['textual']}; {COLS}x{ROWS} pty, TERM={doc['env']['TERM']}"
                  f"{' COLORTERM=truecolor' if doc['env']['truecolor'] else ''}")
+    if doc.get("ablate"):
+        lines.append(f"parts switched off (--ablate): {', '.join(doc['ablate'])}; no latency instrumentation, "
+                     "no baseline, no targets")
     lines.append("")
     head = f"{'ticks/s':>7}  {'metric':<16}{'app':>12}{'baseline':>12}{'ratio':>8}"
     lines.append(head)
@@ -412,14 +430,15 @@ def render(doc: dict) -> str:
         rows = [
             ("CPU % of a core", _f(a["cpu"] and a["cpu"] * 100, ".1f"), _f(b["cpu"] and b["cpu"] * 100, ".1f"),
              _f(r["cpu_ratio"], ".2f")),
-            ("KiB/s to tty", _f(a["bytes_per_s"] / 1024, ".1f"), _f(b["bytes_per_s"] / 1024, ".1f"),
+            ("KiB/s to tty", _f(a["bytes_per_s"] and a["bytes_per_s"] / 1024, ".1f"),
+             _f(b["bytes_per_s"] and b["bytes_per_s"] / 1024, ".1f"),
              _f(r["bytes_ratio"], ".2f")),
             ("latency p50 ms", _f(a["p50_ms"], ".0f"), _f(b["p50_ms"], ".0f"), ""),
             ("latency p99 ms", _f(a["p99_ms"], ".0f"), _f(b["p99_ms"], ".0f"), ""),
             ("frames/s", _f(a["frames_per_s"], ".1f"), _f(b["frames_per_s"], ".1f"), ""),
             ("ticks/s received", _f(a["ticks_per_s"], ".0f"), _f(b["ticks_per_s"], ".0f"), ""),
             ("RSS MB start→end", f"{a['rss_start_mb']:.0f}→{a['rss_end_mb']:.0f}",
-             f"{b['rss_start_mb']:.0f}→{b['rss_end_mb']:.0f}", ""),
+             f"{b['rss_start_mb']:.0f}→{b['rss_end_mb']:.0f}" if b["rss_start_mb"] is not None else "—", ""),
         ]
         for n, (name, x, y, z) in enumerate(rows):
             lines.append(f"{key if n == 0 else '':>7}  {name:<16}{x:>12}{y:>12}{z:>8}")
@@ -456,7 +475,17 @@ def main(argv: list[str] | None = None) -> int:
                    "without COLORTERM, as over a typical SSH session)")
     p.add_argument("--skip", default="", help="comma-separated parts to skip: rates,launch,idle,day")
     p.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, latency files)")
+    p.add_argument("--ablate", default="", metavar="PARTS",
+                   help="switch parts of the app off to see what they cost: none, refresh, parse (comma-separated; "
+                        "see bench/ablate.py); no latency instrumentation, no targets checked")
     args = p.parse_args(argv)
+    global ABLATE
+    from bench.ablate import parse_parts
+
+    try:
+        ABLATE = parse_parts(args.ablate)
+    except ValueError as exc:
+        p.error(str(exc))
     if sys.platform != "linux":
         print("python -m bench needs Linux (/proc, pty)", file=sys.stderr)
         return 2
@@ -481,6 +510,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if "rates" not in skip:
             doc["rates"] = bench_rates(rates, prof, tmp, repeat=max(1, args.repeat), truecolor=args.truecolor)
+        if ABLATE:
+            skip |= {"launch", "day"}  # `aiwatch --demo` and the day run need the latency file
         if "launch" not in skip:
             doc["launch"] = bench_launch(prof, tmp, truecolor=args.truecolor)
         if "idle" not in skip:
@@ -493,7 +524,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(tmp, ignore_errors=True)
     doc["elapsed_s"] = time.monotonic() - started
-    doc["checks"] = checks(doc)
+    doc["ablate"] = list(ABLATE)
+    doc["checks"] = {} if ABLATE else checks(doc)
     print(render(doc))
     if args.json:
         Path(args.json).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")

@@ -37,6 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     from tui.cli import setup_logging
 
     setup_logging("WARNING")
+    import os
+
+    from bench.ablate import ENV, apply, parse_parts
+
+    apply(parse_parts(os.environ.get(ENV, "")))  # `python -m bench --ablate PART`: parts switched off
     from tui.app import AiwatchApp
     from tui.runtime import Runtime
     from tui.watchlists import load_all

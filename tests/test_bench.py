@@ -71,3 +71,35 @@ def test_quick_benchmark_runs_and_writes_its_json(tmp_path):
     assert doc["idle"]["cpu"] >= 0
     assert "growth_mb" in doc["memory_day"]
     assert "CPU % of a core" in proc.stdout
+
+
+# -- `python -m bench --ablate PART`: what each part of the app costs ----------------------------------------
+def test_ablate_parts_are_checked_by_name():
+    from bench.ablate import parse_parts
+
+    assert parse_parts("refresh, parse") == ("refresh", "parse")
+    assert parse_parts("") == ()
+    with pytest.raises(ValueError, match="unknown part"):
+        parse_parts("board")
+
+
+def test_ablate_refresh_and_parse_switch_those_parts_off(monkeypatch):
+    from bench.ablate import apply
+    from tui.app import AiwatchApp
+    from tui.feeds.yahoo_stream import YahooStream
+
+    monkeypatch.setattr(AiwatchApp, "_refresh", AiwatchApp._refresh)  # restored after the test
+    monkeypatch.setattr(YahooStream, "_on_frame", YahooStream._on_frame)
+    apply(("refresh", "parse"))
+
+    class Stub:
+        frames = 0
+
+    assert AiwatchApp._refresh(Stub()) is None  # does nothing (the real one reads a watchlist)
+    assert YahooStream._on_frame(Stub(), b"not a frame") is None and Stub.frames == 0
+
+
+def test_bench_rejects_an_unknown_part():
+    proc = subprocess.run([sys.executable, "-m", "bench", "--ablate", "nonsense"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2 and "unknown part" in proc.stderr
