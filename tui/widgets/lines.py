@@ -10,6 +10,7 @@ refreshes only those that differ; a change in the number of lines (the panel's h
 from __future__ import annotations
 
 from bisect import insort
+from itertools import pairwise
 from collections.abc import Sequence
 
 from rich.segment import Segment
@@ -115,7 +116,7 @@ class LinesView(ScrollView):
             cuts = sorted({0, len(text), *starts, *ends})
             segments = []
             active: list[int] = []  # the spans over the current piece, in the order they were laid
-            for a, b in zip(cuts, cuts[1:]):
+            for a, b in pairwise(cuts):
                 if a >= len(text):
                     break
                 for i in ends.get(a, ()):
