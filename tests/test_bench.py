@@ -100,6 +100,6 @@ def test_ablate_refresh_and_parse_switch_those_parts_off(monkeypatch):
 
 
 def test_bench_rejects_an_unknown_part():
-    proc = subprocess.run([sys.executable, "-m", "bench", "--ablate", "nonsense"], cwd=ROOT, capture_output=True, check=False,
-                          text=True, timeout=60)
+    proc = subprocess.run([sys.executable, "-m", "bench", "--ablate", "nonsense"], cwd=ROOT, capture_output=True,
+                          check=False, text=True, timeout=60)
     assert proc.returncode == 2 and "unknown part" in proc.stderr
