@@ -10,8 +10,8 @@ refreshes only those that differ; a change in the number of lines (the panel's h
 from __future__ import annotations
 
 from bisect import insort
-from itertools import pairwise
 from collections.abc import Sequence
+from itertools import pairwise
 
 from rich.segment import Segment
 from rich.style import Style as RichStyle
