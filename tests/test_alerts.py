@@ -197,3 +197,29 @@ def test_from_config_reads_alert_command_in_demo():
     assert engine.simulated and engine.command_in_demo
     engine, _ = AlertEngine.from_config(Config(alert_command="true"))
     assert not engine.simulated and not engine.command_in_demo
+
+
+def test_alerts_on_another_servers_prices_do_not_say_yahoo():
+    rt = StaticRuntime()
+    wl = watchlists().watchlists["ai-rivals"]
+    engine = AlertEngine([parse_rule({"kind": "price", "symbol": "NVDA", "below": 200})])
+    engine.data_source = ("other", "http://127.0.0.1:9999")
+    rt.tick("NVDA", 210.0)
+    engine.check(rt.store, wl, rt.clock.now())
+    rt.clock.advance(1)
+    rt.tick("NVDA", 180.0)
+    (alert,) = engine.check(rt.store, wl, rt.clock.now())
+    doc = json.loads(alert.to_json())
+    assert doc["source"] == "other" and doc["source_url"] == "http://127.0.0.1:9999"
+    assert doc["simulated"] is False and "data_source" not in doc
+
+
+async def test_the_app_gives_its_alerts_the_runtimes_source(monkeypatch):
+    from tui.app import AiwatchApp
+    from tui.runtime import Runtime
+
+    monkeypatch.delenv("AIWATCH_YAHOO_URL", raising=False)
+    runtime = Runtime(demo=False, yahoo_url="http://127.0.0.1:9999")
+    app = AiwatchApp(runtime, watchlists())
+    assert app.alerts.data_source == ("other", "http://127.0.0.1:9999")
+    assert AiwatchApp(Runtime(demo=False), watchlists()).alerts.data_source == ("yahoo", None)

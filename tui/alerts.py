@@ -188,13 +188,16 @@ class Alert:
     time: float  # app clock, POSIX seconds
     rule: dict = field(default_factory=dict)
     simulated: bool = False  # fired on the built-in simulator's prices (aiwatch --demo), not market data
+    data_source: str = "yahoo"  # "yahoo", or "other" when Yahoo's URL was pointed elsewhere (tui.runtime)
+    source_url: str | None = None  # with "other": where the prices came from
 
     @property
     def source(self) -> str:
-        return "simulator" if self.simulated else "yahoo"
+        return "simulator" if self.simulated else self.data_source
 
     def to_json(self) -> str:
         d = asdict(self)
+        del d["data_source"]
         d["source"] = self.source
         d["time_iso"] = datetime.fromtimestamp(self.time, UTC).isoformat(timespec="seconds")
         return json.dumps(d, sort_keys=True)
@@ -228,6 +231,7 @@ class AlertEngine:
         self.log_path = log_path
         self.command = command
         self.simulated = simulated  # prices come from the simulator: alerts are marked DEMO
+        self.data_source: tuple[str, str | None] = ("yahoo", None)  # (source, url): see tui.runtime.data_source
         self.command_in_demo = command_in_demo  # run `command` on simulated alerts too
         self._state: dict[tuple[int, str], bool] = {}
         self.fired: list[Alert] = []
@@ -266,6 +270,8 @@ class AlertEngine:
                 log.exception("alert rule %s failed", rule)
         if self.simulated:
             out = [replace(a, message=DEMO_PREFIX + a.message, simulated=True) for a in out]
+        elif self.data_source[0] != "yahoo":  # never call another server's prices Yahoo's
+            out = [replace(a, data_source=self.data_source[0], source_url=self.data_source[1]) for a in out]
         for alert in out:
             self._record(alert)
         return out

@@ -198,6 +198,8 @@ class AiwatchApp(App[None]):
             self.driver_class = hangup_safe_driver(self.driver_class)
         self.runtime = runtime
         self.alerts.simulated = bool(getattr(runtime, "simulated", False))  # demo alerts say DEMO (tui.alerts)
+        if isinstance(getattr(runtime, "source", None), str):  # another server's prices are not Yahoo's
+            self.alerts.data_source = (runtime.source, getattr(runtime, "source_url", None))
         self.load_result = watchlists
         self.watchlists: list[Watchlist] = list(watchlists.watchlists.values())
         self.stale_after = stale_after
