@@ -16,9 +16,10 @@ Measured per run, over a window that starts `warmup` seconds after the first fra
 Also: launch to the first frame showing data (`aiwatch --demo`, from spawn), idle CPU with every market
 closed (a Sunday), and memory growth over a simulated US trading day (04:00–20:00 New York) run at --speed.
 
-    python -m bench                 # the full run (~6 min on 2 cores)
+    python -m bench                 # the full run (~5 min on 2 cores)
     python -m bench --quick         # a short version (200 ticks/s only, short windows): a smoke check
     python -m bench --json out.json --repeat 3
+    python -m bench --rates 200 --skip launch,idle,day --ablate refresh   # what the app costs without that part
 """
 
 from __future__ import annotations
