@@ -322,3 +322,18 @@ async def test_add_alert_with_a_broken_config_stays_for_the_session(tmp_path):
             assert app.is_running and any(r.kind == "move" for r in app.alerts.rules)
             await pilot.press("q")
         assert cfg.read_text() == text  # left as it was
+
+
+async def test_symbol_screen_dates_a_closed_markets_intraday_chart():
+    """Saturday: the intraday chart is Friday's session and says so, never "today" (issue 8 review)."""
+    app = AiwatchApp(demo_runtime("2026-11-21T15:00:00Z"), load_all(), initial="chips")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app)
+        await pilot.press("enter")  # the first row: a US listing
+        await wait_for(lambda: isinstance(app.screen, SymbolScreen))
+        screen = app.screen
+        await wait_for(lambda: screen.loaded, timeout=20)
+        assert screen.instrument.symbol == "NVDA"
+        title = str(screen.query_one("#intraday-title").render())
+        assert title == "Intraday, Fri 2026-11-20", title
+        await pilot.press("escape")

@@ -20,6 +20,7 @@ from textual.widgets import Static
 from tui.charts import block_chart
 from tui.format import fmt_multiple
 from tui.model import Bar, Instrument
+from tui.screens.pair_detail import last_session, session_label
 
 
 def _fmt(x: float | None, digits: int = 2) -> str:
@@ -46,7 +47,7 @@ class SymbolScreen(ModalScreen[None]):
         self.runtime = runtime
         self.instrument = instrument
         self.stale_after = stale_after
-        self.intraday: list[float] | None = None
+        self.intraday: list[tuple[float, float]] | None = None  # (time, close) of today's 5-minute bars
         self.year: list[float] | None = None
         self.loaded = False  # both chart requests answered (tests wait on this)
         self.errors: list[str] = []
@@ -88,7 +89,7 @@ class SymbolScreen(ModalScreen[None]):
             self.errors.append("this data source has no charts")
         else:
             try:
-                self.intraday = _closes(await rest.chart(sym, "1d", "5m"))
+                self.intraday = [(b.time, b.close) for b in await rest.chart(sym, "1d", "5m") if b.close is not None]
             except Exception as exc:  # noqa: BLE001 - show what failed, keep the screen
                 self.errors.append(f"intraday chart: {exc}")
             try:
@@ -118,10 +119,14 @@ class SymbolScreen(ModalScreen[None]):
         store = self.runtime.store
         sym = self.instrument.symbol
         small = self.app.size.height < 30
-        intraday = self.intraday
-        if not intraday:
-            pts = store.intraday.get(sym)
-            intraday = [p for _, p in pts] if pts else None
+        points = self.intraday or list(store.intraday.get(sym, ()))
+        # only the last session held, and its date: a closed market's chart is not today's (never unlabelled)
+        points = last_session(sym, points)
+        title = "Intraday"
+        if points:
+            title += f", {session_label(sym, points[-1][0], self.runtime.clock.now())}"
+        self.query_one("#intraday-title", Static).update(title)
+        intraday = [p for _, p in points] or None
         self.query_one("#intraday-chart", Static).update(self._chart(intraday, 3 if small else 6, "intraday"))
         self.query_one("#year-chart", Static).update(self._chart(self.year, 3 if small else 6, "one-year"))
         self.query_one("#symbol-facts", Static).update(self._facts())
