@@ -78,7 +78,12 @@ def test_a_redirected_yahoo_url_is_never_badged_as_yahoo(monkeypatch):
     from tui.runtime import source_label
 
     monkeypatch.delenv("AIWATCH_YAHOO_URL", raising=False)
+    monkeypatch.delenv("AIWATCH_STREAM_URL", raising=False)
     assert source_label(None) == "Yahoo Finance"
     assert source_label("http://127.0.0.1:8765") == "not Yahoo: 127.0.0.1:8765"
+    # live prices from another streamer are not Yahoo's either, even with Yahoo's REST hosts
+    assert source_label(None, "ws://127.0.0.1:7777/") == "not Yahoo: 127.0.0.1:7777"
+    monkeypatch.setenv("AIWATCH_STREAM_URL", "ws://127.0.0.1:7778/")
+    assert source_label(None) == "not Yahoo: 127.0.0.1:7778"
     monkeypatch.setenv("AIWATCH_YAHOO_URL", "http://127.0.0.1:9999")
     assert source_label(None) == "not Yahoo: 127.0.0.1:9999"

@@ -170,7 +170,9 @@ def test_data_source_follows_the_redirect(monkeypatch):
     from tui.runtime import data_source
 
     monkeypatch.delenv("AIWATCH_YAHOO_URL", raising=False)
+    monkeypatch.delenv("AIWATCH_STREAM_URL", raising=False)
     assert data_source(None) == ("yahoo", None)
+    assert data_source(None, stream_url="ws://127.0.0.1:7777/") == ("other", "ws://127.0.0.1:7777")
     assert data_source("http://127.0.0.1:8765/") == ("other", "http://127.0.0.1:8765")
     assert data_source("https://user:secret@mirror.example.net:8443/y?k=v") == (
         "other", "https://mirror.example.net:8443/y")  # never a password in a snapshot

@@ -60,8 +60,8 @@ class Runtime:
         self.simulated = demo
         # "demo", "yahoo", or "other" with the base URL when the REST hosts were pointed elsewhere: the snapshot
         # and exports say what the header badge says (never "yahoo" for another server)
-        self.source, self.source_url = data_source(yahoo_url, demo=demo)
-        self.source_label = source_label(yahoo_url)
+        self.source, self.source_url = data_source(yahoo_url, demo=demo, stream_url=stream_url)
+        self.source_label = source_label(yahoo_url, stream_url)
         self._seed, self._rate, self._faults = seed, rate, faults
         self._yahoo_url, self._stream_url, self._proxy = yahoo_url, stream_url, proxy
         self._symbols: tuple[str, ...] = ()
@@ -262,14 +262,17 @@ def _has_statements(store: MarketStore, symbol: str) -> bool:
     return f is not None and f.revenue_ttm is not None
 
 
-def _redirected_base(yahoo_url: str | None) -> str | None:
-    """The base URL that replaces Yahoo's REST hosts (`--yahoo-url`, else $AIWATCH_YAHOO_URL), None for Yahoo's."""
+def _redirected_base(yahoo_url: str | None, stream_url: str | None = None) -> str | None:
+    """The base URL that replaces Yahoo's REST hosts (`--yahoo-url`, else $AIWATCH_YAHOO_URL), else the one that
+    replaces its streamer (`--stream-url`, else $AIWATCH_STREAM_URL: live prices from elsewhere are not Yahoo's
+    either); None when both are Yahoo's."""
     import os
 
-    return yahoo_url or os.environ.get("AIWATCH_YAHOO_URL") or None
+    return (yahoo_url or os.environ.get("AIWATCH_YAHOO_URL") or stream_url or os.environ.get("AIWATCH_STREAM_URL")
+            or None)
 
 
-def source_label(yahoo_url: str | None) -> str:
+def source_label(yahoo_url: str | None, stream_url: str | None = None) -> str:
     """What the header calls the data source: Yahoo, unless its REST hosts were pointed elsewhere.
 
     `aiwatch simulate` tells users to point plain aiwatch at it with AIWATCH_YAHOO_URL: that data is simulated
@@ -277,13 +280,14 @@ def source_label(yahoo_url: str | None) -> str:
     """
     from urllib.parse import urlsplit
 
-    base = _redirected_base(yahoo_url)
+    base = _redirected_base(yahoo_url, stream_url)
     if not base:
         return "Yahoo Finance"
     return f"not Yahoo: {urlsplit(base).netloc or base}"
 
 
-def data_source(yahoo_url: str | None, *, demo: bool = False) -> tuple[str, str | None]:
+def data_source(yahoo_url: str | None, *, demo: bool = False, stream_url: str | None = None
+                ) -> tuple[str, str | None]:
     """What the snapshot and exports call the data source, and its URL: ("demo", None) for the built-in
     simulator, ("yahoo", None) for Yahoo's own hosts, ("other", base URL) when they were pointed elsewhere (the
     header's "not Yahoo: host"). The URL is given without user:password or query."""
@@ -291,7 +295,7 @@ def data_source(yahoo_url: str | None, *, demo: bool = False) -> tuple[str, str 
 
     if demo:
         return "demo", None
-    base = _redirected_base(yahoo_url)
+    base = _redirected_base(yahoo_url, stream_url)
     if not base:
         return "yahoo", None
     parts = urlsplit(base)
