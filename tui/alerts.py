@@ -32,7 +32,7 @@ from pathlib import Path
 
 from tui.core.sessions import MarketState, market_of, state_at
 from tui.core.store import MarketStore
-from tui.model import Watchlist
+from tui.model import Watchlist, change_pct_of
 
 log = logging.getLogger(__name__)
 
@@ -211,15 +211,7 @@ class Alert:
 
 def _pct(store: MarketStore, symbol: str) -> float | None:
     q = store.quotes.get(symbol)
-    if q is None:
-        return None
-    if q.change_pct is not None:
-        return q.change_pct
-    if q.change is not None and q.previous_close:
-        return q.change / q.previous_close * 100.0
-    if q.previous_close:
-        return (q.price / q.previous_close - 1.0) * 100.0
-    return None
+    return change_pct_of(q, from_price=True) if q is not None else None
 
 
 class AlertEngine:

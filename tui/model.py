@@ -110,6 +110,18 @@ class Quote:
     delay_minutes: int = 0  # Yahoo's exchangeDataDelayedBy
 
 
+def change_pct_of(quote: Quote, *, from_price: bool = False) -> float | None:
+    """Today's change in percent: the source's own, else change / previous close; with `from_price`, else
+    price / previous close (for a quote that carries neither). None when it cannot be told."""
+    if quote.change_pct is not None:
+        return quote.change_pct
+    if quote.change is not None and quote.previous_close:
+        return quote.change / quote.previous_close * 100.0
+    if from_price and quote.previous_close:
+        return (quote.price / quote.previous_close - 1.0) * 100.0
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Fundamentals:
     """What the stream does not carry: shares and the income statement, from REST.

@@ -22,7 +22,7 @@ from textual.strip import Strip
 
 from tui.core.store import FX_SYMBOLS, MarketStore
 from tui.format import clip
-from tui.model import Instrument
+from tui.model import Instrument, change_pct_of
 from tui.widgets.rows import RowView, row_view, with_age
 
 log = logging.getLogger(__name__)
@@ -524,13 +524,7 @@ def _sort_value(store: MarketStore, inst: Instrument, key: str) -> float | str |
         return inst.symbol
     if key == "change_pct":
         q = store.quotes.get(inst.symbol)
-        if q is None:
-            return None
-        if q.change_pct is not None:
-            return q.change_pct
-        if q.change is not None and q.previous_close:
-            return q.change / q.previous_close * 100.0
-        return None
+        return change_pct_of(q) if q is not None else None
     if inst.kind != "equity":
         return None
     from tui.core.valuation import valuation

@@ -12,7 +12,7 @@ from tui.core.freshness import age_seconds, delay_minutes, format_age, is_stale
 from tui.core.store import MarketStore
 from tui.core.valuation import valuation
 from tui.format import NO_DATA, fmt_cap, fmt_change, fmt_multiple, fmt_pct, fmt_price
-from tui.model import Instrument
+from tui.model import Instrument, change_pct_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +42,7 @@ def row_view(store: MarketStore, inst: Instrument, now: float, stale_after: floa
         return RowView(symbol, inst.name, unknown=symbol in store.unknown)
     currency = quote.currency or store.currency_of(symbol)
     change = quote.change
-    pct = quote.change_pct
-    if pct is None and change is not None and quote.previous_close:
-        pct = change / quote.previous_close * 100.0
+    pct = change_pct_of(quote)
     if change is None and quote.previous_close:
         change = quote.price - quote.previous_close
     basis = pct if pct is not None else change
