@@ -14,7 +14,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from tui.core.store import FX_SYMBOLS, MarketStore
+from tui.core.store import MarketStore, fx_symbol
 from tui.paths import data_dir
 
 log = logging.getLogger(__name__)
@@ -89,12 +89,10 @@ def valuation(store: MarketStore, symbol: str) -> Valuation | None:
     replaced, never changed, by the store): the board, both panels and the alerts ask for the same symbol
     within one refresh (issue 8)."""
     quotes = store.quotes
-    q = quotes.get(symbol)
     f = store.fundamentals.get(symbol)
-    ccy = q.currency if q is not None and q.currency else (f.currency if f is not None else None)
-    fin = f.financial_currency if f is not None else None
-    inputs = (q, f, quotes.get(FX_SYMBOLS.get(ccy.upper(), "")) if ccy else None,
-              quotes.get(FX_SYMBOLS.get(fin.upper(), "")) if fin else None)
+    ccy, fin = store.currency_of(symbol), (f.financial_currency if f is not None else None)
+    fx_px, fx_fin = (fx_symbol(c) if c else None for c in (ccy, fin))
+    inputs = (quotes.get(symbol), f, quotes.get(fx_px) if fx_px else None, quotes.get(fx_fin) if fx_fin else None)
     key = ("valuation", symbol)
     held = store.memo.get(key)
     if held is not None and all(a is b for a, b in zip(held[0], inputs, strict=True)):

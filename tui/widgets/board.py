@@ -280,10 +280,6 @@ class QuoteBoard(ScrollView, can_focus=True):
 
     # -- issue 8: rows off screen cost nothing until they scroll into view ---------------------------------
     # `views[i]` of a row off screen may lag behind the store; `render_line` and `row_text` catch it up first.
-    def _shown_rows(self) -> tuple[int, int]:
-        """(first row index on screen, number of rows on screen)."""
-        return round(self.scroll_y), max(0, self.scrollable_content_region.height - 1)
-
     def _deferred_symbols(self) -> set[str]:
         return self.__dict__.setdefault("_deferred", set())
 

@@ -135,17 +135,23 @@ NO_DATA_SHORT = "—"
 
 
 def concentration_content(conc: Concentration | None, watchlist: Watchlist, width: int,
-                          compact: bool = False, *, dep: Dependency | None = None,
-                          mag7: Mag7Share | None = None) -> Content:
+                          compact: bool = False, **kwargs) -> Content:
+    """The panel's lines (`concentration_panel_lines`, same arguments) as one Content."""
+    return Content("\n").join(concentration_panel_lines(conc, watchlist, width, compact, **kwargs))
+
+
+def concentration_panel_lines(conc: Concentration | None, watchlist: Watchlist, width: int,
+                              compact: bool = False, *, dep: Dependency | None = None,
+                              mag7: Mag7Share | None = None) -> list[Content]:
     if conc is None:
-        return Content.assemble(("waiting for market caps", "$text-muted"))
+        return [Content.assemble(("waiting for market caps", "$text-muted"))]
     lines = concentration_lines(conc, watchlist, width, compact)
     bar_w = max(10, min(40, width - LABEL_W - 36))
     if dep is not None:
         lines.append(dependency_line(dep, watchlist, width, min(bar_w, 20) if compact else bar_w, compact))
     if mag7 is not None:
         lines.append(mag7_line(mag7, bar_w))
-    return Content("\n").join(lines)
+    return lines
 
 
 class ConcentrationPanel(LinesView):
@@ -176,6 +182,6 @@ class ConcentrationPanel(LinesView):
         self.dependency = (dependency(store, watchlist, sens=self._sensitivities(store, watchlist))
                            if watchlist.instrument("NVDA") is not None else None)
         self.mag7 = mag7_for_watchlist(store, watchlist.symbols, self.reference_overrides)
-        content = concentration_content(self.value, watchlist, self.size.width or 80, compact,
-                                        dep=self.dependency, mag7=self.mag7)
-        self.set_lines(content.split("\n"))  # issue 8: only the lines that changed are drawn again
+        lines = concentration_panel_lines(self.value, watchlist, self.size.width or 80, compact,
+                                          dep=self.dependency, mag7=self.mag7)
+        self.set_lines(lines)  # issue 8: only the lines that changed are drawn again

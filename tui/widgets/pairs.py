@@ -225,16 +225,21 @@ def fundamentals_age(spreads: list[PairSpread], now: float | None) -> str:
     return f"fundamentals {newest} old" if newest == oldest else f"fundamentals {newest}–{oldest} old"
 
 
-def pairs_content(store: MarketStore, watchlist: Watchlist, width: int = 120, *, selected: int | None = None,
-                  now: float | None = None, spreads: list[PairSpread] | None = None,
-                  stale_after: float = DEFAULT_STALE_AFTER) -> Content:
+def pairs_content(store: MarketStore, watchlist: Watchlist, width: int = 120, **kwargs) -> Content:
+    """The panel's lines (`pairs_panel_lines`, same arguments) as one Content."""
+    return Content("\n").join(pairs_panel_lines(store, watchlist, width, **kwargs))
+
+
+def pairs_panel_lines(store: MarketStore, watchlist: Watchlist, width: int = 120, *, selected: int | None = None,
+                      now: float | None = None, spreads: list[PairSpread] | None = None,
+                      stale_after: float = DEFAULT_STALE_AFTER) -> list[Content]:
     """Two lines per pair (the panel's title, on its border, says what the figures are); `selected` marks one.
 
     Each side says when its prices come late (`+15m`, Hong Kong, Shanghai, Shenzhen) and when one of its price
     inputs (a listing or the FX rate converting it) is stale at `now` (`stale`, after `stale_after` seconds past
     the delay while its market is open), as the board does."""
     if not watchlist.pairs:
-        return Content.assemble(("this watchlist has no pairs", "$text-muted"))
+        return [Content.assemble(("this watchlist has no pairs", "$text-muted"))]
     wide = width >= 100
     lines: list[Content] = []
     spreads = spreads if spreads is not None else [pair_spread(store, watchlist, p) for p in watchlist.pairs]
@@ -251,7 +256,7 @@ def pairs_content(store: MarketStore, watchlist: Watchlist, width: int = 120, *,
             line = line.stylize("reverse", 0, len(mark[0][0]) + len(pair.name))
         lines.append(line)
         lines.append(fitted_sides_line(spread, width, history, fresh))
-    return Content("\n").join(lines)
+    return lines
 
 
 class PairsPanel(LinesView, can_focus=True):
@@ -298,10 +303,10 @@ class PairsPanel(LinesView, can_focus=True):
         spreads = [pair_spread(store, watchlist, p) for p in watchlist.pairs]
         age = fundamentals_age(spreads, now)
         set_border_title(self, f"{PAIRS_TITLE} · {age}" if age else PAIRS_TITLE)
-        content = pairs_content(store, watchlist, self.size.width or 80,
+        lines = pairs_panel_lines(store, watchlist, self.size.width or 80,
                                 selected=self.selected if self.has_focus else None, now=now, spreads=spreads,
                                 stale_after=getattr(self.app, "stale_after", DEFAULT_STALE_AFTER))
-        self.set_lines(content.split("\n"))  # issue 8: only the lines that changed are drawn again
+        self.set_lines(lines)  # issue 8: only the lines that changed are drawn again
 
     def _redraw(self) -> None:
         if self.watchlist is not None and self._store is not None:
