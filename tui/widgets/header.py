@@ -63,10 +63,6 @@ class ClockLine(LinesView):
     def show(self, content: Content) -> None:
         self.set_lines([content])
 
-    @property
-    def text(self) -> str:
-        return self.plain
-
 
 class WatchHeader(Vertical):
     """Two lines: `n · title` with the source badge, then the clocks."""

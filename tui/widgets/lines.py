@@ -36,6 +36,7 @@ class LinesView(ScrollView):
         self._source: list[Content] = []  # the lines as given
         self._lines: list[Content] = []  # as shown: long lines wrapped (unless CSS says `text-wrap: nowrap`)
         self._strips: dict[int, Strip] = {}
+        self._styles: dict[tuple, RichStyle] = {}  # span styles laid over the widget's -> rich Style
         self._width = -1
         self.lines_drawn = 0  # lines rendered since mount (tests and benchmarks)
 
@@ -86,12 +87,12 @@ class LinesView(ScrollView):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._strips.clear()
-        self._styles: dict[tuple, RichStyle] = {}
+        self._styles.clear()
 
     def _rich_style(self, key: tuple) -> RichStyle:
         """The widget's style with the span styles of `key` laid over it, in order (cached until a theme or CSS
         change): Textual's own Content rendering parses and combines them again for every line it draws."""
-        styles = self.__dict__.setdefault("_styles", {})
+        styles = self._styles
         style = styles.get(key)
         if style is None:
             visual = self.visual_style
