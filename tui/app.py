@@ -17,6 +17,7 @@ from textual.widgets import Footer
 
 from tui.core.store import FX_SYMBOLS, MarketStore
 from tui.model import Watchlist
+from tui.refresh_pacer import RefreshPacer
 from tui.screens.commands import WatchlistCommands
 from tui.screens.help import HelpScreen, key_rows
 from tui.widgets.board import QuoteBoard
@@ -42,7 +43,6 @@ FIRST_QUOTES_WAIT = 10.0  # issue 8: seconds the app watches for the first quote
 EXIT_SIGNALS = ("SIGTERM", "SIGHUP", "SIGINT")
 EXIT_STOP_TIMEOUT = 3.0  # seconds the feed gets to stop after a signal before the app exits anyway
 _FX = frozenset(FX_SYMBOLS.values())
-SPARK_SEED_SECONDS = 1.0  # issue 6: how often the app looks for board symbols whose sparkline needs seeding
 SPARK_RETRY_SECONDS = 600.0  # a failed seed (network, 429) is tried again after this long
 
 
@@ -256,8 +256,9 @@ class AiwatchApp(App[None]):
         self._main(QuoteBoard).focus()
         self._show(self.current)
         self._tick_clock()
-        self.set_interval(self.refresh_seconds, self._refresh)
-        self.set_interval(CLOCK_SECONDS, self._tick_clock)
+        # issue 8: the refresh pauses while nothing moves and every market is closed (tui/refresh_pacer.py)
+        self._pacer = RefreshPacer(self.set_interval(self.refresh_seconds, self._refresh), self.runtime.store)
+        self.set_interval(CLOCK_SECONDS, self._tick_second)
         if hasattr(self.runtime, "on_notice"):  # issue 8: e.g. the demo simulator's process died
             self.runtime.on_notice = self._runtime_notice
         # issue 8: the feed (and the demo's simulator) starts once the first frame is on screen: its imports
@@ -414,6 +415,9 @@ class AiwatchApp(App[None]):
         return True
 
     def on_resize(self) -> None:
+        pacer = self.__dict__.get("_pacer")
+        if pacer is not None:
+            pacer.wake()  # the new layout settles over the next refreshes
         if self.watchlist is not None and self.is_mounted:
             self.call_after_refresh(self._recompute_panels, self.watchlist)
 
@@ -490,6 +494,10 @@ class AiwatchApp(App[None]):
             store = self.runtime.store
             now = self.runtime.clock.now()
             resized = self._panel_sizes_changed()
+            if store.seq == self._seq and not resized:
+                self._pacer.quiet(lambda: self._all_markets_closed(wl, now))
+            else:
+                self._pacer.busy()
             if (store.seq == self._seq and int(now) == self._idle_second and not resized and not self._panels_due
                     and not self._concentration_due):
                 self.refreshes += 1  # issue 8: nothing new, same second: nothing can have changed on screen
@@ -513,6 +521,26 @@ class AiwatchApp(App[None]):
             self._refresh_failures += 1
             if self._refresh_failures == 1:
                 self.notify("a screen refresh failed; details in the log", severity="error")
+
+    def _tick_second(self) -> None:
+        """Once a second: the clocks and status line, sparklines to seed, and the refresh while it is paused
+        (one timer, not three: every wake-up of the event loop costs CPU, issue 8)."""
+        self._tick_clock()
+        if self._quitting:
+            return
+        try:
+            self._seed_sparklines()
+        except Exception:  # noqa: BLE001 - a background nicety: never take the app down
+            log.exception("sparkline seeding failed")
+        if self._pacer.paused:
+            self._refresh()
+
+    def _all_markets_closed(self, wl: Watchlist | None, now: float) -> bool:
+        from tui.core.sessions import MarketState, market_of, state_at
+
+        if wl is None:
+            return True
+        return all(state_at(market_of(s).code, now) is MarketState.CLOSED for s in wl.symbols)
 
     def _tick_clock(self) -> None:
         if self._driver is not None and not self._quitting and terminal_hung_up(self._driver):
@@ -569,7 +597,6 @@ class AiwatchApp(App[None]):
             log.warning("config problem: %s", p)
         if self.config_problems:
             self.notify("\n".join(self.config_problems), title="Config problems", severity="warning", timeout=15)
-        self.set_interval(SPARK_SEED_SECONDS, self._seed_sparklines)
 
     # -- issue 6 follow-up: the board's sparklines seeded from the chart endpoint -----------------------------
     # On a frozen clock, or just after start, the store holds one live point per symbol: the intraday column

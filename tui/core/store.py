@@ -7,7 +7,7 @@ they last saw (`changed_since`). Everything runs on one event loop: no locks.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from tui.model import Bar, Fundamentals, Quote
 
@@ -33,11 +33,17 @@ class MarketStore:
         # derived values cached by readers (issue 8: one valuation per symbol and update, however many panels
         # read it), each entry keyed by the identities of the immutable inputs it was computed from
         self.memo: dict[tuple[str, str], tuple[tuple, object]] = {}
+        # issue 8: called once at the next change, then cleared (the paused screen refresh waits on it)
+        self.on_next_change: Callable[[], None] | None = None
 
     # -- writers (feeds) -------------------------------------------------------------------
     def _touch(self, symbol: str) -> None:
         self.seq += 1
         self._changed[symbol] = self.seq
+        wake = self.on_next_change
+        if wake is not None:
+            self.on_next_change = None
+            wake()
 
     def apply_quote(self, quote: Quote) -> bool:
         """Keep `quote` unless an equal or newer one is already held. Returns whether it was kept."""
