@@ -123,23 +123,22 @@ def _fill_missing(new: Quote, old: Quote) -> Quote:
         or (new.currency is None and old.currency is not None)
     ):
         return new
-    # by position (a quarter cheaper than keywords), in Quote's field order
     return Quote(
-        new.symbol,                                                                    # symbol
-        new.price,                                                                     # price
-        new.time,                                                                      # time
-        new.source,                                                                    # source
-        new.received,                                                                  # received
-        new.currency if new.currency is not None else old.currency,                    # currency
-        new.change,                                                                    # change
-        new.change_pct,                                                                # change_pct
-        new.previous_close if new.previous_close is not None else old.previous_close,  # previous_close
-        new.open if new.open is not None else old.open,                                # open
-        new.day_high,                                                                  # day_high
-        new.day_low,                                                                   # day_low
-        new.volume,                                                                    # volume
-        new.exchange if new.exchange is not None else old.exchange,                    # exchange
-        new.market_state,                                                              # market_state
-        new.short_name if new.short_name is not None else old.short_name,              # short_name
-        old.delay_minutes if carry_delay else new.delay_minutes,                       # delay_minutes
+        symbol=new.symbol,
+        price=new.price,
+        time=new.time,
+        source=new.source,
+        received=new.received,
+        currency=new.currency if new.currency is not None else old.currency,
+        change=new.change,
+        change_pct=new.change_pct,
+        previous_close=new.previous_close if new.previous_close is not None else old.previous_close,
+        open=new.open if new.open is not None else old.open,
+        day_high=new.day_high,
+        day_low=new.day_low,
+        volume=new.volume,
+        exchange=new.exchange if new.exchange is not None else old.exchange,
+        market_state=new.market_state,
+        short_name=new.short_name if new.short_name is not None else old.short_name,
+        delay_minutes=old.delay_minutes if carry_delay else new.delay_minutes,
     )

@@ -229,25 +229,24 @@ def quote_from_pricing(msg: Any, received: float) -> Quote:
     if when <= 0:
         raise FrameError(f"no time for {symbol}")
     volume = msg.day_volume
-    # every field read once, float32 ones through _f32_field; Quote's fields by position, as keywords cost a
-    # quarter more (issue 8: this runs for every frame)
+    # every field read once, float32 ones through _f32_field (issue 8: this runs for every frame)
     return Quote(
-        symbol,                                     # symbol
-        shortest_f32(price),                        # price
-        when / 1000.0,                              # time
-        _STREAM,                                    # source
-        received,                                   # received
-        msg.currency.strip() or None,               # currency
-        _f32_field(msg.change),                     # change
-        _f32_field(msg.change_percent),             # change_pct
-        _f32_field(msg.previous_close),             # previous_close
-        _f32_field(msg.open_price),                 # open
-        _f32_field(msg.day_high),                   # day_high
-        _f32_field(msg.day_low),                    # day_low
-        int(volume) if volume > 0 else None,        # volume
-        msg.exchange.strip() or None,               # exchange
-        _STREAM_STATES.get(int(msg.market_hours)),  # market_state
-        msg.short_name.strip() or None,             # short_name
+        symbol=symbol,
+        price=shortest_f32(price),
+        time=when / 1000.0,
+        source=_STREAM,
+        received=received,
+        currency=msg.currency.strip() or None,
+        change=_f32_field(msg.change),
+        change_pct=_f32_field(msg.change_percent),
+        previous_close=_f32_field(msg.previous_close),
+        open=_f32_field(msg.open_price),
+        day_high=_f32_field(msg.day_high),
+        day_low=_f32_field(msg.day_low),
+        volume=int(volume) if volume > 0 else None,
+        exchange=msg.exchange.strip() or None,
+        market_state=_STREAM_STATES.get(int(msg.market_hours)),
+        short_name=msg.short_name.strip() or None,
     )
 
 
