@@ -177,6 +177,64 @@ def test_random_protobuf_payload_gives_frame_error_or_valid_quote(payload: bytes
     assert q.symbol and q.price > 0 and math.isfinite(q.price) and q.time > 0
 
 
+def test_every_field_lands_in_its_own_quote_field() -> None:
+    q = parse_stream_frame(
+        _frame(id=" NVDA ", price=180.25, time=1_761_000_000_000, currency=" USD", exchange="NMS ",
+               short_name=" NVIDIA ", market_hours=2, change=1.5, change_percent=0.75, previous_close=178.75,
+               open_price=179.5, day_high=181.0, day_low=177.25, day_volume=2**40),
+        received=5.0,
+    )
+    assert (q.symbol, q.price, q.time, q.source, q.received) == (
+        "NVDA", 180.25, 1_761_000_000.0, QuoteSource.STREAM, 5.0)
+    assert (q.currency, q.exchange, q.short_name, q.market_state) == ("USD", "NMS", "NVIDIA", MarketState.POST)
+    assert (q.change, q.change_pct, q.previous_close, q.open, q.day_high, q.day_low) == (
+        1.5, 0.75, 178.75, 179.5, 181.0, 177.25)
+    assert q.volume == 2**40 and isinstance(q.volume, int)
+    assert q.delay_minutes == 0
+
+
+@pytest.mark.parametrize("value", [0.0, -0.0, float("nan"), float("inf"), -float("inf")])
+def test_zero_and_non_finite_float_fields_are_absent(value: float) -> None:
+    names = ("change", "change_percent", "previous_close", "open_price", "day_high", "day_low")
+    for _ in range(2):  # also once the parser has seen every other value of the frame
+        q = parse_stream_frame(_frame(id="X", price=10.5, time=1_761_000_000_000, change=0.5,
+                                      **dict.fromkeys(names[1:], value)), 0.0)
+        assert q.change == 0.5
+        assert (q.change_pct, q.previous_close, q.open, q.day_high, q.day_low) == (None,) * 5
+    with pytest.raises(FrameError, match="bad price"):
+        parse_stream_frame(_frame(id="X", price=value, time=1_761_000_000_000), 0.0)
+
+
+def test_every_spelling_of_an_envelope_parses_alike() -> None:
+    """Yahoo's compact spelling is read without json.loads: any other spelling must give the same quote."""
+    message = base64.b64encode(PricingData(id="NVDA", price=180.5, time=1_761_000_000_000, market_hours=1,
+                                           change=-1.25).SerializeToString()).decode()
+    compact = f'{{"type":"pricing","message":"{message}"}}'
+    spellings = [
+        compact,
+        compact.encode(),
+        bytearray(compact.encode()),
+        json.dumps({"type": "pricing", "message": message}),  # with spaces
+        json.dumps({"message": message, "type": "pricing"}),  # other key order
+        json.dumps({"message": message}),  # no type: a pricing frame
+        compact.replace(f'"{message}"', f'"\\u{ord(message[0]):04x}{message[1:]}"'),  # an escaped character
+        f" {compact}\n",
+    ]
+    expected = parse_stream_frame(compact, 1.0)
+    for text in spellings:
+        assert parse_stream_frame(text, 1.0) == expected, text
+    for text, reason in [
+        (compact.replace('"pricing"', '"heartbeat"'), "not a pricing envelope"),
+        (compact[:-1], "not JSON"),
+        (compact.replace(message, message[:-1] + "!"), "bad base64"),
+        (compact.replace(message, message[:-2]), "bad base64"),
+        (compact.encode() + b"\xff", "not JSON"),
+    ]:
+        with pytest.raises(FrameError) as err:
+            parse_stream_frame(text, 1.0)
+        assert reason in err.value.reason, text
+
+
 def test_shortest_f32() -> None:
     assert shortest_f32(_f32(24.535)) == 24.535
     assert shortest_f32(_f32(0.1)) == 0.1

@@ -2,7 +2,10 @@
 
 - `valuation()` is memoised on the identities of its inputs: any new quote, FX rate or fundamentals gives a new
   valuation, and the same inputs give the very same object;
-- `shortest_f32` remembers values it has seen: the remembered answer is the computed one;
+- `shortest_f32` remembers values it has seen: the remembered answer is the computed one, also where a frame's
+  float32 fields read the memory first;
+- the store builds a stream quote's carried-over fields itself (not with `dataclasses.replace`): every field
+  kept, the descriptive ones carried, the quote itself kept when nothing is missing;
 - `LinesView` draws again only the lines that changed, wraps long lines (or cuts them with an ellipsis under
   `text-wrap: nowrap`), and its height follows the number of lines;
 - the board's rows are exactly as wide as the board.
@@ -10,6 +13,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import struct
 
@@ -20,9 +24,11 @@ from hypothesis import strategies as st
 from textual.app import App, ComposeResult
 from textual.content import Content
 
+from tui.core.store import MarketStore, _fill_missing
 from tui.core.valuation import valuation
 from tui.feeds import yahoo_parse
-from tui.feeds.yahoo_parse import _shortest_f32, shortest_f32
+from tui.feeds.yahoo_parse import _f32_field, _shortest_f32, shortest_f32
+from tui.model import MarketState, Quote, QuoteSource
 from tui.widgets.board import _strip_of
 from tui.widgets.lines import LinesView
 
@@ -91,6 +97,74 @@ def test_the_memory_is_bounded(monkeypatch):
     for n in range(1, 50):
         shortest_f32(float(n) + 0.5)
     assert len(yahoo_parse._SHORTEST) <= 10
+
+
+@given(st.floats(width=32))
+def test_a_frame_field_reads_the_memory_to_the_same_answer(x):
+    expected = None if x == 0 or not math.isfinite(x) else _shortest_f32(x)
+    for _ in range(2):  # computed, then remembered
+        got = _f32_field(x)
+        assert got == expected and type(got) is type(expected)
+
+
+def test_absent_frame_fields_are_never_remembered():
+    yahoo_parse._SHORTEST.clear()
+    for v in (0.0, -0.0, float("nan"), float("inf"), -float("inf")):
+        assert _f32_field(v) is None
+    assert not yahoo_parse._SHORTEST
+    assert math.copysign(1.0, shortest_f32(-0.0)) == -1.0  # and -0.0 keeps its sign after that
+
+
+# -- the store's carried-over fields -------------------------------------------------------------------------
+_CARRIED = ("currency", "previous_close", "open", "exchange", "short_name")
+
+
+def _distinct_quote(tag: str, time: float, **changes) -> Quote:
+    """A Quote with a distinct value in every field (whatever fields Quote has), then `changes`."""
+    values = {f.name: f"{tag}-{f.name}" for f in dataclasses.fields(Quote)}
+    values.update(symbol="X", time=time, delay_minutes=7 if tag == "old" else 3)
+    values.update(changes)
+    return Quote(**values)
+
+
+@pytest.mark.parametrize("missing", [(), *((name,) for name in _CARRIED), _CARRIED])
+@pytest.mark.parametrize("new_delay", [0, 3])
+def test_a_newer_quote_keeps_its_fields_and_gets_the_missing_ones(missing, new_delay):
+    old = _distinct_quote("old", 100.0)
+    new = _distinct_quote("new", 101.0, delay_minutes=new_delay, **dict.fromkeys(missing))
+    store = MarketStore()
+    store.apply_quote(old)
+    assert store.apply_quote(new)
+    expected = dataclasses.replace(
+        new, **{name: getattr(old, name) for name in missing},
+        **({"delay_minutes": old.delay_minutes} if new_delay == 0 else {}))
+    assert store.quotes["X"] == expected
+    assert (store.quotes["X"] is new) == (not missing and new_delay != 0)  # nothing to carry: the very quote
+
+
+def test_nothing_known_nothing_carried():
+    old = Quote("X", 10.0, 100.0, QuoteSource.REST, 100.0)
+    new = Quote("X", 11.0, 160.0, QuoteSource.STREAM, 160.0, market_state=MarketState.REGULAR)
+    assert _fill_missing(new, old) is new
+    known = dataclasses.replace(old, delay_minutes=15, currency="HKD")
+    filled = _fill_missing(new, known)
+    assert (filled.delay_minutes, filled.currency, filled.source, filled.price) == (15, "HKD", QuoteSource.STREAM,
+                                                                                    11.0)
+    assert _fill_missing(dataclasses.replace(new, delay_minutes=5), old).delay_minutes == 5
+
+
+def test_older_quotes_are_dropped_and_intraday_points_follow_the_minute():
+    store = MarketStore()
+    q = Quote("X", 10.0, 1000.0, QuoteSource.STREAM, 1000.0)
+    assert store.apply_quote(q)
+    seq = store.seq
+    assert not store.apply_quote(dataclasses.replace(q, price=9.0, time=999.0))
+    assert store.quotes["X"] is q and store.seq == seq
+    assert store.apply_quote(dataclasses.replace(q, price=11.0))  # the same time is kept
+    assert store.apply_quote(dataclasses.replace(q, price=12.0, time=1059.0))  # within the minute: replaces
+    assert store.apply_quote(dataclasses.replace(q, price=13.0, time=1060.0))  # a minute on: a new point
+    assert list(store.intraday["X"]) == [(1000.0, 12.0), (1060.0, 13.0)]
+    assert store.seq == seq + 3 and store.changed_since(seq) == {"X"}
 
 
 # -- LinesView -----------------------------------------------------------------------------------------------

@@ -14,10 +14,10 @@ Choices kept here, so every caller agrees:
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import math
+import re
 import struct
 from collections.abc import Mapping
 from dataclasses import fields, replace
@@ -51,11 +51,8 @@ class NotFound(YahooError):
 # -- numbers ---------------------------------------------------------------------------------------------
 
 _F32 = struct.Struct("<f")
-
-
-def _f32_bits(x: float) -> bytes:
-    return _F32.pack(x)
-
+_f32_bits = _F32.pack
+_SIGNIFICANT = (".6g", ".7g", ".8g", ".9g")  # the candidates _shortest_f32 tries, shortest first
 
 _SHORTEST: dict[float, float] = {}  # issue 8: a stream frame repeats most of its symbol's last values
 _SHORTEST_MAX = 65_536
@@ -81,11 +78,22 @@ def _shortest_f32(x: float) -> float:
         bits = _f32_bits(x)
     except OverflowError:
         return x
-    for digits in range(6, 10):
-        candidate = float(f"{x:.{digits}g}")
+    for spec in _SIGNIFICANT:
+        candidate = float(format(x, spec))
         if _f32_bits(candidate) == bits:
             return candidate
     return x
+
+
+def _f32_field(v: float) -> float | None:
+    """A streamer float32 field: None when zero (protobuf's "absent") or not finite, else shortest_f32(v)."""
+    held = _SHORTEST.get(v)
+    if held is not None:  # the memory holds finite non-zero values only: the common case, decided at once
+        return held
+    v = float(v)
+    if v == 0 or not math.isfinite(v):
+        return None
+    return shortest_f32(v)
 
 
 def _is_exact_f32(x: float) -> bool:
@@ -147,6 +155,7 @@ _V7_STATES = {
     "CLOSED": MarketState.CLOSED,
 }
 
+_STREAM = QuoteSource.STREAM
 _STREAM_STATES = {0: MarketState.PRE, 1: MarketState.REGULAR, 2: MarketState.POST, 3: MarketState.CLOSED}
 
 
@@ -160,30 +169,46 @@ def market_state_of(text: str | None) -> MarketState | None:
 # -- streamer frames -------------------------------------------------------------------------------------
 
 
+# How Yahoo (and the simulator) write every frame: the message is then taken as it stands, without json.loads,
+# which costs several times as much (issue 8). Any other spelling (spaces, key order, escapes) goes through
+# json.loads, to the same result.
+_PLAIN_FRAME = re.compile(r'\{"type":"pricing","message":"([A-Za-z0-9+/=]*)"\}')
+
+
+def _frame_message(text: str | bytes) -> str:
+    """The base64 message of a pricing envelope, or FrameError."""
+    try:
+        if isinstance(text, (bytes, bytearray)):
+            text = text.decode("utf-8")
+        plain = _PLAIN_FRAME.fullmatch(text)
+        if plain is not None:
+            return plain[1]
+        envelope = json.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise FrameError(f"not JSON: {type(exc).__name__}") from None
+    message = envelope.get("message") if isinstance(envelope, dict) else None
+    if not isinstance(message, str):
+        raise FrameError("not a pricing envelope")
+    kind = envelope.get("type", "pricing")
+    if kind != "pricing":
+        raise FrameError(f"not a pricing envelope: type {str(kind)[:40]!r}")
+    return message
+
+
 def parse_stream_frame(text: str | bytes, received: float, *, max_ahead: float | None = None) -> Quote:
     """One streamer frame `{"type":"pricing","message":"<base64 PricingData>"}` → Quote, or FrameError.
 
     With `max_ahead`, a trade time more than that many seconds after `received` is rejected: one such frame
     would otherwise hide every real quote after it (the store keeps the newest time).
     """
+    message = _frame_message(text)
     try:
-        if isinstance(text, (bytes, bytearray)):
-            text = bytes(text).decode("utf-8")
-        envelope = json.loads(text)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise FrameError(f"not JSON: {type(exc).__name__}") from None
-    if not isinstance(envelope, dict) or not isinstance(envelope.get("message"), str):
-        raise FrameError("not a pricing envelope")
-    kind = envelope.get("type", "pricing")
-    if kind != "pricing":
-        raise FrameError(f"not a pricing envelope: type {str(kind)[:40]!r}")
-    try:
-        payload = base64.b64decode(envelope["message"], validate=True)
+        # what base64.b64decode(message, validate=True) does, without its Python-level wrapping
+        payload = binascii.a2b_base64(message, strict_mode=True)
     except (binascii.Error, ValueError):
         raise FrameError("bad base64") from None
-    msg = PricingData()
     try:
-        msg.ParseFromString(payload)
+        msg = PricingData.FromString(payload)
     except Exception:  # noqa: BLE001 - protobuf's DecodeError and friends
         raise FrameError("bad protobuf") from None
     quote = quote_from_pricing(msg, received)
@@ -200,32 +225,27 @@ def quote_from_pricing(msg: Any, received: float) -> Quote:
     price = float(msg.price)
     if not math.isfinite(price) or price <= 0:
         raise FrameError(f"bad price for {symbol}: {price!r}")
-    if msg.time <= 0:
+    when = msg.time
+    if when <= 0:
         raise FrameError(f"no time for {symbol}")
-
-    def f32(name: str) -> float | None:
-        v = float(getattr(msg, name))
-        if v == 0 or not math.isfinite(v):  # zero means "absent" on the wire
-            return None
-        return shortest_f32(v)
-
-    state = _STREAM_STATES.get(int(msg.market_hours))
+    volume = msg.day_volume
+    # every field read once, float32 ones through _f32_field (issue 8: this runs for every frame)
     return Quote(
         symbol=symbol,
         price=shortest_f32(price),
-        time=msg.time / 1000.0,
-        source=QuoteSource.STREAM,
+        time=when / 1000.0,
+        source=_STREAM,
         received=received,
         currency=msg.currency.strip() or None,
-        change=f32("change"),
-        change_pct=f32("change_percent"),
-        previous_close=f32("previous_close"),
-        open=f32("open_price"),
-        day_high=f32("day_high"),
-        day_low=f32("day_low"),
-        volume=int(msg.day_volume) if msg.day_volume > 0 else None,
+        change=_f32_field(msg.change),
+        change_pct=_f32_field(msg.change_percent),
+        previous_close=_f32_field(msg.previous_close),
+        open=_f32_field(msg.open_price),
+        day_high=_f32_field(msg.day_high),
+        day_low=_f32_field(msg.day_low),
+        volume=int(volume) if volume > 0 else None,
         exchange=msg.exchange.strip() or None,
-        market_state=state,
+        market_state=_STREAM_STATES.get(int(msg.market_hours)),
         short_name=msg.short_name.strip() or None,
     )
 
