@@ -230,3 +230,46 @@ def test_board_strips_are_exactly_as_wide_as_the_board(text):
     strip = _strip_of([[text, base]], 20, base)
     assert strip.cell_length == 20
     assert sum(seg.cell_length for seg in strip) == 20
+
+
+# -- repaints cover whole lines --------------------------------------------------------------------------------
+# Textual writes a partly repainted line from the start of the widget's line anyway, after cropping it (a Strip
+# built per line and frame: about an eighth of the app's CPU while quotes stream, measured). The board's rows
+# and the panels' lines are repainted across the widget's whole width.
+async def test_streaming_repaints_whole_lines_that_textual_need_not_crop(monkeypatch):
+    from textual._compositor import Compositor
+    from ui_support import StaticRuntime, wait_for, watchlists
+
+    from tui.app import AiwatchApp
+    from tui.widgets.pairs import PairsPanel
+
+    partial: list[tuple] = []
+    spans_seen: list[int] = []
+    original = Compositor.render_partial_update
+
+    def checking(self):
+        update = original(self)
+        if update is not None:
+            for y, x1, x2 in update.spans:
+                for end, (x, strip) in zip(update.chop_ends[y], update.chops[y].items(), strict=False):
+                    if strip is not None and x < x2 and end > x1 and not (x1 <= x and end <= x2):
+                        partial.append((y, x1, x2, x, end))
+            spans_seen.append(len(update.spans))
+        return update
+
+    monkeypatch.setattr(Compositor, "render_partial_update", checking)
+    runtime = StaticRuntime()
+    app = AiwatchApp(runtime, watchlists())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.refreshes >= 2 and app.runtime.started)
+        await pilot.pause(0.3)
+        pairs = app.query_one(PairsPanel)
+        drawn, frames = pairs.lines_drawn, len(spans_seen)
+        partial.clear()
+        for n, symbol in enumerate(("NVDA", "0981.HK", "TSLA", "1211.HK")):
+            runtime.tick(symbol, 100.0 + n)  # board rows and the pairs panel's lines change
+            seen = app.refreshes
+            await wait_for(pilot, lambda seen=seen: app.refreshes > seen + 1)
+        await pilot.pause(0.3)
+        assert pairs.lines_drawn > drawn and len(spans_seen) > frames  # lines did change on screen
+        assert partial == []

@@ -56,22 +56,6 @@ NAME_MIN, NAME_MAX = 8, 34
 SPARK_NAME_MIN = 16
 
 
-# -- repainting only the cells that changed (issue 8) -------------------------------------------------
-_VIEW_COLUMNS = {"symbol": "symbol", "name": "name", "price": "price", "change": "change",
-                 "change_pct": "change_pct", "cap": "cap", "pe": "pe", "age": "age", "delay": "age"}
-
-
-def changed_columns(old: RowView, new: RowView) -> tuple[str, ...] | None:
-    """The board columns whose cells differ between two views of a row; None when the whole row must be
-    repainted (its stale/unknown/quoted flags changed the row's style)."""
-    if (old.stale, old.unknown, old.quoted, old.symbol) != (new.stale, new.unknown, new.quoted, new.symbol):
-        return None
-    cols = {col for f, col in _VIEW_COLUMNS.items() if getattr(old, f) != getattr(new, f)}
-    if old.direction != new.direction:
-        cols |= {"price", "change", "change_pct", "spark"}
-    return tuple(sorted(cols))
-
-
 def fx_dependent(store: MarketStore, symbol: str) -> bool:
     """Whether a row's figures use an FX rate (a price or reporting currency other than USD, or unknown)."""
     if store.currency_of(symbol) != "USD":
@@ -99,12 +83,6 @@ def layout(width: int) -> tuple[Column, ...]:
     """The columns that fit in `width` cells, the name column sized to the room left (cached: every row drawn
     and every cell repainted asks for it)."""
     return tuple(_layout(width))
-
-
-@lru_cache(maxsize=256)
-def column_span_at(width: int, keys: tuple[str, ...]) -> tuple[int, int]:
-    """`column_span(layout(width), keys)`, cached."""
-    return column_span(layout(width), keys)
 
 
 def _layout(width: int) -> list[Column]:
@@ -265,7 +243,7 @@ class QuoteBoard(ScrollView, can_focus=True):
                 spark = spark_text(store, inst.symbol)
                 if spark != self._sparks.get(inst.symbol):
                     self._sparks[inst.symbol] = spark
-                    self._invalidate(i, ("spark",))
+                    self._invalidate(i)
             if inst.symbol in changed or (fx_moved and fx_dependent(store, inst.symbol)):
                 view = row_view(store, inst, now, self.stale_after)
             elif old.quoted:
@@ -274,7 +252,7 @@ class QuoteBoard(ScrollView, can_focus=True):
                 continue
             if view != old:
                 self.views[i] = view
-                self._invalidate(i, changed_columns(old, view))
+                self._invalidate(i)
                 refreshed += 1
         return refreshed
 
@@ -298,11 +276,14 @@ class QuoteBoard(ScrollView, can_focus=True):
         self._sparks[inst.symbol] = spark_text(store, inst.symbol)
         self._strips.pop(index, None)
 
-    def _invalidate(self, index: int, columns: tuple[str, ...] | None = None) -> None:
-        """Drop row `index`'s cached strip and repaint it — only the cells of `columns` when given (issue 8).
+    def _invalidate(self, index: int) -> None:
+        """Drop row `index`'s cached strip and repaint its line.
 
-        A row off screen is not repainted (Textual would repaint whatever lies below the board instead);
-        its strip is rebuilt when it scrolls into view."""
+        The whole line, not only the cells that changed (issue 8, measured): Textual writes a partly changed
+        line from its start anyway, so cell regions saved few bytes, and each cost a Strip crop per line and
+        frame, about an eighth of the app's CPU while quotes stream. A row off screen is not repainted
+        (Textual would repaint whatever lies below the board instead); its strip is rebuilt when it scrolls
+        into view."""
         self._strips.pop(index, None)
         batch = self._batch
         if batch is not None:  # inside sync(): the view's geometry was read once, the repaints go out at once
@@ -312,15 +293,11 @@ class QuoteBoard(ScrollView, can_focus=True):
             top, height, width = round(self.scroll_y), region.height, region.width
         if not top <= index < top + max(0, height - 1):
             return
-        span = column_span_at(width, tuple(columns)) if columns else None
-        if span is None:
-            self.refresh_line(index + 1)
-        elif span[1] > span[0]:
-            cells = Region(span[0], index + 1 - top, span[1] - span[0], 1)
-            if batch is not None:
-                batch[1].append(cells)
-            else:
-                self.refresh(cells)
+        line = Region(0, index + 1 - top, width, 1)
+        if batch is not None:
+            batch[1].append(line)
+        else:
+            self.refresh(line)
 
     # -- cursor ----------------------------------------------------------------------------
     @property
@@ -580,6 +557,6 @@ def refresh_sparks(board: QuoteBoard, store: MarketStore, symbols: set[str] | fr
             spark = spark_text(store, inst.symbol)
             if spark != board._sparks.get(inst.symbol):
                 board._sparks[inst.symbol] = spark
-                board._invalidate(i, ("spark",))
+                board._invalidate(i)
                 n += 1
     return n

@@ -16,7 +16,7 @@ from itertools import pairwise
 from rich.segment import Segment
 from rich.style import Style as RichStyle
 from textual.content import Content
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -72,9 +72,12 @@ class LinesView(ScrollView):
             self.refresh(layout=True)
             return len(new)
         changed = [y for y, (a, b) in enumerate(zip(old, new, strict=True)) if not _same(a, b)]
+        top, width, left = round(self.scroll_y), self.outer_size.width, self.styles.gutter.left
         for y in changed:
             self._strips.pop(y, None)
-            self.refresh_line(y)
+            # the line across the widget's whole width, its padding and borders included: Textual crops a line
+            # repainted in part (a Strip built per line and frame), then writes it from the line's start anyway
+            self.refresh(Region(-left, y - top, width, 1))
         return len(changed)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
