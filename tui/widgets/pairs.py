@@ -221,8 +221,14 @@ def fundamentals_age(spreads: list[PairSpread], now: float | None) -> str:
               for t in (side.fundamentals_oldest, side.fundamentals_newest) if t is not None]
     if not stamps or now is None:
         return ""
-    newest, oldest = format_age(now - max(stamps)), format_age(now - min(stamps))
+    newest, oldest = _minutes_age(now - max(stamps)), _minutes_age(now - min(stamps))
     return f"fundamentals {newest} old" if newest == oldest else f"fundamentals {newest}–{oldest} old"
+
+
+def _minutes_age(seconds: float) -> str:
+    """`format_age` to the minute: statements change once a quarter, and a title counting seconds repainted the
+    whole panel every second (issue 8)."""
+    return "<1m" if seconds < 60 else format_age(seconds)
 
 
 def pairs_content(store: MarketStore, watchlist: Watchlist, width: int = 120, **kwargs) -> Content:
