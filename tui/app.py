@@ -15,6 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Footer
 
+from tui.core.sessions import all_closed
 from tui.core.store import FX_SYMBOLS, MarketStore
 from tui.model import Watchlist
 from tui.refresh_pacer import RefreshPacer
@@ -494,11 +495,12 @@ class AiwatchApp(App[None]):
             store = self.runtime.store
             now = self.runtime.clock.now()
             resized = self._panel_sizes_changed()
-            if store.seq == self._seq and not resized:
-                self._pacer.quiet(lambda: self._all_markets_closed(wl, now))
+            nothing_new = store.seq == self._seq and not resized
+            if nothing_new:
+                self._pacer.quiet(lambda: wl is None or all_closed(wl.symbols, now))
             else:
                 self._pacer.busy()
-            if (store.seq == self._seq and int(now) == self._idle_second and not resized and not self._panels_due
+            if (nothing_new and int(now) == self._idle_second and not self._panels_due
                     and not self._concentration_due):
                 self.refreshes += 1  # issue 8: nothing new, same second: nothing can have changed on screen
                 return
@@ -530,17 +532,10 @@ class AiwatchApp(App[None]):
             return
         try:
             self._seed_sparklines()
-        except Exception:  # noqa: BLE001 - a background nicety: never take the app down
+        except Exception:  # a background nicety: never take the app down
             log.exception("sparkline seeding failed")
         if self._pacer.paused:
             self._refresh()
-
-    def _all_markets_closed(self, wl: Watchlist | None, now: float) -> bool:
-        from tui.core.sessions import MarketState, market_of, state_at
-
-        if wl is None:
-            return True
-        return all(state_at(market_of(s).code, now) is MarketState.CLOSED for s in wl.symbols)
 
     def _tick_clock(self) -> None:
         if self._driver is not None and not self._quitting and terminal_hung_up(self._driver):

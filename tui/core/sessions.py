@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -194,6 +195,13 @@ def state_at(market: Market | str, t: float) -> MarketState:
             _STATES.clear()
         state = _STATES[key] = _state_at(m, t)
     return state
+
+
+def all_closed(symbols: Iterable[str], t: float) -> bool:
+    """Whether every market of `symbols` is closed at `t` (False for no symbols): nothing of theirs trades, so
+    an idle app may wake less (issue 8: the REST poll and the screen refresh)."""
+    markets = {market_of(s).code for s in symbols}
+    return bool(markets) and all(state_at(m, t) is MarketState.CLOSED for m in markets)
 
 
 def _state_at(m: Market, t: float) -> MarketState:

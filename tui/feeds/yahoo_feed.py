@@ -25,14 +25,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from tui.core.clock import Clock
-from tui.core.sessions import market_of, state_at
+from tui.core.sessions import all_closed
 from tui.core.store import MarketStore
 from tui.feeds.cache import HISTORY_MAX_AGE, DiskCache
 from tui.feeds.endpoints import Endpoints
 from tui.feeds.yahoo_parse import YahooError, merge_fundamentals
 from tui.feeds.yahoo_rest import RateLimited, YahooRest
 from tui.feeds.yahoo_stream import YahooStream
-from tui.model import MarketState, Quote
+from tui.model import Quote
 
 log = logging.getLogger(__name__)
 
@@ -323,9 +323,7 @@ class YahooFeed:
         """Issue 8: the poll interval, CLOSED_POLL_FACTOR times longer while every market of the symbols is
         closed (nothing trades: an idle app on a weekend wakes less; the stream still delivers the open)."""
         try:
-            now = self.clock.now()
-            markets = {market_of(s).code for s in self._symbols}
-            if markets and all(state_at(m, now) is MarketState.CLOSED for m in markets):
+            if all_closed(self._symbols, self.clock.now()):
                 return self.poll_interval * CLOSED_POLL_FACTOR
         except Exception:  # noqa: BLE001 - an unknown market: poll at the normal pace
             log.debug("closed-market poll check failed", exc_info=True)
