@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui.charts import block_chart, sparkline
-from tui.core.freshness import DEFAULT_STALE_AFTER, delay_minutes, format_age, is_stale
+from tui.core.freshness import DEFAULT_STALE_AFTER, delay_minutes, format_age, is_stale, stale_inputs
 from tui.core.history import RelativePerformance, ensure_history, history_symbols, relative_performance
 from tui.core.sessions import local_date, market_of
 from tui.core.spreads import MetricSpread, PairSpread, SideAggregate, company_groups, pair_spread
@@ -134,21 +134,6 @@ def _fx_line(store: MarketStore, ccy: str | None, now: float | None = None,
         return f"{ccy}: no FX rate yet ({sym}) — USD figures unknown"
     stale = " STALE" if now is not None and is_stale(q, now, stale_after=stale_after) else ""
     return f"{ccy}: {q.price:.4f} per USD ({sym}, {q.source}, {_time(q.time)}){stale}"
-
-
-def stale_inputs(store: MarketStore, symbols: list[str], now: float,
-                 stale_after: float = DEFAULT_STALE_AFTER) -> tuple[str, ...]:
-    """Which of `symbols`, and of the FX rates converting them, have a stale quote at `now`."""
-    out: list[str] = []
-    for sym in symbols:
-        f = store.fundamentals.get(sym)
-        fx = [fx_symbol(c) for c in (store.currency_of(sym), f.financial_currency if f else None)
-              if c and c.upper() != "USD"]
-        for s in (sym, *fx):
-            q = store.quotes.get(s) if s else None
-            if s and s not in out and q is not None and is_stale(q, now, stale_after=stale_after):
-                out.append(s)
-    return tuple(out)
 
 
 def parts_lines(store: MarketStore, v: Valuation | None, symbol: str, name: str, demo: bool, now: float,

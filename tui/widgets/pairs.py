@@ -6,7 +6,7 @@ It takes focus (`p`, or a click): ↑/↓ pick a pair, Enter opens its detail sc
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -15,10 +15,17 @@ from textual.content import Content
 from textual.message import Message
 
 from tui.charts import sparkline
-from tui.core.freshness import DEFAULT_STALE_AFTER, delay_minutes, format_age, is_stale
+from tui.core.freshness import (
+    DEFAULT_STALE_AFTER,
+    delay_minutes,
+    format_age,
+    is_stale,
+    price_inputs,
+    stale_inputs,
+)
 from tui.core.history import RelativePerformance, relative_performance
 from tui.core.spreads import MetricSpread, PairSpread, SideAggregate, pair_spread
-from tui.core.store import MarketStore, fx_symbol
+from tui.core.store import MarketStore
 from tui.format import NO_DATA, NOT_MEANINGFUL, fmt_multiple, fmt_pct, fmt_pp, fmt_premium, fmt_ratio
 from tui.model import Pair, Watchlist
 from tui.widgets.lines import LinesView
@@ -63,24 +70,12 @@ class SideFreshness:
 FRESH = SideFreshness()
 
 
-def _inputs(store: MarketStore, symbols: Iterable[str]) -> list[str]:
-    """The listings and the FX rates (price and reporting currency) a side's USD figures are made of."""
-    out = list(dict.fromkeys(symbols))
-    for sym in list(out):
-        f = store.fundamentals.get(sym)
-        for ccy in (store.currency_of(sym), f.financial_currency if f is not None else None):
-            fx = fx_symbol(ccy) if ccy and ccy.upper() != "USD" else None
-            if fx is not None and fx not in out:
-                out.append(fx)
-    return out
-
-
 def side_freshness(store: MarketStore, symbols: Sequence[str], now: float | None,
                    stale_after: float = DEFAULT_STALE_AFTER) -> SideFreshness:
     """The delay and the stale inputs of the listings `symbols` (a side's representative listings) at `now`."""
     delay = 0
     stale: list[str] = []
-    for sym in _inputs(store, symbols):
+    for sym in price_inputs(store, symbols):
         q = store.quotes.get(sym)
         if q is None:
             continue
@@ -95,9 +90,7 @@ def stale_key(store: MarketStore, watchlist: Watchlist, now: float,
               stale_after: float = DEFAULT_STALE_AFTER) -> tuple[str, ...]:
     """The pairs' symbols (and their FX) that are stale at `now`: the panel's stale tags change only when this
     does, so the app can redraw the panel then, with no new quote (a silent feed is when quotes go stale)."""
-    symbols = [s for pair in watchlist.pairs for s in (*pair.us, *pair.cn)]
-    return tuple(s for s in _inputs(store, symbols)
-                 if (q := store.quotes.get(s)) is not None and is_stale(q, now, stale_after=stale_after))
+    return stale_inputs(store, [s for pair in watchlist.pairs for s in (*pair.us, *pair.cn)], now, stale_after)
 
 
 def side_parts(tag: str, side: SideAggregate, basket: bool, wide: bool = True, *,
@@ -182,10 +175,9 @@ def sides_line(spread: PairSpread, form: SidesForm = WIDE_FORM, history: Relativ
     return line
 
 
-def pair_lines(spread: PairSpread, wide: bool = True, with_sides: bool = True,
-               history: RelativePerformance | None = None,
-               fresh: tuple[SideFreshness, SideFreshness] = (FRESH, FRESH)) -> tuple[list[Part], list[Part]]:
-    """Two lines per pair: the spread, then both sides (and the relative-performance sparkline when held)."""
+def pair_head(spread: PairSpread, wide: bool = True, with_sides: bool = True) -> list[Part]:
+    """A pair's first line: its name, its sides (unless `with_sides` is False) and the spreads of its multiples
+    (the second line, both sides, is `fitted_sides_line`)."""
     pair: Pair = spread.pair
     us, cn = spread.us, spread.cn
     pe = spread.metrics.get("pe_ttm")
@@ -197,8 +189,7 @@ def pair_lines(spread: PairSpread, wide: bool = True, with_sides: bool = True,
     first.append(_ratio_text(ps, us.revenue_usd is not None, cn.revenue_usd is not None, False))
     first.append((" · EY US−CN " if wide else " · EY ", "$text-muted"))
     first.append(fmt_pp(pe.ey_spread_pp if pe is not None else None))
-    second = sides_line(spread, WIDE_FORM if wide else SIDES_FORMS[0], history, fresh)
-    return first, second
+    return first
 
 
 def fitted_sides_line(spread: PairSpread, width: int, history: RelativePerformance | None = None,
@@ -253,11 +244,11 @@ def pairs_panel_lines(store: MarketStore, watchlist: Watchlist, width: int = 120
         history = relative_performance(store, watchlist, pair, now=now)
         fresh = (side_freshness(store, spread.us.symbols, now, stale_after),
                  side_freshness(store, spread.cn.symbols, now, stale_after))
-        first, _second = pair_lines(spread, wide, history=history, fresh=fresh)
+        first = pair_head(spread, wide)
         mark: list[Part] = [("▸ ", "bold $accent")] if selected == n else []
         line = Content.assemble(*mark, *first)
         if line.cell_length > width:  # too long for the room: the pair's name says enough
-            line = Content.assemble(*mark, *pair_lines(spread, wide, with_sides=False)[0])
+            line = Content.assemble(*mark, *pair_head(spread, wide, with_sides=False))
         if selected == n:
             line = line.stylize("reverse", 0, len(mark[0][0]) + len(pair.name))
         lines.append(line)
