@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from tui.core.sessions import MARKETS, holidays_known, state_at
 from tui.model import MarketState
-from tui.widgets.lines import LinesView
+from tui.widgets.lines import OneLine
 
 CLOCK_MARKETS = ("US", "HK", "SS")
 _SHORT = {"US": "NY", "HK": "HK", "SS": "SH"}
@@ -49,21 +49,6 @@ def clocks_content(now: float, width: int, seconds: bool = True) -> Content:
     return Content.assemble(*parts)
 
 
-class ClockLine(LinesView):
-    """The clocks' one line, drawn again only when its text changes (once a second: issue 8, the idle cost)."""
-
-    DEFAULT_CSS = """
-    ClockLine {
-        overflow: hidden hidden;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
-    }
-    """
-
-    def show(self, content: Content) -> None:
-        self.set_lines([content])
-
-
 class WatchHeader(Vertical):
     """Two lines: `n · title` with the source badge, then the clocks."""
 
@@ -81,7 +66,7 @@ class WatchHeader(Vertical):
             badge = Static(DEMO_BADGE if self.simulated else self.source_label, id="source-badge")
             badge.set_class(self.simulated, "-demo")
             yield badge
-        yield ClockLine(id="clocks")
+        yield OneLine(id="clocks")  # drawn again only when its text changes (issue 8, the idle cost)
 
     def set_watchlist(self, number: int, count: int, title: str) -> None:
         text = Content.assemble((f" {number} ", "reverse bold"), " ", (title, "bold"),
@@ -91,7 +76,7 @@ class WatchHeader(Vertical):
     def set_time(self, now: float) -> None:
         self._clock_now = now
         # issue 8: one line of fixed height (app.tcss), drawn by LinesView: no layout pass, no Content re-render
-        self.query_one("#clocks", ClockLine).show(clocks_content(now, self.size.width or 80, self.clock_seconds))
+        self.query_one("#clocks", OneLine).show_line(clocks_content(now, self.size.width or 80, self.clock_seconds))
 
     def on_resize(self) -> None:
         if self._clock_now is not None:

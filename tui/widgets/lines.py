@@ -155,3 +155,20 @@ class LinesView(ScrollView):
 def _same(a: Content, b: Content) -> bool:
     """Same text and same styles (Content's own equality compares the text only)."""
     return a.plain == b.plain and a.spans == b.spans
+
+
+class OneLine(LinesView):
+    """A single line that never wraps: cut with an ellipsis when the terminal is too narrow (the clocks, the
+    status line)."""
+
+    DEFAULT_CSS = """
+    OneLine {
+        overflow: hidden hidden;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
+
+    def show_line(self, content: Content) -> None:
+        """Show `content`; nothing is drawn again when it is unchanged."""
+        self.set_lines([content])

@@ -7,7 +7,7 @@ from typing import Protocol
 from textual.content import Content
 
 from tui.core.freshness import format_age
-from tui.widgets.lines import LinesView
+from tui.widgets.lines import OneLine
 
 
 class FeedStatusLike(Protocol):
@@ -55,19 +55,8 @@ def status_content(status: FeedStatusLike, now: float) -> Content:
     return Content.assemble(*parts)
 
 
-class StatusLine(LinesView):
-    """One line, drawn again only when its text changes (cut with an ellipsis when the terminal is narrow)."""
-
-    DEFAULT_CSS = """
-    StatusLine {
-        overflow: hidden hidden;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
-    }
-    """
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+class StatusLine(OneLine):
+    """The feed's status, drawn again only when its text changes."""
 
     def show(self, status: FeedStatusLike, now: float) -> None:
-        self.set_lines([status_content(status, now)])  # issue 8: height 1 (app.tcss); unchanged text: no repaint
+        self.show_line(status_content(status, now))  # issue 8: height 1 (app.tcss); unchanged text: no repaint
