@@ -432,7 +432,8 @@ class AiwatchApp(App[None]):
     # The pairs panel (valuation multiples and basket moves: their inputs change with every tick, but a ratio to
     # three figures redrawn five times a second is flicker, not news) at most every PAIRS_SECONDS; the
     # concentration panel (market-cap aggregates shown to 0.1%, the costliest to compute: every member's
-    # valuation, the NVDA dependency, the Mag-7 share) at most once per CONCENTRATION_SECONDS. Watchlist switches and resizes still recompute both at once (_recompute_panels).
+    # valuation, the NVDA dependency, the Mag-7 share) at most once per CONCENTRATION_SECONDS. Watchlist switches
+    # and resizes still recompute both at once (_recompute_panels).
     _panels_due = False
     _concentration_due = False
     _concentration_at = -1e18
