@@ -22,7 +22,7 @@ from tui.feeds.yahoo_rest import YahooRest
 from tui.model import Bar
 from tui.screens.dialogs import AlertScreen
 from tui.watchlists import load_all
-from tui.widgets.board import QuoteBoard, board_shows_spark, column_span, layout
+from tui.widgets.board import QuoteBoard, board_shows_spark, layout
 from tui.widgets.pairs import PairsPanel
 
 
@@ -61,8 +61,13 @@ async def ready(app: AiwatchApp) -> None:
 
 
 def spark_cell(board: QuoteBoard, index: int) -> str:
-    start, end = column_span(layout(board.scrollable_content_region.width), ("spark",))
-    return board.row_text(index)[start:end].strip()
+    """The text of row `index`'s intraday cell, found from the board's column layout (one space between columns)."""
+    x = 0
+    for col in layout(board.scrollable_content_region.width):
+        if col.key == "spark":
+            return board.row_text(index)[x:x + col.width].strip()
+        x += col.width + 1
+    return ""
 
 
 # -- sparklines ---------------------------------------------------------------------------------------------

@@ -64,20 +64,6 @@ def fx_dependent(store: MarketStore, symbol: str) -> bool:
     return fund is not None and fund.financial_currency not in (None, "USD")
 
 
-def column_span(cols: Sequence[Column], keys: Sequence[str]) -> tuple[int, int] | None:
-    """The x range [start, end) covering the cells of `keys` in a row laid out as `cols`; (0, 0) when none
-    of them is shown."""
-    x, start, end = 0, None, 0
-    for n, col in enumerate(cols):
-        if n:
-            x += 1
-        if col.key in keys:
-            start = x if start is None else start
-            end = x + col.width
-        x += col.width
-    return (0, 0) if start is None else (start, end)
-
-
 @lru_cache(maxsize=64)
 def layout(width: int) -> tuple[Column, ...]:
     """The columns that fit in `width` cells, the name column sized to the room left (cached: every row drawn
