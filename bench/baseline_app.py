@@ -27,8 +27,8 @@ def build_app(args):
     from textual.binding import Binding
     from textual.widgets import DataTable
 
-    from bench.run_app import aligned_clock
     from bench.universe import symbols
+    from tui.core.clock import Clock
     from tui.core.store import MarketStore
     from tui.feeds.endpoints import Endpoints
     from tui.feeds.yahoo_feed import YahooFeed
@@ -51,7 +51,7 @@ def build_app(args):
         def __init__(self) -> None:
             super().__init__()
             self.store = TickStore()
-            self.clock = aligned_clock(args.at, args.at_wall, args.speed)
+            self.clock = Clock.aligned(args.at, args.at_wall, args.speed)
             self.symbols = symbols()
             self.feed = YahooFeed(self.store, self.clock, Endpoints.from_env(args.yahoo_url, args.stream_url))
             self.rec = None

@@ -13,15 +13,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from datetime import UTC, datetime
-
-
-def aligned_clock(at: float, at_wall: float, speed: float):
-    from tui.core.clock import Clock
-
-    now = at + (time.time() - at_wall) * speed
-    return Clock(at=datetime.fromtimestamp(now, UTC), speed=speed)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,11 +34,12 @@ def main(argv: list[str] | None = None) -> int:
 
     apply(parse_parts(os.environ.get(ENV, "")))  # `python -m bench --ablate PART`: parts switched off
     from tui.app import AiwatchApp
+    from tui.core.clock import Clock
     from tui.runtime import Runtime
     from tui.watchlists import load_all
 
     result = load_all()
-    runtime = Runtime(demo=False, clock=aligned_clock(args.at, args.at_wall, args.speed),
+    runtime = Runtime(demo=False, clock=Clock.aligned(args.at, args.at_wall, args.speed),
                       yahoo_url=args.yahoo_url, stream_url=args.stream_url)
     import inspect
 
