@@ -153,13 +153,21 @@ async def test_a_child_that_dies_is_restarted_once_then_declared_stopped(tmp_pat
         await wait_for(lambda: "live" in status(), 30)
         first = runtime.sim_process
         port = first.urls.port
+        # counted before the kill: the stream's back-off may reach the new child before the app has read its URLs
+        # and said "was restarted" (counted after that, its reconnection could already be in the count)
+        connects = runtime.feed.status().connects
         os.kill(first.pid, signal.SIGKILL)
         await wait_for(lambda: any("restarting it" in n.message for n in app._notifications))
         await wait_for(lambda: any("was restarted" in n.message for n in app._notifications), 60)
         second = runtime.sim_process
         assert second is not first and second.running() and second.urls.port == port
-        connects = runtime.feed.status().connects
-        await wait_for(lambda: runtime.feed.status().connects > connects and "live" in status(), 30)
+
+        def back_live() -> bool:  # connected again (the first child is gone: to the second), and the status line,
+            feed = runtime.feed.status()  # drawn since (it counts that reconnection), says so
+            line = status()
+            return feed.connects > connects and "feed live" in line and f"reconnects {feed.reconnects} ·" in line
+
+        await wait_for(back_live, 30)
 
         os.kill(second.pid, signal.SIGKILL)
         await wait_for(lambda: any("stopped" in n.message and "quit and run" in n.message
