@@ -427,6 +427,7 @@ class AiwatchApp(App[None]):
         store = self.runtime.store
         self._main(PairsPanel).show(store, wl)
         self._main(ConcentrationPanel).show(store, wl, compact=self.size.height < 30)
+        self._pairs_seq = self._concentration_seq = store.seq
 
     # -- issue 8: panels at a steady pace ----------------------------------------------------------------
     # The pairs panel (valuation multiples and basket moves: their inputs change with every tick, but a ratio to
@@ -439,6 +440,8 @@ class AiwatchApp(App[None]):
     _concentration_at = -1e18
     _concentration_sizes: tuple = ()
     _pairs_at = -1e18
+    _pairs_seq = -1  # the store's change number each panel was last drawn at
+    _concentration_seq = -1
 
     def _recompute_panels_paced(self, wl: Watchlist) -> None:
         store = self.runtime.store
@@ -448,13 +451,26 @@ class AiwatchApp(App[None]):
             self._panels_due = False
             self._concentration_due = True
             self._pairs_at = mono
+            self._pairs_seq = store.seq
             self._main(PairsPanel).show(store, wl)
         # a new size is drawn at once, never paced
         if self._concentration_due and (resized or mono - self._concentration_at >= CONCENTRATION_SECONDS):
             self._concentration_due = False
             self._concentration_at = mono
             self._concentration_sizes = self._panel_sizes
+            self._concentration_seq = store.seq
             self._main(ConcentrationPanel).show(store, wl, compact=self.size.height < 30)
+
+    def panels_drawn_since(self, seq: int) -> bool:
+        """For tests and snapshots: both panels show the store as of its change `seq` or later.
+
+        The panels are paced (above): they may lag the board by up to CONCENTRATION_SECONDS, so a snapshot taken
+        when the board is up to date can still show the concentration panel's "waiting for market caps". Either
+        both were drawn at `seq` or later, or the refresh has taken in change `seq` and no redraw is pending
+        (nothing since touched the panels' symbols)."""
+        if min(self._pairs_seq, self._concentration_seq) >= seq:
+            return True
+        return self._seq >= seq and not self._panels_due and not self._concentration_due
 
     # -- issue 8: idle refreshes --------------------------------------------------------------------------------
     # When no quote arrived since the last refresh, the board has nothing to redraw but the quotes' ages (whole
