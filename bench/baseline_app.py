@@ -7,12 +7,11 @@ clocks): the baseline is the cheapest honest DataTable ticker. With AIWATCH_BENC
 tick-to-screen latency the same way as the app (tui/latency.py): arrival in `apply_quote`, shown at the
 next frame written after its `update_cell`.
 
-    python -m bench.baseline_app --yahoo-url URL --stream-url URL --at POSIX --at-wall POSIX --speed X
+    python -m bench.baseline_app --yahoo-url URL --stream-url URL --at POSIX --at-wall POSIX --speed X [--symbols N]
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from datetime import UTC, datetime
 from typing import ClassVar
@@ -27,40 +26,17 @@ def build_app(args):
     from textual.binding import Binding
     from textual.widgets import DataTable
 
-    from bench.universe import symbols
-    from tui.core.clock import Clock
-    from tui.core.store import MarketStore
-    from tui.feeds.endpoints import Endpoints
-    from tui.feeds.yahoo_feed import YahooFeed
-    from tui.latency import ENV, LatencyRecorder
-
-    class TickStore(MarketStore):
-        """A MarketStore that tells the board about every quote it keeps."""
-
-        on_quote = None
-
-        def apply_quote(self, quote) -> bool:
-            kept = super().apply_quote(quote)
-            if kept and self.on_quote is not None:
-                self.on_quote(self.quotes[quote.symbol])
-            return kept
+    from bench.feed_app import FeedParts
 
     class BaselineApp(App[None]):
         BINDINGS: ClassVar = [Binding("q", "quit", "Quit")]
 
         def __init__(self) -> None:
             super().__init__()
-            self.store = TickStore()
-            self.clock = Clock.aligned(args.at, args.at_wall, args.speed)
-            self.symbols = symbols()
-            self.feed = YahooFeed(self.store, self.clock, Endpoints.from_env(args.yahoo_url, args.stream_url))
-            self.rec = None
+            self.parts = FeedParts(args, self.on_quote)
+            self.rec = self.parts.rec
             self.named: set[str] = set()
-            import os
-
-            path = os.environ.get(ENV)
-            if path:
-                self.rec = LatencyRecorder(path)
+            if self.rec is not None:
                 self.rec.wrap_display(self)
 
         def compose(self) -> ComposeResult:
@@ -74,16 +50,12 @@ def build_app(args):
             table.add_column("Chg", key="chg", width=9)
             table.add_column("Chg%", key="pct", width=8)
             table.add_column("Time", key="time", width=8)
-            for sym in self.symbols:
+            for sym in self.parts.symbols:
                 table.add_row(sym, "", "—", "—", "—", "", key=sym)
             self.table = table
-            self.store.on_quote = self.on_quote
-            self.feed.set_symbols(self.symbols)
-            await self.feed.start()
+            await self.parts.start()
 
         def on_quote(self, q) -> None:
-            if q.symbol not in self.symbols:
-                return
             rec = self.rec
             if rec is not None:
                 rec.arrived(q.symbol)
@@ -101,25 +73,16 @@ def build_app(args):
                 rec.end_refresh()
 
         async def action_quit(self) -> None:
-            await self.feed.stop()
+            await self.parts.feed.stop()
             self.exit()
 
     return BaselineApp()
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m bench.baseline_app")
-    p.add_argument("--yahoo-url", required=True)
-    p.add_argument("--stream-url", required=True)
-    p.add_argument("--at", type=float, required=True)
-    p.add_argument("--at-wall", type=float, required=True)
-    p.add_argument("--speed", type=float, default=1.0)
-    args = p.parse_args(argv)
-    from tui.cli import setup_logging
+    from bench.feed_app import run
 
-    setup_logging("WARNING")
-    build_app(args).run()
-    return 0
+    return run(build_app, "python -m bench.baseline_app", argv)
 
 
 if __name__ == "__main__":

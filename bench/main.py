@@ -3,8 +3,9 @@
 Everything runs for real: the simulator is a separate process (bench/sim.py: tui.sim's server over the shipped
 baseline plus US clones, so 60 symbols trade at once); the app (bench/run_app.py: AiwatchApp + Runtime +
 YahooFeed, what `aiwatch` runs) and the baseline (bench/baseline_app.py: a DataTable board calling update_cell
-per tick, same YahooFeed) each run in a 120×40 pseudo-terminal whose every byte is read and counted. For each
-tick rate, app and baseline run one after the other against the same simulator process.
+per tick, same YahooFeed) and the prototype (bench/prototype_app.py: the issue's Line API board, cached strips
+refreshed at 5 Hz, nothing else) each run in a 120×40 pseudo-terminal whose every byte is read and counted. For
+each tick rate, the three run one after the other against the same simulator process.
 
 Measured per run, over a window that starts `warmup` seconds after the first frame showing data:
   cpu          CPU seconds per wall second of the process (utime+stime from /proc/PID/stat, all threads)
@@ -15,6 +16,8 @@ Measured per run, over a window that starts `warmup` seconds after the first fra
   rss          resident memory at the first data frame and at the end of the window
 Also: launch to the first frame showing data (`aiwatch --demo`, from spawn), idle CPU with every market
 closed (a Sunday), and memory growth over a simulated US trading day (04:00–20:00 New York) run at --speed.
+And the reference: the DataTable baseline and the prototype on the feed the issue's own figures came from (200
+ticks/s over 20 symbols; bench/reference.toml), to tell how fast this machine is against the day they were taken.
 
     python -m bench                 # the full run (~5 min on 2 cores)
     python -m bench --quick         # a short version (200 ticks/s only, short windows): a smoke check
@@ -56,7 +59,8 @@ TARGETS = {
 }
 
 SCHEMA_KEYS = ("version", "quick", "machine", "command", "env", "rates", "launch", "idle", "memory_day",
-               "targets", "checks")
+               "reference", "targets", "checks")
+KINDS = {"app": "bench.run_app", "baseline": "bench.baseline_app", "prototype": "bench.prototype_app"}
 
 
 @dataclass
@@ -239,13 +243,12 @@ def wait_for(pred, timeout: float, proc: PtyProcess | None = None, what: str = "
 
 # -- one app run -----------------------------------------------------------------------------------------
 def run_one(kind: str, sim: SimProcess, tmp: Path, *, warmup: float, window: float, truecolor: bool,
-            tag: str) -> dict:
-    """Run the app or the baseline against `sim` in a pty; measure over `window` seconds after warm-up."""
+            tag: str, extra: tuple[str, ...] = ()) -> dict:
+    """Run `kind` (a key of KINDS) against `sim` in a pty; measure over `window` seconds after warm-up."""
     lat = tmp / f"lat-{tag}-{kind}.jsonl"
     lat.unlink(missing_ok=True)
-    module = "bench.run_app" if kind == "app" else "bench.baseline_app"
-    p = PtyProcess([sys.executable, "-m", module, *sim.app_args()], child_env(tmp, truecolor=truecolor,
-                   latency=lat), cols=COLS, rows=ROWS, cwd=str(ROOT))
+    p = PtyProcess([sys.executable, "-m", KINDS[kind], *sim.app_args(), *extra],
+                   child_env(tmp, truecolor=truecolor, latency=lat), cols=COLS, rows=ROWS, cwd=str(ROOT))
     try:
         if ABLATE and kind == "app":
             time.sleep(ABLATE_START_S)  # no latency file to say when data is on screen
@@ -300,24 +303,62 @@ def bench_rates(rates, prof: Profile, tmp: Path, *, repeat: int, truecolor: bool
         log(f"rate {rate}/s: simulator…")
         sim = SimProcess(rate=rate, at=TRADING, speed=1.0, tmp=tmp)
         try:
-            runs: dict[str, list[dict]] = {"app": [], "baseline": []}
+            runs: dict[str, list[dict]] = {kind: [] for kind in KINDS}
+            order = list(KINDS)
             for n in range(repeat):
-                kinds = ("app", "baseline") if n % 2 == 0 else ("baseline", "app")
-                for kind in ("app",) if ABLATE else kinds:  # --ablate: the app's parts, no baseline
+                kinds = order[n % 3:] + order[:n % 3]  # each goes first in turn: the machine drifts
+                for kind in ("app",) if ABLATE else kinds:  # --ablate: the app's parts, no references
                     log(f"rate {rate}/s: {kind} (run {n + 1}/{repeat})…")
                     runs[kind].append(run_one(kind, sim, tmp, warmup=prof.warmup, window=prof.window,
                                               truecolor=truecolor, tag=f"{rate}-{n}"))
         finally:
             sim_stats = sim.stop()
         app = median_of(runs["app"])
-        base = median_of(runs["baseline"]) if runs["baseline"] else {k: None for k in app if k != "runs"}
+        none = {k: None for k in app if k != "runs"}
+        base = median_of(runs["baseline"]) if runs["baseline"] else none
+        proto = median_of(runs["prototype"]) if runs["prototype"] else none
         results[str(rate)] = {
-            "rate": rate, "symbols": 60, "app": app, "baseline": base,
-            "cpu_ratio": ratio(app["cpu"], base["cpu"]), "bytes_ratio": ratio(app["bytes_per_s"],
-                                                                              base["bytes_per_s"]),
+            "rate": rate, "symbols": 60, "app": app, "baseline": base, "prototype": proto,
+            "cpu_ratio": ratio(app["cpu"], base["cpu"]),
+            "bytes_ratio": ratio(app["bytes_per_s"], base["bytes_per_s"]),
+            "cpu_ratio_prototype": ratio(app["cpu"], proto["cpu"]),
+            "bytes_ratio_prototype": ratio(app["bytes_per_s"], proto["bytes_per_s"]),
             "simulator": sim_stats,
         }
     return results
+
+
+def load_reference() -> dict:
+    import tomllib
+
+    return tomllib.loads((ROOT / "bench" / "reference.toml").read_text(encoding="utf-8"))
+
+
+def bench_reference(prof: Profile, tmp: Path, *, repeat: int, truecolor: bool) -> dict:
+    """The DataTable baseline and the prototype on the issue's own feed (bench/reference.toml: 200 ticks/s over
+    20 symbols): today's figures against the recorded ones. `speed_factor` (the prototype's CPU today / recorded)
+    says how much slower this machine runs now than when the issue's CPU target was set from that prototype. The
+    DataTable's factor is shown too, not used: the recorded DataTable board's columns and formatting are not
+    known, and a DataTable's cost grows with both."""
+    ref = load_reference()
+    n = int(ref["symbols"])
+    log(f"reference: {ref['rate']} ticks/s over {n} symbols…")
+    sim = SimProcess(rate=ref["rate"], at=TRADING, speed=1.0, tmp=tmp)
+    runs: dict[str, list[dict]] = {"baseline": [], "prototype": []}
+    try:
+        for k in range(repeat):
+            for kind in ("baseline", "prototype") if k % 2 == 0 else ("prototype", "baseline"):
+                log(f"reference: {kind} over {n} symbols (run {k + 1}/{repeat})…")
+                runs[kind].append(run_one(kind, sim, tmp, warmup=prof.warmup, window=prof.window,
+                                          truecolor=truecolor, tag=f"ref-{k}", extra=("--symbols", str(n))))
+    finally:
+        sim.stop()
+    out: dict = {"as_of": ref["as_of"], "source": ref["source"], "rate": ref["rate"], "symbols": n}
+    for kind, key in (("baseline", "datatable"), ("prototype", "prototype")):
+        today = median_of(runs[kind])
+        out[kind] = {"today": today, "recorded": ref[key], "cpu_factor": ratio(today["cpu"], ref[key]["cpu"])}
+    out["speed_factor"] = out["prototype"]["cpu_factor"]
+    return out
 
 
 def bench_launch(prof: Profile, tmp: Path, *, truecolor: bool) -> dict:
@@ -423,26 +464,54 @@ def render(doc: dict) -> str:
         lines.append(f"parts switched off (--ablate): {', '.join(doc['ablate'])}; no latency instrumentation, "
                      "no baseline, no targets")
     lines.append("")
-    head = f"{'ticks/s':>7}  {'metric':<16}{'app':>12}{'baseline':>12}{'ratio':>8}"
+    head = (f"{'ticks/s':>7}  {'metric':<16}{'app':>11}{'baseline':>11}{'prototype':>11}"
+            f"{'app/base':>10}{'app/proto':>10}")
     lines.append(head)
     lines.append("-" * len(head))
+
+    def pct(v):
+        return _f(v and v * 100, ".1f")
+
+    def kib(v):
+        return _f(v and v / 1024, ".1f")
+
+    def rss(x):
+        return f"{x['rss_start_mb']:.0f}→{x['rss_end_mb']:.0f}" if x.get("rss_start_mb") is not None else "—"
+
     for key, r in doc["rates"].items():
         a, b = r["app"], r["baseline"]
+        c = r.get("prototype") or {k: None for k in a}
         rows = [
-            ("CPU % of a core", _f(a["cpu"] and a["cpu"] * 100, ".1f"), _f(b["cpu"] and b["cpu"] * 100, ".1f"),
-             _f(r["cpu_ratio"], ".2f")),
-            ("KiB/s to tty", _f(a["bytes_per_s"] and a["bytes_per_s"] / 1024, ".1f"),
-             _f(b["bytes_per_s"] and b["bytes_per_s"] / 1024, ".1f"),
-             _f(r["bytes_ratio"], ".2f")),
-            ("latency p50 ms", _f(a["p50_ms"], ".0f"), _f(b["p50_ms"], ".0f"), ""),
-            ("latency p99 ms", _f(a["p99_ms"], ".0f"), _f(b["p99_ms"], ".0f"), ""),
-            ("frames/s", _f(a["frames_per_s"], ".1f"), _f(b["frames_per_s"], ".1f"), ""),
-            ("ticks/s received", _f(a["ticks_per_s"], ".0f"), _f(b["ticks_per_s"], ".0f"), ""),
-            ("RSS MB start→end", f"{a['rss_start_mb']:.0f}→{a['rss_end_mb']:.0f}",
-             f"{b['rss_start_mb']:.0f}→{b['rss_end_mb']:.0f}" if b["rss_start_mb"] is not None else "—", ""),
+            ("CPU % of a core", pct(a["cpu"]), pct(b["cpu"]), pct(c["cpu"]), _f(r["cpu_ratio"], ".2f"),
+             _f(r.get("cpu_ratio_prototype"), ".2f")),
+            ("KiB/s to tty", kib(a["bytes_per_s"]), kib(b["bytes_per_s"]), kib(c["bytes_per_s"]),
+             _f(r["bytes_ratio"], ".2f"), _f(r.get("bytes_ratio_prototype"), ".2f")),
+            ("latency p50 ms", _f(a["p50_ms"], ".0f"), _f(b["p50_ms"], ".0f"), _f(c["p50_ms"], ".0f"), "", ""),
+            ("latency p99 ms", _f(a["p99_ms"], ".0f"), _f(b["p99_ms"], ".0f"), _f(c["p99_ms"], ".0f"), "", ""),
+            ("frames/s", _f(a["frames_per_s"], ".1f"), _f(b["frames_per_s"], ".1f"), _f(c["frames_per_s"], ".1f"),
+             "", ""),
+            ("ticks/s received", _f(a["ticks_per_s"], ".0f"), _f(b["ticks_per_s"], ".0f"),
+             _f(c["ticks_per_s"], ".0f"), "", ""),
+            ("RSS MB start→end", rss(a), rss(b), rss(c), "", ""),
         ]
-        for n, (name, x, y, z) in enumerate(rows):
-            lines.append(f"{key if n == 0 else '':>7}  {name:<16}{x:>12}{y:>12}{z:>8}")
+        for n, (name, *vals) in enumerate(rows):
+            lines.append(f"{key if n == 0 else '':>7}  {name:<16}" + "".join(
+                f"{v:>11}" for v in vals[:3]) + "".join(f"{v:>10}" for v in vals[3:]))
+        lines.append("")
+    ref = doc.get("reference")
+    if ref:
+        lines.append(f"reference: {ref['rate']} ticks/s over {ref['symbols']} symbols, today against the figures "
+                     f"the issue's targets came from ({ref['source']}, read {ref['as_of']}):")
+        for kind, name in (("baseline", "DataTable board"), ("prototype", "Line API prototype")):
+            x = ref[kind]
+            lines.append(f"  {name:<19} CPU {pct(x['today']['cpu'])} % (recorded {x['recorded']['cpu'] * 100:.1f} %, "
+                         f"{_f(x['cpu_factor'], '.1f')}×), {kib(x['today']['bytes_per_s'])} KiB/s (recorded "
+                         f"{x['recorded']['kib_per_s']:.0f}), {_f(x['today']['frames_per_s'], '.1f')} frames/s")
+        f = ref.get("speed_factor")
+        r200 = doc["rates"].get("200")
+        if f and r200 and r200["app"]["cpu"] is not None:
+            lines.append(f"  the prototype ran {f:.1f}× as slow as recorded; the app's CPU at 200 ticks/s divided by "
+                         f"that: {r200['app']['cpu'] * 100 / f:.1f} % (an estimate for the machine as it was then)")
         lines.append("")
     if doc.get("launch"):
         lines.append(f"launch to first data (aiwatch --demo): {doc['launch']['first_data_s']:.2f} s "
@@ -474,7 +543,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--window", type=float, default=None, help="measurement window per run, seconds")
     p.add_argument("--truecolor", action="store_true", help="COLORTERM=truecolor (default: TERM=xterm-256color "
                    "without COLORTERM, as over a typical SSH session)")
-    p.add_argument("--skip", default="", help="comma-separated parts to skip: rates,launch,idle,day")
+    p.add_argument("--skip", default="", help="comma-separated parts to skip: rates,reference,launch,idle,day")
     p.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, latency files)")
     p.add_argument("--ablate", default="", metavar="PARTS",
                    help="switch parts of the app off to see what they cost: none, refresh, parse (comma-separated; "
@@ -506,13 +575,15 @@ def main(argv: list[str] | None = None) -> int:
                  "env": {"TERM": "xterm-256color", "truecolor": args.truecolor, "cols": COLS, "rows": ROWS,
                          "seed": SEED, "trading_at": TRADING, "symbols": 60},
                  "profile": prof.__dict__, "rates": {}, "launch": None, "idle": None, "memory_day": None,
-                 "targets": TARGETS}
+                 "reference": None, "targets": TARGETS}
     started = time.monotonic()
     try:
         if "rates" not in skip:
             doc["rates"] = bench_rates(rates, prof, tmp, repeat=max(1, args.repeat), truecolor=args.truecolor)
         if ABLATE:
-            skip |= {"launch", "day"}  # `aiwatch --demo` and the day run need the latency file
+            skip |= {"launch", "day", "reference"}  # `aiwatch --demo` and the day run need the latency file
+        if "reference" not in skip:
+            doc["reference"] = bench_reference(prof, tmp, repeat=max(1, args.repeat), truecolor=args.truecolor)
         if "launch" not in skip:
             doc["launch"] = bench_launch(prof, tmp, truecolor=args.truecolor)
         if "idle" not in skip:

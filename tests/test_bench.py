@@ -61,12 +61,19 @@ def test_quick_benchmark_runs_and_writes_its_json(tmp_path):
     assert doc["quick"] is True
     assert doc["machine"]["nproc"] >= 1
     r = doc["rates"]["200"]
-    for side in ("app", "baseline"):
+    for side in ("app", "baseline", "prototype"):
         for key in ("cpu", "bytes_per_s", "p50_ms", "p99_ms", "rss_start_mb", "rss_end_mb", "frames_per_s",
                     "ticks_per_s"):
             assert key in r[side], (side, key)
         assert r[side]["bytes_per_s"] > 0 and r[side]["ticks_per_s"] > 0
     assert "cpu_ratio" in r and "bytes_ratio" in r
+    assert r["cpu_ratio_prototype"] > 0 and r["bytes_ratio_prototype"] > 0
+    ref = doc["reference"]  # both reference boards on the issue's own feed: 200 ticks/s over 20 symbols
+    assert (ref["rate"], ref["symbols"]) == (200, 20)
+    for side in ("baseline", "prototype"):
+        assert ref[side]["today"]["ticks_per_s"] > 0 and ref[side]["recorded"]["cpu"] > 0
+    assert ref["speed_factor"] == ref["prototype"]["cpu_factor"] > 0
+    assert "Line API prototype" in proc.stdout
     assert doc["launch"]["first_data_s"] > 0
     assert doc["idle"]["cpu"] >= 0
     assert "growth_mb" in doc["memory_day"]
