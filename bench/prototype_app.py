@@ -90,12 +90,12 @@ def build_app(args):
                 return
             if rec is not None:
                 rec.begin_refresh()
-            width = self.size.width
+            width, height = self.size
             for sym in self.dirty:
                 y = self.row_of[sym]
                 self.lines[y] = self._line(y)
                 self.refresh(Region(0, y, width, 1))
-                if rec is not None:
+                if rec is not None and y < height:  # a row below the screen is not shown: no latency
                     rec.repainted(sym)
             self.dirty.clear()
             if rec is not None:
