@@ -257,8 +257,8 @@ async def test_watchlist_problems_are_shown_as_a_warning():
     app = AiwatchApp(StaticRuntime(), result)
     async with app.run_test(size=(80, 24)) as pilot:
         await started(app, pilot)
-        notes = list(app._notifications)
-        assert any("broken.toml:3" in n.message and n.severity == "warning" for n in notes)
+        await wait_for(pilot, lambda: any("broken.toml:3" in n.message and n.severity == "warning"
+                                          for n in app._notifications))
         assert app.query_one(QuoteBoard).instruments  # the rest still runs
 
 
@@ -285,7 +285,7 @@ async def test_a_failing_refresh_is_logged_not_fatal(monkeypatch, caplog):
                 await pilot.pause(0.05)
                 assert n < 400, "the board was never synced"
             assert app.is_running
-            assert any("refresh failed" in str(n.message) for n in app._notifications)
+            await wait_for(pilot, lambda: any("refresh failed" in str(n.message) for n in app._notifications))
             runtime.tick("NVDA", 190.0)
             await wait_for(pilot, lambda: "190.00 USD" in row_of(app, "NVDA"))
     assert any("boom in refresh" in (r.exc_text or "") or r.exc_info for r in caplog.records)

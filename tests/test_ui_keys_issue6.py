@@ -191,8 +191,9 @@ async def test_an_alert_fires_on_the_simulator(tmp_path):
         assert len(price) == 1 and "NVDA" in price[0].message and "above 100.00" in price[0].message
         assert price[0].simulated and price[0].message.startswith("DEMO")
         assert bells
-        assert any(n.title == "Alert" and n.message.startswith("DEMO") and "NVDA" in n.message
-                   for n in app._notifications)
+        # notify() posts a message: the toast is in the list once the app has handled it, not at once
+        await wait_for(lambda: any(n.title == "Alert" and n.message.startswith("DEMO") and "NVDA" in n.message
+                                   for n in app._notifications))
         # edge-triggered: more refreshes do not fire it again
         start = app.refreshes
         await wait_for(lambda: app.refreshes >= start + 3)
