@@ -232,7 +232,7 @@ async def test_add_alert_from_the_app_saves_to_config(tmp_path):
         n = len(app.alerts.rules) - 1
         await wait_for(lambda: (n, symbol) in app.alerts._state, timeout=10)  # checked (US_OPEN: market open)
         assert not any(a.subject == symbol for a in app.alerts_fired)  # the first look only records
-        assert any("alert added" in m.message for m in app._notifications)
+        await wait_for(lambda: any("alert added" in m.message for m in app._notifications))
         await pilot.press("q")
     saved, problems = load_config()
     assert problems == [] and saved.alerts[-1] == {"kind": "move", "symbol": symbol, "pct": 0.001}
@@ -272,7 +272,7 @@ async def test_export_writes_board_and_spreads(tmp_path):
         await wait_for(lambda: app.last_export is not None)
         board_path, spreads_path = app.last_export
         assert board_path.parent == tmp_path / "data" / "exports"
-        assert any(str(board_path) in n.message for n in app._notifications)
+        await wait_for(lambda: any(str(board_path) in n.message for n in app._notifications))
         rows = list(csv.DictReader(board_path.open()))
         assert {r["symbol"] for r in rows} == set(app.watchlist.symbols)
         assert all(r["data_source"] == "demo" for r in rows)
