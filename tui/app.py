@@ -356,6 +356,7 @@ class AiwatchApp(App[None]):
         if self._stopped:
             return
         self._stopped = True
+        self._cancel_fetches()
         try:
             await self.runtime.stop()
         except Exception:
@@ -365,6 +366,13 @@ class AiwatchApp(App[None]):
 
     async def on_unmount(self) -> None:
         await self._stop_runtime()
+
+    def _cancel_fetches(self) -> None:
+        """Before the feed closes, the workers fetching through it (sparklines, history, charts) are cancelled,
+        so none sends a request after "stopped"; the exit's own worker and the runtime's start go on."""
+        for worker in list(self.workers):
+            if worker.name not in ("graceful-exit", "runtime-start"):
+                worker.cancel()
 
     # -- signals: SIGTERM, SIGHUP (SSH dropped), SIGINT and Ctrl+C end the app cleanly -------------
     # The feed is stopped (bounded by EXIT_STOP_TIMEOUT), Textual restores the terminal, and the exit status

@@ -41,8 +41,11 @@ class CurlTransport:
         self.timeout = timeout
         self.impersonate = impersonate
         self._session: Any = None
+        self._closed = False
 
     def _get_session(self) -> Any:
+        if self._closed:  # closing is final, as for AiohttpTransport
+            raise ConnectionError("the REST transport is closed")
         if self._session is None:
             from curl_cffi.requests import AsyncSession  # imported lazily: the demo never needs libcurl
 
@@ -69,6 +72,7 @@ class CurlTransport:
         return Response(resp.status_code, dict(resp.headers.items()), bytes(resp.content))
 
     async def close(self) -> None:
+        self._closed = True
         session, self._session = self._session, None
         if session is not None:
             try:

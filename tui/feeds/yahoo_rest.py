@@ -74,7 +74,8 @@ class Response:
 
 
 class Transport(Protocol):
-    """What YahooRest needs from HTTP: GET with params, cookies kept between calls."""
+    """What YahooRest needs from HTTP: GET with params, cookies kept between calls; after `close()`, every GET
+    raises ConnectionError."""
 
     async def get(self, url: str, params: Mapping[str, str] | None = None) -> Response: ...
 
@@ -95,8 +96,13 @@ class AiohttpTransport:
             "Accept-Language": "en-US,en;q=0.9",
         }
         self._session: aiohttp.ClientSession | None = None
+        self._closed = False
 
     def _get_session(self) -> aiohttp.ClientSession:
+        # closing is final: a request still on its way at shutdown (a worker between two symbols) must not open
+        # a session nobody will close
+        if self._closed:
+            raise ConnectionError("the REST transport is closed")
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
                 cookie_jar=aiohttp.CookieJar(unsafe=True), headers=self._headers, timeout=self._timeout
@@ -110,9 +116,10 @@ class AiohttpTransport:
             return Response(resp.status, dict(resp.headers), body)
 
     async def close(self) -> None:
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
-        self._session = None
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None and not session.closed:
+            await session.close()
 
 
 class YahooRest:
