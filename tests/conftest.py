@@ -3,8 +3,10 @@ modules next to this file, importable because tests/ is on pytest's pythonpath).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import weakref
+from collections.abc import AsyncIterator, Iterator
 
+import aiohttp
 import pytest
 from feeds_fake_yahoo import FakeYahoo, need_recorded, recorded_summary_baba, recorded_v7_results
 
@@ -18,3 +20,24 @@ async def fake() -> AsyncIterator[FakeYahoo]:
     await server.start()
     yield server
     await server.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_unclosed_http_session(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every aiohttp session a test (or the app it drives) opens is closed by the test's end.
+
+    A session left open is reported by asyncio ("Unclosed client session", at ERROR) only when the garbage
+    collector meets it, inside whatever test runs then: stop 12's CI failed the soak test that way, for a session
+    another test had leaked. Checked here, the test that leaked it fails, and says so.
+    """
+    opened: weakref.WeakSet[aiohttp.ClientSession] = weakref.WeakSet()
+    original = aiohttp.ClientSession.__init__
+
+    def tracked(self: aiohttp.ClientSession, *args, **kwargs) -> None:
+        original(self, *args, **kwargs)
+        opened.add(self)
+
+    monkeypatch.setattr(aiohttp.ClientSession, "__init__", tracked)
+    yield
+    left = [s for s in opened if not s.closed]
+    assert not left, f"{len(left)} aiohttp session(s) left open by this test: {left}"
