@@ -95,14 +95,39 @@ class _HangupSafeFile:
         return getattr(self._file, name)
 
 
+class _HangupSafeWrite:
+    """The web driver's raw write to textual-serve's pipe, surviving the server going away.
+
+    Textual's WebDriver writes each frame with `os.write` on the app's own thread. When the server dies under an
+    open tab, that write raises BrokenPipeError inside Textual's screen update: the app panicked, tore its screens
+    down while its timers still ran, and ended with a traceback in the log. Writes that fail are dropped instead,
+    and `terminal_hung_up` sees `broken`, so the app stops its feed and exits as after a hang-up.
+    """
+
+    def __init__(self, write) -> None:
+        self._write = write
+        self.broken = False
+
+    def __call__(self, data: bytes) -> int:
+        if not self.broken:
+            try:
+                return self._write(data)
+            except OSError:
+                self.broken = True
+        return len(data)
+
+
 def hangup_safe_driver(driver_class):
-    """`driver_class` with its output file wrapped in _HangupSafeFile (a driver without one is left alone)."""
+    """`driver_class` with its output wrapped: a terminal's file in _HangupSafeFile, the web driver's pipe write
+    in _HangupSafeWrite (a driver with neither is left alone)."""
 
     class HangupSafeDriver(driver_class):  # type: ignore[misc, valid-type]
         def __init__(self, *args, **kwargs) -> None:
             super().__init__(*args, **kwargs)
             if getattr(self, "_file", None) is not None:
                 self._file = _HangupSafeFile(self._file)
+            elif getattr(self, "is_web", False) and callable(getattr(self, "_write", None)):
+                self._write = _HangupSafeWrite(self._write)
 
     HangupSafeDriver.__name__ = HangupSafeDriver.__qualname__ = f"HangupSafe{driver_class.__name__}"
     return HangupSafeDriver
@@ -120,6 +145,9 @@ def terminal_hung_up(driver) -> bool:
     """
     out = getattr(driver, "_file", None)
     if isinstance(out, _HangupSafeFile) and out.broken:
+        return True
+    write = getattr(driver, "_write", None)
+    if isinstance(write, _HangupSafeWrite) and write.broken:
         return True
     fd = getattr(driver, "fileno", None)
     if not isinstance(fd, int):
