@@ -101,6 +101,22 @@ def test_snapshot_unknown_watchlist_is_a_clear_error():
     assert "Traceback" not in run.stderr
 
 
+def test_snapshot_into_a_closed_pipe_exits_quietly(tmp_path):
+    """`aiwatch snapshot | head` whose reader has left: exit status 141 (SIGPIPE's, as a shell expects), nothing on
+    stderr, no error in the log. Before: "aiwatch: BrokenPipeError ..." on stderr, status 1, a traceback logged."""
+    r, w = os.pipe()
+    os.close(r)  # the reader is gone before anything is written
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "AIWATCH_LOG_DIR": str(tmp_path / "log")}
+    try:
+        run = subprocess.run([sys.executable, "-m", "tui", "snapshot", *PINNED, "--format", "csv"], check=False,
+                             cwd=ROOT, env=env, stdout=w, stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(w)
+    assert run.returncode == 141 and run.stderr == ""
+    log = (tmp_path / "log" / "aiwatch.log").read_text()
+    assert "its output went away (broken pipe)" in log and "Traceback" not in log and " ERROR " not in log
+
+
 def test_snapshot_timeout_names_the_missing_symbols(tmp_path):
     wl = tmp_path / "watchlists"
     wl.mkdir()

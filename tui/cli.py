@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -360,6 +361,12 @@ def main(argv: list[str] | None = None) -> int:
         return handlers[command](args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # the terminal, the pipe it writes to (`| head`) or textual-serve's server went away: nothing is left to
+        # show a message on, and the app has already stopped its feed on the way out
+        log.info("aiwatch %s ended: its output went away (broken pipe)", command)
+        _drop_stdout()
+        return 128 + 13  # what a shell reports for a command killed by SIGPIPE
     except Exception as exc:  # noqa: BLE001 - never a traceback on screen: say it, log it
         log.exception("aiwatch %s failed", command)
         from tui.paths import log_dir
@@ -367,6 +374,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"aiwatch: {exc.__class__.__name__}: {exc} (details in {log_dir() / 'aiwatch.log'})",
               file=sys.stderr)
         return 1
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so Python's own flush at exit does not fail on the broken pipe again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real stdout: nothing to flush
+        pass
 
 
 if __name__ == "__main__":
