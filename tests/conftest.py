@@ -3,12 +3,41 @@ modules next to this file, importable because tests/ is on pytest's pythonpath).
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import weakref
 from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
 import pytest
 from feeds_fake_yahoo import FakeYahoo, need_recorded, recorded_summary_baba, recorded_v7_results
+
+# The suite never reads or writes the user's own aiwatch files. A user's config.toml (fps, theme, key remaps,
+# alerts) would change what the tests see, and the app and the subprocesses tests start (serve, the simulator's
+# child) logged into the user's real log file. Set before collection; a test that wants dirs of its own sets them
+# with monkeypatch on top of these.
+USER_DIRS = ("AIWATCH_CONFIG_DIR", "AIWATCH_CACHE_DIR", "AIWATCH_LOG_DIR", "AIWATCH_DATA_DIR")
+_saved_env: dict[str, str | None] = {}
+_suite_home: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    home = tempfile.mkdtemp(prefix="aiwatch-tests-")
+    _suite_home.append(home)
+    for key in USER_DIRS:
+        _saved_env[key] = os.environ.get(key)
+        os.environ[key] = os.path.join(home, key.removeprefix("AIWATCH_").removesuffix("_DIR").lower())
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for key, value in _saved_env.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    for home in _suite_home:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture
