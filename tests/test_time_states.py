@@ -104,6 +104,11 @@ SNAPSHOT_CASES = {
     "past-calendar": ("2027-01-04T02:00:00Z", "chips",
                       {"688981.SS": ("REGULAR", False), "688256.SS": ("REGULAR", False),
                        "0981.HK": ("REGULAR", True), "NVDA": ("CLOSED", True)}),
+    # 09:40 in Hong Kong and Shanghai: open, but their feeds (15 minutes late) still show the pre-open
+    "asia-just-open": ("2026-11-24T01:40:00Z", "ai-rivals",
+                       {"0700.HK": ("REGULAR", True), "688256.SS": ("REGULAR", True)}),
+    # 12:40 in Tokyo: open again, but its feed (20 minutes late) still shows the lunch break
+    "tokyo-after-lunch": ("2026-11-26T03:40:00Z", "ai-rivals", {"9984.T": ("REGULAR", True)}),
 }
 
 
@@ -139,3 +144,14 @@ def test_snapshot_market_states(snapshots, case):
         q = by_symbol[symbol]
         assert (q["market_state"], q["holidays_known"]) == (state, known), (case, symbol, q)
     assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize("case", list(SNAPSHOT_CASES))
+def test_no_demo_quote_is_stale(snapshots, case):
+    """The simulator serves every quote as fresh as its market's feed can be, so none may be marked stale: the
+    app marked Hong Kong, Shanghai and Shenzhen stale for the first 15 minutes of every session, and Tokyo for 20,
+    as the delayed feed could not yet show anything after the bell."""
+    rc, doc, stderr = snapshots[case]
+    assert rc == 0, stderr
+    stale = [(q["symbol"], q["market_state"], q["quote_time"]) for q in doc["quotes"] if q["stale"]]
+    assert not stale, (case, stale)

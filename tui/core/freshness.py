@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tui.core.sessions import market_of, state_at
+from tui.core.sessions import market_of, segment_start, state_at
 from tui.core.store import MarketStore, fx_symbol
 from tui.model import MarketState, Quote
 
@@ -22,10 +22,25 @@ def delay_minutes(quote: Quote) -> int:
 
 
 def is_stale(quote: Quote, now: float, *, stale_after: float = DEFAULT_STALE_AFTER) -> bool:
-    """Only while its market is REGULAR: older than the market's delay plus `stale_after` seconds."""
-    if state_at(market_of(quote.symbol), now) != MarketState.REGULAR:
+    """Only while its market is REGULAR: more than `stale_after` seconds older than the newest quote its feed
+    can show by now.
+
+    A feed delayed by `d` minutes shows the market as it was at `now - d`. Mid-session that is simply "older than
+    the delay plus `stale_after`". Just after an open or a lunch break, `now - d` is still before the bell, so the
+    last trade before the break is the newest quote there can be: not stale. From the bell on (as the feed shows
+    it), a quote gets `stale_after` seconds to arrive, as mid-session.
+    """
+    delay = delay_minutes(quote) * 60.0
+    if age_seconds(quote, now) <= delay + stale_after:  # the common case, decided without the calendar
         return False
-    return age_seconds(quote, now) > delay_minutes(quote) * 60.0 + stale_after
+    market = market_of(quote.symbol)
+    if state_at(market, now) != MarketState.REGULAR:
+        return False
+    shown = now - delay  # the moment of the market the feed shows now
+    start = segment_start(market, shown)
+    if start is None:  # the feed still shows the break, or the night before the open
+        return False
+    return shown - max(quote.time, start) > stale_after
 
 
 def price_inputs(store: MarketStore, symbols: Iterable[str]) -> list[str]:

@@ -197,6 +197,34 @@ def state_at(market: Market | str, t: float) -> MarketState:
     return state
 
 
+_SEGMENT_STARTS: dict[tuple[str, int], float | None] = {}
+
+
+def segment_start(market: Market | str, t: float) -> float | None:
+    """When the regular trading that POSIX time `t` falls in began: the open, or the end of a lunch break; None
+    outside regular hours. Days that run into each other (FX from Sunday evening to Friday) count as one."""
+    m = _as_market(market)
+    key = (m.code, math.floor(t))
+    if key in _SEGMENT_STARTS:
+        return _SEGMENT_STARTS[key]
+    if len(_SEGMENT_STARTS) >= 4096:
+        _SEGMENT_STARTS.clear()
+    start = None
+    if state_at(m, key[1]) is MarketState.REGULAR:
+        day = local_date(m, key[1])
+        for d in (day - dt.timedelta(days=1), day, day + dt.timedelta(days=1)):  # FX: Monday's starts on Sunday
+            for a, b in regular_segments(m, d):
+                if a <= key[1] < b:
+                    start = a
+        for _ in range(7):  # back over the days that end exactly where the next begins
+            before = [a for a, b in regular_segments(m, local_date(m, start - 1.0)) if b == start] if start else []
+            if not before:
+                break
+            start = before[0]
+    _SEGMENT_STARTS[key] = start
+    return start
+
+
 def all_closed(symbols: Iterable[str], t: float) -> bool:
     """Whether every market of `symbols` is closed at `t` (False for no symbols): nothing of theirs trades, so
     an idle app may wake less (issue 8: the REST poll and the screen refresh)."""
