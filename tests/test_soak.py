@@ -181,8 +181,8 @@ async def _soak(monkeypatch, caplog, *, speed: float, seconds: float, outages: l
         # rejected frames counted, and the status line says how many
         status = runtime.status()
         assert status.rejected_frames > 0
-        # drawn and read with no await between: the feed goes on rejecting frames in any pause (CI once saw the
-        # line say 50 while the count, read after a pause, was already 51)
+        # drawn and read with no await between: the feed goes on rejecting frames in any pause (a full run once saw
+        # the line say 50 while the count, read after a pause, was already 51)
         app._tick_clock()
         assert f"rejected {runtime.status().rejected_frames}" in app.query_one(StatusLine).plain
         # no quote from a malformed frame, ever; the board shows what the store holds

@@ -363,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # the terminal, the pipe it writes to (`| head`) or textual-serve's server went away: nothing is left to
-        # show a message on, and the app has already stopped its feed on the way out
+        # show a message on, and any feed was stopped on the way out (the app on unmount, snapshot before printing)
         log.info("aiwatch %s ended: its output went away (broken pipe)", command)
         _drop_stdout()
         return 128 + 13  # what a shell reports for a command killed by SIGPIPE
