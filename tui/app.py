@@ -64,7 +64,22 @@ class LoadResultLike(Protocol):
     problems: list
 
 
-class _HangupSafeFile:
+class _Severable:
+    """Output that survives its reader going away: calls pass through until one fails, then every later call
+    is dropped, and `broken` says so (read by `terminal_hung_up`)."""
+
+    broken = False
+
+    def _through(self, call, *args, dropped=None):
+        if not self.broken:
+            try:
+                return call(*args)
+            except (OSError, ValueError):
+                self.broken = True
+        return dropped
+
+
+class _HangupSafeFile(_Severable):
     """The terminal as Textual's writer thread sees it, surviving a hang-up.
 
     When an SSH connection drops, writes to the terminal fail (EIO). Textual's writer thread dies on the first
@@ -74,28 +89,18 @@ class _HangupSafeFile:
 
     def __init__(self, file) -> None:
         self._file = file
-        self.broken = False
 
     def write(self, text: str) -> int:
-        if not self.broken:
-            try:
-                return self._file.write(text)
-            except (OSError, ValueError):
-                self.broken = True
-        return len(text)
+        return self._through(self._file.write, text, dropped=len(text))
 
     def flush(self) -> None:
-        if not self.broken:
-            try:
-                self._file.flush()
-            except (OSError, ValueError):
-                self.broken = True
+        self._through(self._file.flush)
 
     def __getattr__(self, name: str):
         return getattr(self._file, name)
 
 
-class _HangupSafeWrite:
+class _HangupSafeWrite(_Severable):
     """The web driver's raw write to textual-serve's pipe, surviving the server going away.
 
     Textual's WebDriver writes each frame with `os.write` on the app's own thread. When the server dies under an
@@ -106,15 +111,9 @@ class _HangupSafeWrite:
 
     def __init__(self, write) -> None:
         self._write = write
-        self.broken = False
 
     def __call__(self, data: bytes) -> int:
-        if not self.broken:
-            try:
-                return self._write(data)
-            except OSError:
-                self.broken = True
-        return len(data)
+        return self._through(self._write, data, dropped=len(data))
 
 
 def hangup_safe_driver(driver_class):
@@ -143,11 +142,8 @@ def terminal_hung_up(driver) -> bool:
     by a dying parent). Textual's input thread then sees end-of-file at once, every time, and spins a core;
     this check lets the app notice and leave.
     """
-    out = getattr(driver, "_file", None)
-    if isinstance(out, _HangupSafeFile) and out.broken:
-        return True
-    write = getattr(driver, "_write", None)
-    if isinstance(write, _HangupSafeWrite) and write.broken:
+    if any(isinstance(out, _Severable) and out.broken
+           for out in (getattr(driver, "_file", None), getattr(driver, "_write", None))):
         return True
     fd = getattr(driver, "fileno", None)
     if not isinstance(fd, int):
