@@ -182,46 +182,38 @@ def local_date(market: Market | str, t: float) -> dt.date:
     return dt.datetime.fromtimestamp(t, _as_market(market).tz).date()
 
 
-_STATES: dict[tuple[str, int], MarketState] = {}  # issue 8: every board row and pair side asks, every refresh
-
-
 def state_at(market: Market | str, t: float) -> MarketState:
     """The market's state at POSIX time `t` (remembered per whole second: every session edge is on one)."""
-    m = _as_market(market)
-    key = (m.code, math.floor(t))
-    state = _STATES.get(key)
-    if state is None:
-        if len(_STATES) >= 4096:
-            _STATES.clear()
-        state = _STATES[key] = _state_at(m, t)
-    return state
+    return _state_in_second(_as_market(market).code, math.floor(t))
 
 
-_SEGMENT_STARTS: dict[tuple[str, int], float | None] = {}
+@lru_cache(maxsize=4096)  # issue 8: every board row and pair side asks, every refresh
+def _state_in_second(code: str, second: int) -> MarketState:
+    return _state_at(MARKETS[code], second)
 
 
 def segment_start(market: Market | str, t: float) -> float | None:
     """When the regular trading that POSIX time `t` falls in began: the open, or the end of a lunch break; None
     outside regular hours. Days that run into each other (FX from Sunday evening to Friday) count as one."""
-    m = _as_market(market)
-    key = (m.code, math.floor(t))
-    if key in _SEGMENT_STARTS:
-        return _SEGMENT_STARTS[key]
-    if len(_SEGMENT_STARTS) >= 4096:
-        _SEGMENT_STARTS.clear()
+    return _segment_start_in_second(_as_market(market).code, math.floor(t))
+
+
+@lru_cache(maxsize=4096)  # asked for every old quote of an open market, every refresh
+def _segment_start_in_second(code: str, second: int) -> float | None:
+    m = MARKETS[code]
+    if _state_in_second(code, second) is not MarketState.REGULAR:
+        return None
     start = None
-    if state_at(m, key[1]) is MarketState.REGULAR:
-        day = local_date(m, key[1])
-        for d in (day - dt.timedelta(days=1), day, day + dt.timedelta(days=1)):  # FX: Monday's starts on Sunday
-            for a, b in regular_segments(m, d):
-                if a <= key[1] < b:
-                    start = a
-        for _ in range(7):  # back over the days that end exactly where the next begins
-            before = [a for a, b in regular_segments(m, local_date(m, start - 1.0)) if b == start] if start else []
-            if not before:
-                break
-            start = before[0]
-    _SEGMENT_STARTS[key] = start
+    day = local_date(m, second)
+    for d in (day - dt.timedelta(days=1), day, day + dt.timedelta(days=1)):  # FX: Monday's starts on Sunday
+        for a, b in regular_segments(m, d):
+            if a <= second < b:
+                start = a
+    for _ in range(7):  # back over the days that end exactly where the next begins
+        before = [a for a, b in regular_segments(m, local_date(m, start - 1.0)) if b == start] if start else []
+        if not before:
+            break
+        start = before[0]
     return start
 
 
