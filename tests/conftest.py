@@ -18,26 +18,21 @@ from feeds_fake_yahoo import FakeYahoo, need_recorded, recorded_summary_baba, re
 # child) logged into the user's real log file. Set before collection; a test that wants dirs of its own sets them
 # with monkeypatch on top of these.
 USER_DIRS = ("AIWATCH_CONFIG_DIR", "AIWATCH_CACHE_DIR", "AIWATCH_LOG_DIR", "AIWATCH_DATA_DIR")
-_saved_env: dict[str, str | None] = {}
-_suite_home: list[str] = []
+_SUITE_HOME = pytest.StashKey[tuple[pytest.MonkeyPatch, str]]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
     home = tempfile.mkdtemp(prefix="aiwatch-tests-")
-    _suite_home.append(home)
+    env = pytest.MonkeyPatch()
     for key in USER_DIRS:
-        _saved_env[key] = os.environ.get(key)
-        os.environ[key] = os.path.join(home, key.removeprefix("AIWATCH_").removesuffix("_DIR").lower())
+        env.setenv(key, os.path.join(home, key.removeprefix("AIWATCH_").removesuffix("_DIR").lower()))
+    config.stash[_SUITE_HOME] = (env, home)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    for key, value in _saved_env.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-    for home in _suite_home:
-        shutil.rmtree(home, ignore_errors=True)
+    env, home = config.stash[_SUITE_HOME]
+    env.undo()
+    shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture
