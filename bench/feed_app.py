@@ -61,7 +61,7 @@ class FeedParts:
 
 def run(build: Callable[[argparse.Namespace], Any], prog: str, argv: list[str] | None) -> int:
     args = parse_args(prog, argv)
-    from tui.cli import setup_logging
+    from tui.logs import setup_logging
 
     setup_logging("WARNING")
     build(args).run()

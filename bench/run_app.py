@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--watchlist", default="bench")
     args = p.parse_args(argv)
 
-    from tui.cli import setup_logging
+    from tui.logs import setup_logging
 
     setup_logging("WARNING")
     import os

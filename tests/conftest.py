@@ -8,6 +8,7 @@ import shutil
 import tempfile
 import weakref
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -33,6 +34,23 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     env, home = config.stash[_SUITE_HOME]
     env.undo()
     shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture
+def user_dirs(tmp_path, monkeypatch) -> Path:
+    """The test's own aiwatch config, data and log dirs, under its tmp_path (returned): what the app writes
+    (config, watchlists, alerts log, exports) is the test's to read, and starts empty."""
+    for key, sub in (("AIWATCH_CONFIG_DIR", "cfg"), ("AIWATCH_DATA_DIR", "data"), ("AIWATCH_LOG_DIR", "log")):
+        monkeypatch.setenv(key, str(tmp_path / sub))
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def market():
+    """The simulator's market model with the demo's seed: prices and fundamentals depend only on (seed, instant)."""
+    from tui.sim.market import SimMarket
+
+    return SimMarket(seed=7)
 
 
 @pytest.fixture

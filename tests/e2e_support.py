@@ -47,6 +47,30 @@ def loaded(runtime: Runtime, symbols) -> bool:
     return all(fx in store.quotes for fx in ("HKD=X", "CNY=X", "JPY=X"))
 
 
+def demo_app(watchlist: str = "chips", config=None, *, at: str = US_OPEN, history: bool = False):
+    """The app on the demo runtime (seeded simulator in this process, frozen clock); `history`: a year of daily
+    bars per symbol, as the CLI runs it (the pairs' z-scores need it)."""
+    from tui.app import AiwatchApp
+    from tui.watchlists import load_all
+
+    runtime = demo_runtime(at)
+    if history:
+        runtime.history_range = "1y"
+    return AiwatchApp(runtime, load_all(), initial=watchlist, config=config)
+
+
+async def until_ready(app) -> None:
+    """Every symbol of the list on screen loaded, and two refreshes since."""
+    await wait_for(lambda: app.runtime.feed is not None and loaded(app.runtime, app.watchlist.symbols), timeout=30)
+    start = app.refreshes
+    await wait_for(lambda: app.refreshes >= start + 2)
+
+
+async def type_into(pilot, text: str) -> None:
+    for ch in text:
+        await pilot.press(ch)
+
+
 def aiwatch(*args: str, env: dict | None = None, timeout: float = 90.0) -> subprocess.CompletedProcess:
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True, text=True,

@@ -1,4 +1,4 @@
-"""Nvidia dependency: NVDA's weight on the US side, betas and correlations on weekly USD returns (issue 5)."""
+"""Nvidia dependency: NVDA's weight on the US side, betas and correlations on weekly USD returns."""
 
 from __future__ import annotations
 

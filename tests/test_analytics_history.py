@@ -1,4 +1,4 @@
-"""Relative performance of a pair: FX-adjusted log price ratio over daily closes, its z-score (issue 5)."""
+"""Relative performance of a pair: FX-adjusted log price ratio over daily closes, its z-score."""
 
 from __future__ import annotations
 

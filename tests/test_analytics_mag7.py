@@ -1,4 +1,4 @@
-"""The Magnificent Seven's share of the S&P 500: an estimate from a dated reference total (issue 5)."""
+"""The Magnificent Seven's share of the S&P 500: an estimate from a dated reference total."""
 
 from __future__ import annotations
 
@@ -80,17 +80,13 @@ GIVEN_FILE_REF = ('[reference]\nsp500_total_cap = { value = 6.5e13, as_of = 2026
 @pytest.fixture
 def two_configs(tmp_path, monkeypatch):
     """A default config dir whose config.toml has one [reference] and a --config file with another."""
-    from tui.core import mag7
-
     default_dir = tmp_path / "default-config"
     default_dir.mkdir()
     (default_dir / "config.toml").write_text(DEFAULT_FILE_REF)
     given = tmp_path / "given.toml"
     given.write_text(GIVEN_FILE_REF)
     monkeypatch.setenv("AIWATCH_CONFIG_DIR", str(default_dir))
-    mag7._config_overrides.cache_clear()
-    yield default_dir, given
-    mag7._config_overrides.cache_clear()
+    return default_dir, given
 
 
 def test_snapshot_takes_the_reference_of_the_config_given(two_configs):

@@ -1,4 +1,4 @@
-"""Issue 8: the benchmark runs and writes its JSON (no thresholds: figures depend on the machine), and the
+"""The benchmark runs and writes its JSON (no thresholds: figures depend on the machine), and the
 tick-to-screen instrumentation measures what it says."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 8: the benchmark's simulator (bench/sim.py) sends the 60 symbols' trades out of step, as a real feed
+"""The benchmark's simulator (bench/sim.py) sends the 60 symbols' trades out of step, as a real feed
 does, so that frames/s measures the app and not the simulator's half-second grid and round-robin order."""
 
 from __future__ import annotations

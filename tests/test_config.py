@@ -10,12 +10,7 @@ import pytest
 from tui.cli import build_parser, main
 from tui.config import DEFAULT_TEXT, DEFAULTS, append_alert, load_config
 
-
-@pytest.fixture(autouse=True)
-def _dirs(tmp_path, monkeypatch):
-    monkeypatch.setenv("AIWATCH_CONFIG_DIR", str(tmp_path / "cfg"))
-    monkeypatch.setenv("AIWATCH_LOG_DIR", str(tmp_path / "log"))
-    monkeypatch.setenv("AIWATCH_DATA_DIR", str(tmp_path / "data"))
+pytestmark = pytest.mark.usefixtures("user_dirs")
 
 
 def test_first_run_writes_commented_defaults(tmp_path):
@@ -52,7 +47,7 @@ def test_good_values(tmp_path):
     ('fps = "fast"', "fps", "fps", 5.0),
     ("fps = 500", "fps", "fps", 5.0),
     ("stale_after = -1", "stale_after", "stale_after", 60.0),
-    ('theme = "no-such-theme"', "theme", "theme", "dark"),
+    ("theme = 3", "theme", "theme", "dark"),
     ('log_level = "LOUD"', "log_level", "log_level", "INFO"),
     ('proxy = "127.0.0.1:7890"', "proxy", "proxy", ""),
     ("alert_bell = 1", "alert_bell", "alert_bell", True),
@@ -123,3 +118,19 @@ def test_help_of_every_command_is_complete(capsys):
         main(["serve", "--help"])
     out = capsys.readouterr().out
     assert "--host" in out and "--port" in out and "127.0.0.1" in out and "no login" in out
+
+
+async def test_an_unknown_theme_is_reported_by_the_app_and_dark_kept():
+    """The config loader is Textual-free: the app checks a theme's name against Textual's when it applies it."""
+    from ui_support import StaticRuntime, watchlists
+
+    from tui.app import AiwatchApp
+    from tui.config import Config
+
+    app = AiwatchApp(StaticRuntime(), watchlists(), config=Config(theme="no-such-theme"))
+    async with app.run_test(size=(80, 24)):
+        assert app.theme == "textual-dark"
+        assert any(p.startswith("theme: unknown theme 'no-such-theme'") for p in app.config_problems)
+    light = AiwatchApp(StaticRuntime(), watchlists(), config=Config(theme="light"))
+    async with light.run_test(size=(80, 24)):
+        assert light.theme == "textual-light" and not light.config_problems

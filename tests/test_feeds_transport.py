@@ -14,9 +14,10 @@ from feeds_proxy import TinyProxy
 from tui.core.clock import Clock
 from tui.core.store import MarketStore
 from tui.feeds.endpoints import Endpoints
+from tui.feeds.http import AiohttpTransport
 from tui.feeds.transport_curl import CurlTransport, make_transport, transport_kind
 from tui.feeds.yahoo_feed import YahooFeed
-from tui.feeds.yahoo_rest import AiohttpTransport, RateLimited, YahooRest
+from tui.feeds.yahoo_rest import RateLimited, YahooRest
 from tui.model import QuoteSource
 
 T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)

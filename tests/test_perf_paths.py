@@ -1,4 +1,4 @@
-"""Issue 8: the shortcuts taken for speed must never show a stale or different number.
+"""The shortcuts taken for speed must never show a stale or different number.
 
 - `valuation()` is memoised on the identities of its inputs: any new quote, FX rate or fundamentals gives a new
   valuation, and the same inputs give the very same object;

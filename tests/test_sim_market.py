@@ -15,11 +15,6 @@ def at(text: str) -> float:
     return parse_instant(text).timestamp()
 
 
-@pytest.fixture(scope="module")
-def market() -> SimMarket:
-    return SimMarket(seed=7)
-
-
 INSTANTS = [at(s) for s in ("2026-11-24T15:00:00Z", "2026-11-24T02:15:00Z", "2025-11-21T20:00:00Z",
                             "2026-03-02T14:31:07Z", "2026-11-20T06:59:30Z")]
 SYMBOLS = ["NVDA", "0981.HK", "688981.SS", "002594.SZ", "9984.T", "HKD=X", "^GSPC", "BABA"]

@@ -11,7 +11,6 @@ from tui.core.clock import parse_instant
 from tui.feeds.pricing import PricingData
 from tui.sim import payloads
 from tui.sim.frames import pricing_message
-from tui.sim.market import SimMarket
 
 RECORDED = Path(__file__).resolve().parents[1].parent / "shared" / "yahoo-recorded"
 
@@ -75,11 +74,6 @@ def assert_parity(real: dict, sim: dict, where: str) -> None:
         assert compatible(key, value, sim[key]), f"{where}.{key}: Yahoo {kind(value)} {value!r}, simulator {kind(sim[key])} {sim[key]!r}"
         if isinstance(value, dict) and isinstance(sim[key], dict) and value:
             assert_parity(value, sim[key], f"{where}.{key}")
-
-
-@pytest.fixture(scope="module")
-def market():
-    return SimMarket(seed=7)
 
 
 def t(text: str) -> float:

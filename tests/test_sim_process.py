@@ -1,4 +1,4 @@
-"""Issue 8 (launch time): `aiwatch --demo` runs its simulator in a child process (tui.sim.process, tui.sim.child).
+"""Launch time: `aiwatch --demo` runs its simulator in a child process (tui.sim.process, tui.sim.child).
 
 - the app, driven with Pilot, reaches quotes through the child, on the same clock and seed as the in-process
   simulator (the same prices at a frozen instant), labelled DEMO;

@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from tui import __version__
+from tui.logs import setup_logging
 
 log = logging.getLogger("tui")
 
@@ -118,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     _sim_options(snap, with_demo=True)
     snap.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format")
     snap.add_argument("--timeout", type=_positive, default=20.0, metavar="S", help="seconds to wait (default: 20)")
-    snap.add_argument("--history", action="store_true",  # issue 5: one chart request per symbol
+    snap.add_argument("--history", action="store_true",  # one chart request per symbol
                       help="also fetch a year of daily closes (pairs' relative performance and z-score, betas to NVDA)")
 
     sim = sub.add_parser("simulate", help="run the market simulator (speaks Yahoo's protocols on 127.0.0.1)",
@@ -128,32 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
     _sim_options(sim, with_demo=False)
     sim.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
 
-    _serve_parser(sub)  # issue 6
+    _serve_parser(sub)
 
     chk = sub.add_parser("check", help="validate watchlist files",
                          description="Validate watchlist files; with no path, every shipped and user watchlist. "
                          "Prints each problem; exits 1 if there is any.")
     chk.add_argument("paths", nargs="*", metavar="PATH")
     return parser
-
-
-def setup_logging(level: str) -> None:
-    """Log to a file in the platform's log dir; never to the screen."""
-    from tui.paths import log_dir
-
-    root = logging.getLogger()
-    for h in list(root.handlers):
-        root.removeHandler(h)
-    try:
-        d = log_dir()
-        d.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.FileHandler(d / "aiwatch.log", encoding="utf-8")
-    except OSError:
-        handler = logging.NullHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.addHandler(handler)
-    root.setLevel(getattr(logging, level, logging.INFO))
-    logging.captureWarnings(True)
 
 
 def _clock(args):
@@ -167,13 +149,13 @@ def _runtime(args, *, clock=None, sim_process=False):
 
     return Runtime(demo=args.demo, clock=clock or _clock(args), seed=args.seed, rate=args.rate, faults=args.faults,
                    yahoo_url=args.yahoo_url, stream_url=args.stream_url, proxy=args.proxy,
-                   # issue 4: the app keeps a year of daily bars per symbol; a snapshot asks with --history
+                   # the app keeps a year of daily bars per symbol; a snapshot asks with --history
                    history_range=None if getattr(args, "command", None) == "snapshot" else "1y",
                    sim_process=sim_process, sim_log_level=getattr(args, "log_level", None) or "INFO")
 
 
 def _spawn_demo_simulator(args, clock):
-    """Issue 8: `--demo`'s simulator in its own process, started before Textual is imported so that its second
+    """`--demo`'s simulator in its own process, started before Textual is imported so that its second
     of start-up runs on the other core while the app imports and paints. If it cannot even be started here,
     the runtime tries again and tells the user in the app (True)."""
     from tui.sim.process import SimProcess
@@ -247,7 +229,7 @@ async def _snapshot(args, watchlist) -> int:
         runtime.set_symbols(watchlist.symbols)
         await runtime.start()
         missing = await runtime.wait_until_quoted(watchlist.symbols, args.timeout)
-        if getattr(args, "history", False) and runtime.feed is not None:  # issue 5
+        if getattr(args, "history", False) and runtime.feed is not None:
             from tui.core.history import ensure_history, watchlist_history_symbols
 
             await ensure_history(runtime.feed, runtime.store, watchlist_history_symbols(watchlist, runtime.store),
@@ -285,7 +267,7 @@ def cmd_check(args) -> int:
     return run_check(args.paths)
 
 
-# -- issue 6: config file and `aiwatch serve` ---------------------------------------------------------------
+# -- config file and `aiwatch serve` -----------------------------------------------------------------------
 
 
 def _apply_config(args) -> None:
@@ -350,7 +332,7 @@ def cmd_serve(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _apply_config(args)  # issue 6: config.toml fills what the command line left unset
+    _apply_config(args)  # config.toml fills what the command line left unset
     setup_logging(getattr(args, "log_level", None) or "INFO")
     command = args.command or "run"
     if command in ("run", "snapshot", "serve") and not args.demo and (args.at is not None or args.speed != 1.0):

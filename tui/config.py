@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 CONFIG_NAME = "config.toml"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-# Textual's built-in themes that aiwatch is tested with; any other installed Textual theme name is accepted too
+# aiwatch's names for Textual's two default themes; any other Textual theme name is accepted as it is
 THEME_ALIASES = {"dark": "textual-dark", "light": "textual-light"}
 ALERT_KINDS = ("price", "move", "zscore", "concentration")
 
@@ -162,16 +162,6 @@ def _bool(key: str, value: Any, problems: list[str], default: bool) -> bool:
     return value
 
 
-def _theme_ok(name: str) -> bool:
-    if name in THEME_ALIASES:
-        return True
-    try:  # Textual's theme registry; imported lazily so tui.config stays Textual-free at import time
-        from textual.theme import BUILTIN_THEMES
-    except Exception:  # noqa: BLE001  # pragma: no cover - textual is a dependency
-        return False
-    return name in BUILTIN_THEMES
-
-
 def _check_alerts(value: Any, problems: list[str]) -> tuple[dict, ...]:
     if not isinstance(value, list):
         problems.append(f"alerts: expected a list of [[alerts]] tables, got {value!r}; no alert rules used")
@@ -260,11 +250,8 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> tuple[Config
     if "stale_after" in data:
         kw["stale_after"] = _number("stale_after", data["stale_after"], 0, 86_400, problems, d.stale_after)
     if "theme" in data:
-        v = _string("theme", data["theme"], problems, d.theme)
-        if v != d.theme and not _theme_ok(v):
-            problems.append(f"theme: unknown theme {v!r} (try \"dark\" or \"light\"); using {d.theme!r}")
-            v = d.theme
-        kw["theme"] = v
+        # whether Textual knows the name is checked by the app when it applies it (this module is Textual-free)
+        kw["theme"] = _string("theme", data["theme"], problems, d.theme).strip() or d.theme
     if "log_level" in data:
         v = _string("log_level", data["log_level"], problems, d.log_level).upper()
         if v not in LOG_LEVELS:

@@ -1,4 +1,4 @@
-"""Issue 8, idle: the 5 Hz screen refresh sleeps while there is nothing to draw and nothing is expected.
+"""Idle: the 5 Hz screen refresh sleeps while there is nothing to draw and nothing is expected.
 
 An app left open over a weekend on a shared server should cost next to nothing. Every wake-up of Textual's event
 loop costs about 0.3 ms of CPU on a small server (measured: a bare Textual app with one 5 Hz timer uses 0.15 %

@@ -5,7 +5,7 @@ the demo exercises the real code path, not a shortcut. Two ways to run that simu
 
 - in this process (`sim_process=False`, the default; tests reach it as `runtime.sim`);
 - in a child process (`sim_process=True`, or a `tui.sim.process.SimProcess` the CLI started before importing
-  Textual so that its start-up overlaps the app's on the other core: issue 8, launch time). The child's clock
+  Textual so that its start-up overlaps the app's on the other core: launch time). The child's clock
   is this runtime's clock; if it dies it is restarted once on the same port (the feed reconnects by itself),
   and the user is told, in a notification and on the status line.
 """
@@ -67,8 +67,8 @@ class Runtime:
         self._symbols: tuple[str, ...] = ()
         self.sim = None
         self.feed = None
-        self.history_range: str | None = history_range  # issue 4: daily bars of the symbols on screen
-        # issue 8: the demo's simulator in a child process (True: started by start(); or one already started)
+        self.history_range: str | None = history_range  # daily bars of the symbols on screen
+        # the demo's simulator in a child process (True: started by start(); or one already started)
         self.sim_process = sim_process if sim_process not in (True, False) else None
         self._sim_in_child = demo and sim_process is not False
         self._sim_log_level, self._sim_command, self._sim_restarts = sim_log_level, sim_command, sim_restarts
@@ -97,7 +97,7 @@ class Runtime:
         else:
             endpoints = Endpoints.from_env(self._yahoo_url, self._stream_url)
         kwargs = {"proxy": self._proxy} if self._proxy else {}
-        kwargs.update(_feed_extras(endpoints, self.history_range))  # issue 4: disk cache, daily history
+        kwargs.update(_feed_extras(endpoints, self.history_range))  # disk cache, daily history
         self.feed = YahooFeed(self.store, self.clock, endpoints, **kwargs)
         if self._symbols:
             self.feed.set_symbols(self._symbols)
@@ -109,7 +109,7 @@ class Runtime:
             self.feed.set_symbols(self._symbols)
 
     async def lookup(self, symbol: str):
-        """Ask the data source for one quote of `symbol` (issue 6: checking a symbol before it is saved).
+        """Ask the data source for one quote of `symbol` (checking a symbol before it is saved).
 
         Returns the Quote, or None when the source says it does not exist; raises when the source fails."""
         if self.feed is None:
@@ -131,7 +131,7 @@ class Runtime:
             return dataclasses.replace(status, state=self._sim_state, last_error=self._sim_error or status.last_error)
         return status
 
-    # -- issue 8: the demo's simulator as a child process ------------------------------------------------
+    # -- the demo's simulator as a child process --------------------------------------------------------
     def _notice(self, message: str, severity: str) -> None:
         {"error": log.error, "warning": log.warning}.get(severity, log.info)("demo simulator: %s", message)
         if self.on_notice is not None:
@@ -247,7 +247,7 @@ class Runtime:
 
 
 def _feed_extras(endpoints, history_range: str | None) -> dict:
-    """Issue 4: the disk cache for Yahoo (not for loopback: the simulator's data must never land in it),
+    """The disk cache for Yahoo (not for loopback: the simulator's data must never land in it),
     and the range of daily history the feed keeps for every symbol on screen."""
     extras: dict = {"history_range": history_range}
     if not endpoints.is_local:

@@ -72,7 +72,7 @@ def _date(value: Any) -> dt.date | None:
 
 
 def load_reference_file(path: Path | None = None) -> dict[str, Any]:
-    """The reference data file, parsed once per version of the file (issue 8: the concentration panel asks every
+    """The reference data file, parsed once per version of the file (the concentration panel asks every
     second). The answer is shared: read it, never change it."""
     path = Path(path or data_dir() / "reference.toml")
     return _parsed(str(path), path.stat().st_mtime_ns)
@@ -91,24 +91,6 @@ def _reference_from(entry: Mapping[str, Any], *, from_config: bool) -> Reference
     gspc = entry.get("gspc")
     gspc = float(gspc) if isinstance(gspc, (int, float)) and not isinstance(gspc, bool) and gspc > 0 else None
     return Reference(float(value), as_of, gspc, str(entry.get("source", "")), from_config)
-
-
-@functools.lru_cache(maxsize=1)
-def _config_overrides() -> Mapping[str, Any]:
-    """The default config.toml's [reference] table, read once, when the file exists (never writes it, never
-    raises). Only for callers that pass no overrides: the app and `aiwatch snapshot` pass the [reference] of the
-    config they run with (`--config PATH`, or this same default file)."""
-    try:
-        from tui.config import default_path, load_config
-
-        path = default_path()
-        if not path.exists():
-            return {}
-        config, _problems = load_config(path)
-        return dict(getattr(config, "reference", {}) or {})
-    except Exception:
-        log.exception("could not read [reference] from the config")
-        return {}
 
 
 def reference(overrides: Mapping[str, Any] | None = None, path: Path | None = None) -> Reference:
@@ -168,9 +150,9 @@ def mag7_share(
 def mag7_for_watchlist(store: MarketStore, symbols: tuple[str, ...], overrides: Mapping[str, Any] | None = None):
     """The estimate when the watchlist holds all seven and ^GSPC (the feed quotes only what is on screen).
 
-    `overrides`: the config's [reference] table ({} for none); None reads the default config file's."""
+    `overrides`: the [reference] table of the config the app or snapshot runs with (None or {} for none)."""
     members = mag7_symbols()
     if not set(members) <= set(symbols):
         return None
-    ref = reference(_config_overrides() if overrides is None else overrides)
+    ref = reference(overrides)
     return mag7_share(store, ref=ref, members=members)

@@ -187,7 +187,7 @@ def state_at(market: Market | str, t: float) -> MarketState:
     return _state_in_second(_as_market(market).code, math.floor(t))
 
 
-@lru_cache(maxsize=4096)  # issue 8: every board row and pair side asks, every refresh
+@lru_cache(maxsize=4096)  # every board row and pair side asks, every refresh
 def _state_in_second(code: str, second: int) -> MarketState:
     return _state_at(MARKETS[code], second)
 
@@ -219,7 +219,7 @@ def _segment_start_in_second(code: str, second: int) -> float | None:
 
 def all_closed(symbols: Iterable[str], t: float) -> bool:
     """Whether every market of `symbols` is closed at `t` (False for no symbols): nothing of theirs trades, so
-    an idle app may wake less (issue 8: the REST poll and the screen refresh)."""
+    an idle app may wake less (the REST poll and the screen refresh)."""
     markets = {market_of(s).code for s in symbols}
     return bool(markets) and all(state_at(m, t) is MarketState.CLOSED for m in markets)
 

@@ -226,7 +226,7 @@ def _pair_doc(ps: PairSpread, rp: RelativePerformance | None = None) -> dict:
     }
 
 
-# -- issue 5: relative performance, Nvidia dependency, Mag-7 share, listing premiums, FX used -------------
+# -- relative performance, Nvidia dependency, Mag-7 share, listing premiums, FX used -------------
 
 
 def _history_doc(rp: RelativePerformance | None) -> dict | None:

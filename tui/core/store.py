@@ -30,10 +30,10 @@ class MarketStore:
         self.seq = 0
         self._changed: dict[str, int] = {}
         self.rejected_frames = 0
-        # derived values cached by readers (issue 8: one valuation per symbol and update, however many panels
+        # derived values cached by readers (one valuation per symbol and update, however many panels
         # read it), each entry keyed by the identities of the immutable inputs it was computed from
         self.memo: dict[tuple[str, str], tuple[tuple, object]] = {}
-        # issue 8: called once at the next change, then cleared (the paused screen refresh waits on it)
+        # called once at the next change, then cleared (the paused screen refresh waits on it)
         self.on_next_change: Callable[[], None] | None = None
 
     # -- writers (feeds) -------------------------------------------------------------------
@@ -117,7 +117,7 @@ def _fill_missing(new: Quote, old: Quote) -> Quote:
 
     `new` itself when there is nothing to carry over. Nearly every stream frame has something (frames never
     carry the delay or, for equities, the currency), so the Quote is built here directly:
-    `dataclasses.replace` costs about twice as much (issue 8).
+    `dataclasses.replace` costs about twice as much.
     """
     carry_delay = new.delay_minutes == 0 and old.delay_minutes
     if not (

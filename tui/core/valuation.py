@@ -87,7 +87,7 @@ def valuation(store: MarketStore, symbol: str) -> Valuation | None:
 
     Memoised in `store.memo` on the identities of its inputs (quotes and fundamentals are immutable and
     replaced, never changed, by the store): the board, both panels and the alerts ask for the same symbol
-    within one refresh (issue 8)."""
+    within one refresh."""
     quotes = store.quotes
     f = store.fundamentals.get(symbol)
     ccy, fin = store.currency_of(symbol), (f.financial_currency if f is not None else None)

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tui.feeds.endpoints import Endpoints
-from tui.feeds.yahoo_rest import USER_AGENT, AiohttpTransport, Response, Transport
+from tui.feeds.http import USER_AGENT, AiohttpTransport, Response, Transport
 
 log = logging.getLogger(__name__)
 

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 FX_EXTRA = ("HKD=X", "CNY=X", "JPY=X")
 _RETRY_FAILED_SUMMARY = 1800.0  # app-clock seconds before a quoteSummary Yahoo refused is tried again
 MAX_AHEAD = 300.0  # seconds a stream frame's time may be ahead of our clock
-CLOSED_POLL_FACTOR = 4.0  # issue 8: every market of the symbols closed: poll 4x less often (15 s -> 60 s)
+CLOSED_POLL_FACTOR = 4.0  # every market of the symbols closed: poll 4x less often (15 s -> 60 s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +207,7 @@ class YahooFeed:
         self._notify()
 
     async def seed_intraday(self, symbol: str) -> int:
-        """Issue 6: today's 5-minute closes (one chart request, interval 5m, range 1d) put in front of the live
+        """Today's 5-minute closes (one chart request, interval 5m, range 1d) put in front of the live
         points the store keeps for `symbol`, so the board's sparkline is drawn from the start (and on a frozen
         clock). Points at or after the first live one are left out. The caller asks once per symbol and day and
         minds the request budget (`rest.background_wait()`). Returns the number of points added."""
@@ -320,7 +320,7 @@ class YahooFeed:
             await self._sleep(wait, early=not failed and limited <= 0)
 
     def _poll_every(self) -> float:
-        """Issue 8: the poll interval, CLOSED_POLL_FACTOR times longer while every market of the symbols is
+        """The poll interval, CLOSED_POLL_FACTOR times longer while every market of the symbols is
         closed (nothing trades: an idle app on a weekend wakes less; the stream still delivers the open)."""
         try:
             if all_closed(self._symbols, self.clock.now()):

@@ -54,7 +54,7 @@ _F32 = struct.Struct("<f")
 _f32_bits = _F32.pack
 _SIGNIFICANT = (".6g", ".7g", ".8g", ".9g")  # the candidates _shortest_f32 tries, shortest first
 
-_SHORTEST: dict[float, float] = {}  # issue 8: a stream frame repeats most of its symbol's last values
+_SHORTEST: dict[float, float] = {}  # a stream frame repeats most of its symbol's last values
 _SHORTEST_MAX = 65_536
 
 
@@ -170,7 +170,7 @@ def market_state_of(text: str | None) -> MarketState | None:
 
 
 # How Yahoo (and the simulator) write every frame: the message is then taken as it stands, without json.loads,
-# which costs several times as much (issue 8). Any other spelling (spaces, key order, escapes) goes through
+# which costs several times as much. Any other spelling (spaces, key order, escapes) goes through
 # json.loads, to the same result.
 _PLAIN_FRAME = re.compile(r'\{"type":"pricing","message":"([A-Za-z0-9+/=]*)"\}')
 
@@ -229,7 +229,7 @@ def quote_from_pricing(msg: Any, received: float) -> Quote:
     if when <= 0:
         raise FrameError(f"no time for {symbol}")
     volume = msg.day_volume
-    # every field read once, float32 ones through _f32_field (issue 8: this runs for every frame)
+    # every field read once, float32 ones through _f32_field (this runs for every frame)
     return Quote(
         symbol=symbol,
         price=shortest_f32(price),

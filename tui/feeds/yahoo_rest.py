@@ -10,19 +10,18 @@ Cookies and crumbs are never logged.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import aiohttp
-from yarl import URL
 
 from tui.core.clock import Clock
 from tui.feeds.endpoints import Endpoints
+from tui.feeds.http import Response, Transport
+from tui.feeds.transport_curl import make_transport
 from tui.feeds.yahoo_parse import (
     SUMMARY_MODULES,
     YahooError,
@@ -34,10 +33,6 @@ from tui.model import Bar, Fundamentals, Quote
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/131.0.0.0 Safari/537.36"
-)
 BATCH = 50  # symbols per v7 request (Yahoo draws 429s somewhere past ~65-100)
 BACKGROUND_PER_MINUTE = 20  # requests a minute beyond which fundamentals and history wait (README: budget)
 
@@ -60,68 +55,6 @@ class HttpError(Exception):
         self.status = status
 
 
-@dataclass(frozen=True, slots=True)
-class Response:
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-    def text(self) -> str:
-        return self.body.decode("utf-8", errors="replace")
-
-
-class Transport(Protocol):
-    """What YahooRest needs from HTTP: GET with params, cookies kept between calls; after `close()`, every GET
-    raises ConnectionError."""
-
-    async def get(self, url: str, params: Mapping[str, str] | None = None) -> Response: ...
-
-    async def close(self) -> None: ...
-
-
-class AiohttpTransport:
-    """aiohttp with a cookie jar that also keeps cookies from IP hosts (the simulator on 127.0.0.1)."""
-
-    def __init__(
-        self, *, proxy: str | None = None, timeout: float = 20.0, user_agent: str = USER_AGENT
-    ) -> None:
-        self._proxy = proxy
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._headers = {
-            "User-Agent": user_agent,
-            "Accept": "application/json,text/plain,*/*",
-            "Accept-Language": "en-US,en;q=0.9",
-        }
-        self._session: aiohttp.ClientSession | None = None
-        self._closed = False
-
-    def _get_session(self) -> aiohttp.ClientSession:
-        # closing is final: a request still on its way at shutdown (a worker between two symbols) must not open
-        # a session nobody will close
-        if self._closed:
-            raise ConnectionError("the REST transport is closed")
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                cookie_jar=aiohttp.CookieJar(unsafe=True), headers=self._headers, timeout=self._timeout
-            )
-        return self._session
-
-    async def get(self, url: str, params: Mapping[str, str] | None = None) -> Response:
-        session = self._get_session()
-        async with session.get(URL(url, encoded=True), params=params, proxy=self._proxy) as resp:
-            body = await resp.read()
-            return Response(resp.status, dict(resp.headers), body)
-
-    async def close(self) -> None:
-        self._closed = True
-        session, self._session = self._session, None
-        if session is not None and not session.closed:
-            await session.close()
-
-
 class YahooRest:
     def __init__(
         self,
@@ -138,8 +71,6 @@ class YahooRest:
         self.endpoints = endpoints
         self.clock = clock
         if transport is None:
-            from tui.feeds.transport_curl import make_transport  # curl_cffi for Yahoo, aiohttp for loopback
-
             transport = make_transport(endpoints, proxy=proxy)
         self.transport: Transport = transport
         # background work (quoteSummary, history) stops while this many requests went out in the last minute,

@@ -17,8 +17,8 @@ from collections.abc import Callable, Coroutine, Iterable
 import aiohttp
 
 from tui.core.clock import Clock
+from tui.feeds.http import USER_AGENT
 from tui.feeds.yahoo_parse import FrameError, parse_stream_frame
-from tui.feeds.yahoo_rest import USER_AGENT
 from tui.model import Quote
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ class YahooStream:
         on_reject: Callable[[str], None] | None = None,
         heartbeat: float = 15.0,
         backoff_min: float = 0.5,
-        backoff_max: float = 4.0,  # issue 7: back within 5 s of the server's return; a try every <=4.8 s is cheap
+        backoff_max: float = 4.0,  # back within 5 s of the server's return; a try every <=4.8 s is cheap
         healthy_after: float = 60.0,
         proxy: str | None = None,
         rng: random.Random | None = None,

@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _die_with_parent(args.parent_pid)
-    from tui.cli import setup_logging
+    from tui.logs import setup_logging
 
     setup_logging(args.log_level)
     from tui.core.clock import Clock

@@ -28,7 +28,7 @@ from tui.widgets.rows import RowView, row_view, with_age
 log = logging.getLogger(__name__)
 
 _FX = frozenset(FX_SYMBOLS.values())
-_MOVE_COLS = frozenset({"price", "change", "change_pct"})  # the cells coloured by the day's move (issue 8)
+_MOVE_COLS = frozenset({"price", "change", "change_pct"})  # the cells coloured by the day's move
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,7 @@ _COLUMNS = (
     Column("cap", "Cap USD", 8, right=True),
     Column("pe", "P/E", 6, right=True),
     Column("age", "Age +delay", 15),
-    Column("spark", "Intraday", 12),  # issue 6: only where the width allows (dropped first)
+    Column("spark", "Intraday", 12),  # only where the width allows (dropped first)
 )
 _DROP_ORDER = ("spark", "name", "change", "cap", "pe", "change_pct")  # what goes first when the room shrinks
 NAME_MIN, NAME_MAX = 8, 34
@@ -93,7 +93,7 @@ AGE_MIN = 9  # "  5s +15m": the age and the delay whole (a stale row is dimmed a
 
 
 def _fit_whole(cols: list[Column], width: int) -> list[Column]:
-    """Narrower than the narrowest layout (issue 7): only columns that fit whole, since a price cut short reads
+    """Narrower than the narrowest layout: only columns that fit whole, since a price cut short reads
     as another price; the symbol and the age column may narrow (text, not numbers)."""
     kept: list[Column] = []
     used = 0
@@ -170,7 +170,7 @@ class QuoteBoard(ScrollView, can_focus=True):
         self._header: Strip | None = None
         self._width = 0
         self.rows_rebuilt = 0  # rows whose strip was rebuilt since mount (for tests and benchmarks)
-        self._source: tuple[Instrument, ...] = ()  # the watchlist's instruments, in list order (issue 6)
+        self._source: tuple[Instrument, ...] = ()  # the watchlist's instruments, in list order
         self.sort_key = "list"
         self.filter_text = ""
         self._sparks: dict[str, str] = {}
@@ -217,7 +217,7 @@ class QuoteBoard(ScrollView, can_focus=True):
         deferred = self._deferred_symbols()
         for i, inst in enumerate(self.instruments):
             old = self.views[i]
-            if not top <= i < top + shown:  # issue 8: off screen, brought up to date when it scrolls into view
+            if not top <= i < top + shown:  # off screen, brought up to date when it scrolls into view
                 if inst.symbol in changed or old.quoted or (fx_moved and fx_dependent(store, inst.symbol)):
                     deferred.add(inst.symbol)
                     self._strips.pop(i, None)
@@ -242,7 +242,7 @@ class QuoteBoard(ScrollView, can_focus=True):
                 refreshed += 1
         return refreshed
 
-    # -- issue 8: rows off screen cost nothing until they scroll into view ---------------------------------
+    # -- rows off screen cost nothing until they scroll into view ----------------------------------------
     # `views[i]` of a row off screen may lag behind the store; `render_line` and `row_text` catch it up first.
     def _deferred_symbols(self) -> set[str]:
         return self.__dict__.setdefault("_deferred", set())
@@ -265,7 +265,7 @@ class QuoteBoard(ScrollView, can_focus=True):
     def _invalidate(self, index: int) -> None:
         """Drop row `index`'s cached strip and repaint its line.
 
-        The whole line, not only the cells that changed (issue 8, measured): Textual writes a partly changed
+        The whole line, not only the cells that changed: Textual writes a partly changed
         line from its start anyway, so cell regions saved few bytes, and each cost a Strip crop per line and
         frame, about an eighth of the app's CPU while quotes stream. A row off screen is not repainted
         (Textual would repaint whatever lies below the board instead); its strip is rebuilt when it scrolls
@@ -335,7 +335,7 @@ class QuoteBoard(ScrollView, can_focus=True):
         self.__dict__.pop("_cstyles", None)
 
     def _cstyle(self, name: str, partial: bool = False) -> Style:
-        """`get_component_rich_style`, cached until the next style update (issue 8: it was most of the cost
+        """`get_component_rich_style`, cached until the next style update (it was most of the cost
         of building a row; a 60-row board builds ~70 rows a second)."""
         cache = self.__dict__.setdefault("_cstyles", {})
         style = cache.get((name, partial))
@@ -381,14 +381,14 @@ class QuoteBoard(ScrollView, can_focus=True):
             base = base + self._cstyle("quote-board--stale")
         if index == self.cursor:
             base = base + self._cstyle("quote-board--cursor", partial=True)
-            if getattr(self.app, "no_color", False):  # issue 6: NO_COLOR sends no colours: reverse video instead
+            if getattr(self.app, "no_color", False):  # NO_COLOR sends no colours: reverse video instead
                 base = base + Style(reverse=True)
         move = Style()
         if view.direction > 0:
             move = self._cstyle("quote-board--up", partial=True)
         elif view.direction < 0:
             move = self._cstyle("quote-board--down", partial=True)
-        # issue 8: runs of one style are sent as one segment (one SGR sequence); built as (text, style) runs
+        # runs of one style are sent as one segment (one SGR sequence); built as (text, style) runs
         # merged on the style's identity (rich caches style sums), with one Strip made at the end
         runs: list[list] = []
         moved = base + move
@@ -446,7 +446,7 @@ class QuoteBoard(ScrollView, can_focus=True):
     def header_text(self) -> str:
         return self._render_header(self.scrollable_content_region.width).text
 
-    # -- sort and filter (issue 6) -------------------------------------------------------------
+    # -- sort and filter -----------------------------------------------------------------------
     def rearrange(self, store: MarketStore, now: float, order: tuple[Instrument, ...] | None = None) -> None:
         """Show the rows in a new order or filter; the cursor stays on its symbol when it is still shown."""
         keep = self.cursor_symbol
@@ -470,7 +470,7 @@ class QuoteBoard(ScrollView, can_focus=True):
         self.rearrange(store, now)
 
 
-# -- sort, filter and sparklines (issue 6) -------------------------------------------------------------
+# -- sort, filter and sparklines -----------------------------------------------------------------------
 
 SORTS = ("list", "change_pct", "cap", "pe", "symbol")
 SORT_LABELS = {"list": "list order", "change_pct": "change % (largest first)", "cap": "market cap (largest first)",
@@ -528,7 +528,7 @@ def spark_text(store: MarketStore, symbol: str, width: int = 12) -> str:
 
 
 
-# -- issue 6 follow-up: sparklines seeded from the chart endpoint -----------------------------------------
+# -- sparklines seeded from the chart endpoint -----------------------------------------------------
 def board_shows_spark(board: QuoteBoard) -> bool:
     """Whether the board is wide enough for its intraday column."""
     return any(c.key == "spark" for c in layout(board.scrollable_content_region.width))

@@ -29,7 +29,7 @@ def bar(fraction: float, width: int, style: str, marks: tuple[float, ...] = ()) 
     parts: list[tuple[str, str]] = []
     for i in range(width):
         cell = ("┃", "bold $warning") if i in mark_cells else ("█", style) if i < filled else ("░", "$text-muted")
-        if parts and parts[-1][1] == cell[1]:  # one run per style (issue 8: every part is a span to draw)
+        if parts and parts[-1][1] == cell[1]:  # one run per style (every part is a span to draw)
             parts[-1] = (parts[-1][0] + cell[0], cell[1])
         else:
             parts.append(cell)
@@ -184,4 +184,4 @@ class ConcentrationPanel(LinesView):
         self.mag7 = mag7_for_watchlist(store, watchlist.symbols, self.reference_overrides)
         lines = concentration_panel_lines(self.value, watchlist, self.size.width or 80, compact,
                                           dep=self.dependency, mag7=self.mag7)
-        self.set_lines(lines)  # issue 8: only the lines that changed are drawn again
+        self.set_lines(lines)  # only the lines that changed are drawn again

@@ -55,7 +55,7 @@ class WatchHeader(Vertical):
     def __init__(self, *, simulated: bool, source_label: str | None = None, clock_seconds: bool = True,
                  id: str | None = None) -> None:
         super().__init__(id=id)
-        self.clock_seconds = clock_seconds  # issue 8: without seconds an idle screen sends nothing
+        self.clock_seconds = clock_seconds  # without seconds an idle screen sends nothing
         self.simulated = simulated
         self.source_label = source_label or YAHOO_BADGE  # never "Yahoo Finance" for another server
         self._clock_now: float | None = None
@@ -66,7 +66,7 @@ class WatchHeader(Vertical):
             badge = Static(DEMO_BADGE if self.simulated else self.source_label, id="source-badge")
             badge.set_class(self.simulated, "-demo")
             yield badge
-        yield OneLine(id="clocks")  # drawn again only when its text changes (issue 8, the idle cost)
+        yield OneLine(id="clocks")  # drawn again only when its text changes
 
     def set_watchlist(self, number: int, count: int, title: str) -> None:
         text = Content.assemble((f" {number} ", "reverse bold"), " ", (title, "bold"),
@@ -75,7 +75,7 @@ class WatchHeader(Vertical):
 
     def set_time(self, now: float) -> None:
         self._clock_now = now
-        # issue 8: one line of fixed height (app.tcss), drawn by LinesView: no layout pass, no Content re-render
+        # one line of fixed height (app.tcss), drawn by LinesView: no layout pass, no Content re-render
         self.query_one("#clocks", OneLine).show_line(clocks_content(now, self.size.width or 80, self.clock_seconds))
 
     def on_resize(self) -> None:

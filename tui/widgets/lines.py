@@ -1,4 +1,4 @@
-"""A panel drawn line by line (issue 8): each line of text is cached as a Strip and only the lines that changed
+"""A panel drawn line by line: each line of text is cached as a Strip and only the lines that changed
 are drawn again.
 
 A `Static` holding the same lines renders all of them again whenever any one changes (and its update asks for

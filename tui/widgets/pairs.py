@@ -218,7 +218,7 @@ def fundamentals_age(spreads: list[PairSpread], now: float | None) -> str:
 
 def _minutes_age(seconds: float) -> str:
     """`format_age` to the minute: statements change once a quarter, and a title counting seconds repainted the
-    whole panel every second (issue 8)."""
+    whole panel every second."""
     return "<1m" if seconds < 60 else format_age(seconds)
 
 
@@ -303,7 +303,7 @@ class PairsPanel(LinesView, can_focus=True):
         lines = pairs_panel_lines(store, watchlist, self.size.width or 80,
                                 selected=self.selected if self.has_focus else None, now=now, spreads=spreads,
                                 stale_after=getattr(self.app, "stale_after", DEFAULT_STALE_AFTER))
-        self.set_lines(lines)  # issue 8: only the lines that changed are drawn again
+        self.set_lines(lines)  # only the lines that changed are drawn again
 
     def _redraw(self) -> None:
         if self.watchlist is not None and self._store is not None:

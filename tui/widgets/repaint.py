@@ -1,4 +1,4 @@
-"""Repaint only what changed (issue 8: every repaint is bytes sent to the user's terminal, often over SSH).
+"""Repaint only what changed: every repaint is bytes sent to the user's terminal, often over SSH.
 
 Textual behaviour worked around here, measured with `python -m bench`: assigning `widget.border_title`
 refreshes the whole widget even when the title is unchanged. (Panels whose lines change draw through

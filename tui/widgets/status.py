@@ -59,4 +59,4 @@ class StatusLine(OneLine):
     """The feed's status, drawn again only when its text changes."""
 
     def show(self, status: FeedStatusLike, now: float) -> None:
-        self.show_line(status_content(status, now))  # issue 8: height 1 (app.tcss); unchanged text: no repaint
+        self.show_line(status_content(status, now))  # height 1 (app.tcss); unchanged text: no repaint

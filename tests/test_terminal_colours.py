@@ -1,8 +1,8 @@
-"""Issue 6, over SSH: a real `python -m tui --demo` in an 80×24 pseudo-terminal with 256 colours, 16 colours
+"""Over SSH: a real `python -m tui --demo` in an 80×24 pseudo-terminal with 256 colours, 16 colours
 (TEXTUAL_COLOR_SYSTEM=standard) and NO_COLOR shows quotes, writes only the colour sequences that terminal
 takes (none at all under NO_COLOR), and `q` exits 0.
 
-The pty driver is tests/test_signals.py's PtyApp (imported, not copied). It builds the child's environment
+The pty driver is tests/pty_support.py's PtyApp. It builds the child's environment
 itself and drops TEXTUAL_* variables, so the colour setting is added to the environment handed to execve.
 """
 
@@ -14,7 +14,7 @@ import sys
 import time
 
 import pytest
-from test_signals import AT, PtyApp
+from pty_support import AT, PtyApp
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX pseudo-terminals")
 
@@ -89,7 +89,7 @@ def _wait_for_bytes(app: PtyApp, *needles: bytes, timeout: float = 20.0) -> None
 def test_renders_in_a_real_terminal_at_80x24(launch, env, allowed, expected):
     app = launch(env)
     _wait_for_bytes(app, b"NVDA", b"DEMO", b"Last")  # a quote row, the DEMO label, the board's header
-    # prices arrive after the first frame and are painted cell by cell (issue 8): a price after the symbol
+    # prices arrive after the first frame and are painted cell by cell: a price after the symbol
     deadline = time.monotonic() + 20
     while not re.search(rb"\d+\.\d\d", app.out[app.out.index(b"NVDA"):]):
         assert time.monotonic() < deadline, "no price on screen"

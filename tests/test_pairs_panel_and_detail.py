@@ -1,4 +1,4 @@
-"""The pairs panel's pick, the pair detail screen (Enter on a pair; Escape back), sparklines and gauges (issue 5)."""
+"""The pairs panel's pick, the pair detail screen (Enter on a pair; Escape back), sparklines and gauges."""
 
 from __future__ import annotations
 

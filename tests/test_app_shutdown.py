@@ -17,8 +17,8 @@ from e2e_support import US_OPEN, wait_for
 
 from tui.app import AiwatchApp
 from tui.core.clock import Clock, parse_instant
+from tui.feeds.http import AiohttpTransport
 from tui.feeds.transport_curl import CurlTransport
-from tui.feeds.yahoo_rest import AiohttpTransport
 from tui.runtime import Runtime
 from tui.sim.server import Simulator
 from tui.watchlists import load_all
@@ -67,7 +67,7 @@ async def test_quitting_while_sparklines_are_fetched_leaves_no_session_open(tmp_
     app = AiwatchApp(runtime, load_all(), initial="ai-rivals")
     async with app.run_test(size=(160, 40)) as pilot:
         # the board is wide enough for the intraday column: the seed worker fetches charts, 2 s each
-        await wait_for(lambda: app._spark_seeding, timeout=30)
+        await wait_for(lambda: app.spark_seeder.running, timeout=30)
         sim = runtime.sim
         assert sim is not None
         before = sim.requests

@@ -277,7 +277,7 @@ async def test_a_failing_refresh_is_logged_not_fatal(monkeypatch, caplog):
     monkeypatch.setattr(QuoteBoard, "sync", flaky)
     with caplog.at_level(logging.ERROR, logger="tui.app"):
         async with app.run_test(size=(80, 24)) as pilot:
-            # issue 8: with nothing new and the clock pinned the board is not synced at all: quotes keep coming
+            # with nothing new and the clock pinned the board is not synced at all: quotes keep coming
             n = 0
             while calls["n"] < 4:
                 n += 1
@@ -317,7 +317,7 @@ async def test_rows_take_their_colours_from_the_theme():
 
         def change_colour(y: int) -> object:
             strip = app.query_one(QuoteBoard).render_line(y)
-            # the board sends a row's coloured cells as one run (issue 8): find the run holding the change
+            # the board sends a row's coloured cells as one run: find the run holding the change
             return next(seg.style.color for seg in strip if "+1.12%" in seg.text)
 
         up_dark = change_colour(1)  # NVDA is up
@@ -330,7 +330,7 @@ async def test_rows_take_their_colours_from_the_theme():
         assert change_colour(1) != up_dark  # $success of the new theme, not a cached strip
 
 
-# -- issue 8: the clocks change once a minute unless asked for seconds ----------------------------------------
+# -- the clocks change once a minute unless asked for seconds -----------------------------------------------
 async def test_clocks_without_seconds_are_not_redrawn_within_the_minute():
     runtime = StaticRuntime()
     app = AiwatchApp(runtime, watchlists())

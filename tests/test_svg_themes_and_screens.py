@@ -1,4 +1,4 @@
-"""Snapshots of issue 6's screens: the light theme (readable on white), and 80x24 with the symbol screen open.
+"""SVG snapshots of the all-day screens: the light theme (readable on white), and 80x24 with the symbol screen open.
 
 Seeded simulator on a frozen clock. Regenerate after a deliberate change with
 `python -m pytest tests/test_ui_snapshots_theme.py --snapshot-update` and look at the SVGs before committing.
@@ -14,11 +14,7 @@ from tui.config import Config
 from tui.screens.symbol import SymbolScreen
 from tui.watchlists import load_all
 
-
-@pytest.fixture(autouse=True)
-def _dirs(tmp_path, monkeypatch):
-    monkeypatch.setenv("AIWATCH_CONFIG_DIR", str(tmp_path / "cfg"))
-    monkeypatch.setenv("AIWATCH_DATA_DIR", str(tmp_path / "data"))
+pytestmark = pytest.mark.usefixtures("user_dirs")
 
 
 def make_app(theme: str = "dark", watchlist: str = "chips") -> AiwatchApp:
@@ -31,7 +27,7 @@ async def settle(pilot) -> None:
     await wait_for(lambda: app.runtime.status().state == "live", timeout=30)
     start = app.refreshes
     await wait_for(lambda: app.refreshes >= start + 3)
-    await wait_for(app.sparklines_settled)  # issue 6: the intraday column seeded from the chart endpoint
+    await wait_for(app.sparklines_settled)  # the intraday column seeded from the chart endpoint
     # the panels are paced (the concentration panel at most once a second): one drawn before the last statements
     # came in still says "waiting for market caps", a shorter panel, and everything below the board moves
     seq = app.runtime.store.seq

@@ -1,4 +1,4 @@
-"""Pilot tests of issue 6's keys on the demo (seeded simulator, frozen clock): a, d, n, s, /, Enter, e, !, l."""
+"""The main screen's keys with Pilot on the demo (seeded simulator, frozen clock): a, d, n, s, /, Enter, e, !, l."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import csv
 import json
 
 import pytest
-from e2e_support import US_OPEN, demo_runtime, loaded, wait_for
+from e2e_support import demo_app, demo_runtime, type_into, until_ready, wait_for
 
 from tui.alerts import parse_rule
 from tui.app import AiwatchApp
@@ -17,31 +17,11 @@ from tui.screens.symbol import AlertsLogScreen, SymbolScreen
 from tui.watchlists import load_all
 from tui.widgets.board import QuoteBoard
 
-
-@pytest.fixture(autouse=True)
-def _dirs(tmp_path, monkeypatch):
-    monkeypatch.setenv("AIWATCH_CONFIG_DIR", str(tmp_path / "cfg"))
-    monkeypatch.setenv("AIWATCH_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("AIWATCH_LOG_DIR", str(tmp_path / "log"))
-
-
-def make_app(watchlist: str = "chips", config: Config | None = None) -> AiwatchApp:
-    return AiwatchApp(demo_runtime(US_OPEN), load_all(), initial=watchlist, config=config)
-
-
-async def ready(app: AiwatchApp) -> None:
-    await wait_for(lambda: app.runtime.feed is not None and loaded(app.runtime, app.watchlist.symbols), timeout=30)
-    start = app.refreshes
-    await wait_for(lambda: app.refreshes >= start + 2)
+pytestmark = pytest.mark.usefixtures("user_dirs")
 
 
 def board(app) -> QuoteBoard:
     return app.query_one(QuoteBoard)
-
-
-async def type_into(pilot, text: str) -> None:
-    for ch in text:
-        await pilot.press(ch)
 
 
 async def add_via_dialog(app, pilot, symbol: str) -> None:
@@ -52,10 +32,10 @@ async def add_via_dialog(app, pilot, symbol: str) -> None:
 
 
 async def test_add_and_remove_a_symbol_on_disk_and_after_restart(tmp_path):
-    app = make_app()
+    app = demo_app()
     user_file = tmp_path / "cfg" / "watchlists" / "chips.toml"
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
+        await until_ready(app)
         # a symbol the data source does not know is refused, the dialog stays open and nothing is written
         await add_via_dialog(app, pilot, "ZZZZQ")
         screen = app.screen
@@ -84,7 +64,7 @@ async def test_add_and_remove_a_symbol_on_disk_and_after_restart(tmp_path):
     text = user_file.read_text()
     assert 'symbol = "9984.T"' in text and 'symbol = "NVDA"' not in text
     # a restart loads the user's copy
-    again = make_app()
+    again = demo_app()
     async with again.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert "9984.T" in again.watchlist.symbols and "NVDA" not in again.watchlist.symbols
@@ -93,9 +73,9 @@ async def test_add_and_remove_a_symbol_on_disk_and_after_restart(tmp_path):
 
 
 async def test_new_watchlist(tmp_path):
-    app = make_app()
+    app = demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
+        await until_ready(app)
         await pilot.press("n")
         await wait_for(lambda: isinstance(app.screen, NewWatchlistScreen))
         await type_into(pilot, "mine")
@@ -112,9 +92,9 @@ async def test_new_watchlist(tmp_path):
 
 
 async def test_sort_cycles_and_filter():
-    app = make_app()
+    app = demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
+        await until_ready(app)
         store = app.runtime.store
         listed = [i.symbol for i in board(app).instruments]
         assert listed == list(app.watchlist.symbols)
@@ -172,11 +152,11 @@ async def test_an_alert_fires_on_the_simulator(tmp_path):
     import sys
 
     config = Config(alerts=rules, alert_command=f"{sys.executable} {script}", alert_command_in_demo=True)
-    app = make_app(config=config)
+    app = demo_app(config=config)
     bells = []
     async with app.run_test(size=(120, 40)) as pilot:
         app.bell = lambda: bells.append(1)
-        await ready(app)
+        await until_ready(app)
         await wait_for(lambda: app.alerts._state.get((0, "above")) is True and (2, "chips") in app.alerts._state)
         assert not app.alerts_fired  # already past at start: recorded, not claimed as a crossing
         from dataclasses import replace
@@ -219,9 +199,9 @@ async def test_an_alert_fires_on_the_simulator(tmp_path):
 
 async def test_add_alert_from_the_app_saves_to_config(tmp_path):
     config, _ = load_config()
-    app = make_app(config=config)
+    app = demo_app(config=config)
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
+        await until_ready(app)
         board(app).move_cursor(0)
         symbol = board(app).cursor_symbol
         await pilot.press("exclamation_mark")
@@ -240,9 +220,9 @@ async def test_add_alert_from_the_app_saves_to_config(tmp_path):
 
 
 async def test_enter_opens_the_symbol_screen_with_charts_and_fundamentals():
-    app = make_app()
+    app = demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
+        await until_ready(app)
         await pilot.press("enter")
         await wait_for(lambda: isinstance(app.screen, SymbolScreen))
         screen = app.screen
@@ -265,9 +245,9 @@ async def test_enter_opens_the_symbol_screen_with_charts_and_fundamentals():
 
 
 async def test_export_writes_board_and_spreads(tmp_path):
-    app = make_app()
+    app = demo_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
+        await until_ready(app)
         await pilot.press("e")
         await wait_for(lambda: app.last_export is not None)
         board_path, spreads_path = app.last_export
@@ -284,9 +264,9 @@ async def test_export_writes_board_and_spreads(tmp_path):
 
 async def test_help_lists_every_key_and_keys_remap():
     config = Config(keys={"app.sort": "o"})
-    app = make_app(config=config)
+    app = demo_app(config=config)
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
+        await until_ready(app)
         await pilot.press("question_mark")
         await wait_for(lambda: isinstance(app.screen, HelpScreen))
         keys = dict(app.screen.keys)
@@ -311,9 +291,9 @@ async def test_add_alert_with_a_broken_config_stays_for_the_session(tmp_path):
         append_alert({"kind": "move", "symbol": "NVDA", "pct": 5.0}, table_file)
     for text in ("this is = = not toml\n", '[alerts]\nkind = "price"\n'):
         cfg.write_text(text)
-        app = make_app(config=Config(path=cfg))
+        app = demo_app(config=Config(path=cfg))
         async with app.run_test(size=(120, 40)) as pilot:
-            await ready(app)
+            await until_ready(app)
             board(app).move_cursor(0)
             await pilot.press("exclamation_mark")
             await wait_for(lambda: app.screen.query("#filter-input"))
@@ -326,10 +306,10 @@ async def test_add_alert_with_a_broken_config_stays_for_the_session(tmp_path):
 
 
 async def test_symbol_screen_dates_a_closed_markets_intraday_chart():
-    """Saturday: the intraday chart is Friday's session and says so, never "today" (issue 8 review)."""
+    """Saturday: the intraday chart is Friday's session and says so, never "today"."""
     app = AiwatchApp(demo_runtime("2026-11-21T15:00:00Z"), load_all(), initial="chips")
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app)
+        await until_ready(app)
         await pilot.press("enter")  # the first row: a US listing
         await wait_for(lambda: isinstance(app.screen, SymbolScreen))
         screen = app.screen

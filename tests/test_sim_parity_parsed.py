@@ -13,7 +13,6 @@ from tui.core.clock import parse_instant
 from tui.feeds.yahoo_parse import parse_quote_summary, parse_stream_frame, parse_v7_quote
 from tui.sim import payloads
 from tui.sim.frames import frame_text, pricing_message
-from tui.sim.market import SimMarket
 
 RECORDED = Path(__file__).resolve().parents[1].parent / "shared" / "yahoo-recorded"
 US_OPEN = parse_instant("2026-11-24T15:00:00Z").timestamp()
@@ -31,11 +30,6 @@ def filled(obj) -> dict[str, type]:
     """The fields a parser filled in, with their Python types."""
     return {f.name: type(getattr(obj, f.name)) for f in dataclasses.fields(obj)
             if getattr(obj, f.name) is not None and f.name != "extra"}
-
-
-@pytest.fixture(scope="module")
-def market():
-    return SimMarket(seed=7)
 
 
 def test_v7_quote_parses_alike(market):

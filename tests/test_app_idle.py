@@ -1,4 +1,4 @@
-"""Issue 8, idle: what an app left open with nothing moving still does (the board only when a clock second
+"""Idle: what an app left open with nothing moving still does (the board only when a clock second
 passes, a slower REST poll while every market is closed)."""
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ async def settle(pilot) -> None:
     await wait_for(lambda: status().state == "live", timeout=30)
     start = app.refreshes
     await wait_for(lambda: app.refreshes >= start + 3)
-    await wait_for(app.sparklines_settled)  # issue 6: the intraday column seeded from the chart endpoint
+    await wait_for(app.sparklines_settled)  # the intraday column seeded from the chart endpoint
     # the panels are paced (the concentration panel at most once a second): one drawn before the last statements
     # came in still says "waiting for market caps", a shorter panel, and everything below the board moves
     seq = app.runtime.store.seq
