@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable
 
+from tui.core.statements import Statements, merge_statements
 from tui.model import Bar, Fundamentals, Quote
 
 # Yahoo's FX symbols: "HKD=X" is USD→HKD, i.e. HKD per USD.
@@ -25,6 +26,7 @@ class MarketStore:
         self.quotes: dict[str, Quote] = {}
         self.fundamentals: dict[str, Fundamentals] = {}
         self.history: dict[str, list[Bar]] = {}  # daily bars, oldest first
+        self.statements: dict[str, Statements] = {}  # reported statement lines per listing (capex, cash, debt)
         self.intraday: dict[str, deque[tuple[float, float]]] = {}  # (time, price)
         self.unknown: set[str] = set()  # symbols the source says do not exist
         self.seq = 0
@@ -74,6 +76,14 @@ class MarketStore:
     def apply_history(self, symbol: str, bars: list[Bar]) -> None:
         self.history[symbol] = bars
         self._touch(symbol)
+
+    def apply_statements(self, statements: Statements) -> Statements:
+        """Merge `statements` into what is held for its symbol (every period end seen is kept; a newer fetch
+        wins for the same one); returns the merged Statements, a new object (readers memoise on identity)."""
+        merged = merge_statements(self.statements.get(statements.symbol), statements)
+        self.statements[statements.symbol] = merged
+        self._touch(statements.symbol)
+        return merged
 
     def mark_unknown(self, symbols: Iterable[str]) -> None:
         for symbol in symbols:

@@ -1,4 +1,5 @@
-"""A disk cache for what Yahoo changes slowly: fundamentals (quoteSummary) and daily history (chart).
+"""A disk cache for what Yahoo changes slowly: fundamentals (quoteSummary), daily history (chart) and statement
+lines (fundamentals time series).
 
 A restart should not refetch a quoteSummary fetched an hour ago, nor a year of daily bars: that is most of
 the requests a cold start costs (README, "Yahoo: requests, limits and connections"). Files live in the
@@ -7,6 +8,11 @@ under a namespace per data source, so data from a test server or another base UR
 
     <cache>/yahoo/<namespace>/fundamentals/<symbol>.json
     <cache>/yahoo/<namespace>/history/<symbol>@<range>-<interval>.json
+    <cache>/yahoo/<namespace>/statements/<symbol>.json
+
+Statements are not a snapshot but a record: Yahoo returns only about five quarters, so each write merges the new
+points into the file's (every quarter ever seen is kept, a newer fetch wins for the same quarter end), and a read
+returns them whatever their age, with the time of the latest fetch: an eight-quarter trend builds up over months.
 
 Each file says when it was fetched (`fetched_at`, POSIX seconds on the app's clock); a reader decides on the
 maximum age. Writes go to a temporary file in the same directory and are moved into place with os.replace,
@@ -30,6 +36,7 @@ from urllib.parse import quote as _quote
 from urllib.parse import urlsplit
 
 from tui.atomic import atomic_write_text
+from tui.core.statements import Statements, merge_statements, statements_from_data, statements_to_data
 from tui.feeds.endpoints import YAHOO_QUOTE_URL, Endpoints
 from tui.model import Bar, Fundamentals
 
@@ -115,6 +122,30 @@ class DiskCache:
     def put_history(self, symbol: str, range_: str, interval: str, bars: list[Bar], now: float) -> None:
         rows = [[b.time, b.open, b.high, b.low, b.close, b.volume] for b in bars]
         self._write("history", f"{symbol}@{range_}-{interval}", symbol, now, rows)
+
+    # -- statement lines (kept, merged, whatever their age) -------------------------------------------
+    def get_statements(self, symbol: str) -> Statements | None:
+        """Every statement point held for `symbol`, with `fetched_at` the time of its latest fetch; None when
+        there is no file (or a broken one, which is deleted)."""
+        doc = self._read("statements", symbol, symbol, float("inf"), float("inf"))
+        if doc is None:
+            return None
+        try:
+            st = statements_from_data(doc["data"])
+            if st.symbol != symbol:
+                raise ValueError("symbol does not match")
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            self._discard("statements", symbol, f"bad statements: {exc}")
+            return None
+        return st
+
+    def put_statements(self, st: Statements) -> Statements:
+        """Merge `st` into the file (a second aiwatch may have written quarters this one never saw) and write it
+        atomically; returns what was written."""
+        held = self.get_statements(st.symbol) if self.path("statements", st.symbol).exists() else None
+        merged = merge_statements(held, st)
+        self._write("statements", st.symbol, st.symbol, merged.fetched_at or 0.0, statements_to_data(merged))
+        return merged
 
     # -- files ---------------------------------------------------------------------------------------
     def path(self, kind: str, key: str) -> Path:

@@ -13,6 +13,7 @@ YAHOO_CRUMB_URL = "https://query1.finance.yahoo.com/v1/test/getcrumb"
 YAHOO_QUOTE_URL = "https://query2.finance.yahoo.com/v7/finance/quote"
 YAHOO_SUMMARY_URL = "https://query2.finance.yahoo.com/v10/finance/quoteSummary/{symbol}"
 YAHOO_CHART_URL = "https://query2.finance.yahoo.com/v8/finance/chart/{symbol}"
+YAHOO_TIMESERIES_URL = "https://query2.finance.yahoo.com/ws/fundamentals-timeseries/v1/finance/timeseries/{symbol}"
 YAHOO_STREAM_URL = "wss://streamer.finance.yahoo.com/?version=2"
 
 ENV_YAHOO_URL = "AIWATCH_YAHOO_URL"
@@ -42,6 +43,7 @@ class Endpoints:
     summary_url: str = YAHOO_SUMMARY_URL  # holds "{symbol}"
     chart_url: str = YAHOO_CHART_URL  # holds "{symbol}"
     stream_url: str = YAHOO_STREAM_URL
+    timeseries_url: str = YAHOO_TIMESERIES_URL  # holds "{symbol}": statements (capex, cash flow, debt)
 
     @classmethod
     def from_env(cls, yahoo_url: str | None = None, stream_url: str | None = None) -> Endpoints:
@@ -63,6 +65,7 @@ class Endpoints:
             summary_url=base + "/v10/finance/quoteSummary/{symbol}",
             chart_url=base + "/v8/finance/chart/{symbol}",
             stream_url=stream_url,
+            timeseries_url=base + "/ws/fundamentals-timeseries/v1/finance/timeseries/{symbol}",
         )
 
     def summary(self, symbol: str) -> str:
@@ -71,9 +74,13 @@ class Endpoints:
     def chart(self, symbol: str) -> str:
         return self.chart_url.format(symbol=_path_symbol(symbol))
 
+    def timeseries(self, symbol: str) -> str:
+        return self.timeseries_url.format(symbol=_path_symbol(symbol))
+
     @property
     def is_local(self) -> bool:
         """True when every REST URL points at this machine (the simulator): no real rate limits to respect."""
         return all(
-            _is_loopback(u) for u in (self.cookie_url, self.crumb_url, self.quote_url, self.summary_url)
+            _is_loopback(u)
+            for u in (self.cookie_url, self.crumb_url, self.quote_url, self.summary_url, self.timeseries_url)
         )

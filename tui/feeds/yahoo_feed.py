@@ -13,6 +13,11 @@ is spent. With a `cache` (tui/feeds/cache.py) fresh fundamentals and history are
 and on every watchlist switch, and whatever is fetched is written back: a restart costs a batched quote,
 not a quoteSummary and a chart per symbol. While Yahoo's 429 back-off runs, `status().state` says so,
 with the time of the next try.
+
+With `statements=True`, each equity's statement lines (capex, cash flow, revenue, EBITDA, debt: the fundamentals
+time series) are fetched last in that background order, at most every `statements_max_age` (12 h) per symbol, and
+merged into the store: Yahoo returns about five quarters, and the cache keeps every quarter ever seen, loaded at
+start whatever its age, so the trend of eight quarters builds up across runs.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from tui.feeds.endpoints import Endpoints
 from tui.feeds.yahoo_parse import YahooError, merge_fundamentals
 from tui.feeds.yahoo_rest import RateLimited, YahooRest
 from tui.feeds.yahoo_stream import YahooStream
+from tui.feeds.yahoo_timeseries import fetch_timeseries
 from tui.model import Quote
 
 log = logging.getLogger(__name__)
@@ -40,6 +46,7 @@ FX_EXTRA = ("HKD=X", "CNY=X", "JPY=X")
 _RETRY_FAILED_SUMMARY = 1800.0  # app-clock seconds before a quoteSummary Yahoo refused is tried again
 MAX_AHEAD = 300.0  # seconds a stream frame's time may be ahead of our clock
 CLOSED_POLL_FACTOR = 4.0  # every market of the symbols closed: poll 4x less often (15 s -> 60 s)
+STATEMENTS_MAX_AGE = 12 * 3600.0  # app-clock seconds between two statement fetches of one symbol
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +85,8 @@ class YahooFeed:
         history_range: str | None = None,
         cache: DiskCache | None = None,
         history_max_age: float = HISTORY_MAX_AGE,
+        statements: bool = False,
+        statements_max_age: float = STATEMENTS_MAX_AGE,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -88,6 +97,8 @@ class YahooFeed:
         self.history_range = history_range  # e.g. "1y": daily bars of every symbol on screen into the store
         self.history_max_age = history_max_age  # app-clock seconds before a symbol's daily bars are fetched again
         self.cache = cache
+        self.statements = statements  # fetch each equity's statement lines (the capex screen, snapshot --capex)
+        self.statements_max_age = statements_max_age
         self.rest = rest or YahooRest(endpoints, clock, proxy=proxy, min_interval=min_interval)
         self.stream = stream or YahooStream(
             endpoints.stream_url,
@@ -107,6 +118,9 @@ class YahooFeed:
         self._summary_at: dict[str, float] = {}  # symbol -> app time of the last quoteSummary attempt
         self._summary_ok: set[str] = set()
         self._history_at: dict[str, float] = {}  # symbol -> app time its bars were fetched (or last tried)
+        self._statements_at: dict[str, float] = {}  # symbol -> app time its statements were fetched (or tried)
+        self._statements_ok: set[str] = set()  # fetched in this run, or held in the cache
+        self._statements_failed: set[str] = set()  # Yahoo refused them (no such symbol, error envelope)
         self._quote_types: dict[str, str] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._wake: asyncio.Event | None = None
@@ -241,6 +255,14 @@ class YahooFeed:
                     qt = f.extra.get("quote_type")
                     if isinstance(qt, str):
                         self._quote_types[symbol] = qt
+                    loaded += 1
+            if self.statements and symbol not in self._statements_at and _is_equity_guess(symbol):
+                st = self.cache.get_statements(symbol)
+                if st is not None:
+                    self.store.apply_statements(st)
+                    if st.fetched_at is not None:
+                        self._statements_at[symbol] = st.fetched_at
+                        self._statements_ok.add(symbol)
                     loaded += 1
             if self.history_range and symbol not in self._history_at:
                 got = self.cache.get_history(symbol, self.history_range, "1d", now, self.history_max_age)
@@ -426,6 +448,45 @@ class YahooFeed:
                 except BaseException:
                     _restore(self._history_at, symbol, fetched)
                     raise
+        if self.statements:
+            await self._refresh_statements(now, next_poll)
+
+    def statements_tried(self, symbol: str) -> bool:
+        """Whether `symbol`'s statements were fetched (or held in the cache) or refused by Yahoo."""
+        return symbol in self._statements_ok or symbol in self._statements_failed
+
+    async def _refresh_statements(self, now: float, next_poll: float) -> None:
+        """Statement lines of every equity on screen: fetched at most every `statements_max_age`, merged into the
+        store (and the cache) so that no quarter once seen is lost."""
+        for symbol in list(self._symbols):
+            if symbol not in self._symbols or symbol in self.store.unknown or not self.is_equity(symbol):
+                continue
+            tried = self._statements_at.get(symbol)
+            max_age = self.statements_max_age if symbol in self._statements_ok else _RETRY_FAILED_SUMMARY
+            if tried is not None and now - tried < max_age:
+                continue
+            await self._quote_pending()
+            if self._background_paused(next_poll):
+                return
+            self._statements_at[symbol] = now
+            try:
+                fresh = await fetch_timeseries(self.rest, symbol)
+            except YahooError as exc:  # Yahoo's answer: tried again in 30 min
+                log.info("no statements for %s: %s", symbol, exc)
+                self._statements_failed.add(symbol)
+                self._notify()
+                continue
+            except BaseException:  # 5xx, 429, network: tried again at the next round
+                _restore(self._statements_at, symbol, tried)
+                raise
+            if fresh.is_empty():
+                log.info("Yahoo reports no statement lines for %s", symbol)
+            merged = self.store.apply_statements(fresh)
+            self._statements_ok.add(symbol)
+            self._statements_failed.discard(symbol)
+            if self.cache is not None:
+                self.cache.put_statements(merged)
+            self._notify()
 
 
 def _restore(times: dict[str, float], symbol: str, previous: float | None) -> None:

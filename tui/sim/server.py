@@ -6,6 +6,7 @@ REST (every Yahoo host folded into one base URL, Yahoo's paths kept):
   GET /v7/finance/quote?symbols=..        many symbols (needs cookie + crumb)
   GET /v10/finance/quoteSummary/{sym}     price, summaryDetail, defaultKeyStatistics, financialData
   GET /v8/finance/chart/{sym}             daily and intraday bars
+  GET /ws/fundamentals-timeseries/v1/finance/timeseries/{sym}   statement lines (capex, cash flow, debt)
 Streamer: websocket at /streamer/ (`?version=2`), JSON frames holding base64 protobuf PricingData.
 """
 
@@ -74,6 +75,9 @@ class Simulator:
         self._runner: web.AppRunner | None = None
         self._sockets: set[web.WebSocketResponse] = set()
         self._frame_cache: OrderedDict[tuple[str, int], str | None] = OrderedDict()
+        # quarters served per timeseries answer: None serves every quarter of tui/data/statements.toml; Yahoo
+        # serves about five (tests set 5 to check that the client keeps the rest)
+        self.timeseries_max_quarters: int | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def app(self) -> web.Application:
@@ -83,6 +87,7 @@ class Simulator:
         app.router.add_get("/v7/finance/quote", self._quote)
         app.router.add_get("/v10/finance/quoteSummary/{symbol}", self._summary)
         app.router.add_get("/v8/finance/chart/{symbol}", self._chart)
+        app.router.add_get("/ws/fundamentals-timeseries/v1/finance/timeseries/{symbol}", self._timeseries)
         app.router.add_get("/streamer/", self._stream)
         app.router.add_get("/streamer", self._stream)
         return app
@@ -190,6 +195,25 @@ class Simulator:
             return _json({"chart": {"result": None, "error": {"code": "Unprocessable Entity",
                                                                "description": str(exc)}}}, 422)
         return _json({"chart": {"result": [body], "error": None}})
+
+    async def _timeseries(self, request: web.Request) -> web.Response:
+        from tui.sim.statements import timeseries_result
+
+        # Yahoo answered a request without crumb in 2025; the simulator asks for the session all the same, so a
+        # client that forgot it is caught here
+        if not self._authorized(request):
+            return _finance_error("Unauthorized", "Invalid Crumb", 401)
+        symbol = request.match_info["symbol"]
+        t = self._now()
+        types = [s.strip() for s in request.query.get("type", "").split(",") if s.strip()]
+        try:
+            p1 = float(request.query.get("period1", 0))
+            p2 = float(request.query.get("period2", t))
+        except ValueError:
+            return _json({"timeseries": {"result": None, "error": {
+                "code": "Bad Request", "description": "period1 and period2 must be numbers"}}}, 400)
+        result = timeseries_result(self.market, symbol, types, t, p1, p2, max_quarters=self.timeseries_max_quarters)
+        return _json({"timeseries": {"result": result, "error": None}})
 
     def _chart_body(self, symbol: str, query: Any, t: float) -> dict[str, Any]:
         market = self.market
