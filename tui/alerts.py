@@ -6,6 +6,9 @@ Rules (config `[[alerts]]` tables, or added in the app):
     zscore         pair (its name, or "*"), beyond: |z| of the pair's FX-adjusted log price ratio (1y window)
     concentration  gauge "hhi" | "top1" | "top3", above: HHI (0-10,000) or the share in percent; watchlist
                    (name, default "*": the one on screen)
+    capex          symbol (or "*": every company on screen, once each), metric "intensity" (capex / revenue,
+                   TTM, in percent) | "net_debt_ebitda" (net debt / TTM EBITDA, times), above and/or below: checked
+                   only when a company's statements run to a new quarter (tui/core/capex.py)
 
 A rule fires when its condition becomes true and fires again only after it was seen false: no repeat every
 refresh. The first evaluation of each rule (per symbol, pair or list) only records the state: a level already
@@ -36,13 +39,15 @@ from tui.model import Watchlist, change_pct_of
 
 log = logging.getLogger(__name__)
 
-KINDS = ("price", "move", "zscore", "concentration")
+KINDS = ("price", "move", "zscore", "concentration", "capex")
 GAUGES = ("hhi", "top1", "top3")
+CAPEX_METRICS = ("intensity", "net_debt_ebitda")
 _FIELDS = {
     "price": ("symbol", "above", "below", "note"),
     "move": ("symbol", "pct", "note"),
     "zscore": ("pair", "beyond", "note"),
     "concentration": ("gauge", "above", "watchlist", "note"),
+    "capex": ("symbol", "metric", "above", "below", "note"),
 }
 COMMAND_TIMEOUT = 10.0
 DEMO_PREFIX = "DEMO · "
@@ -61,6 +66,7 @@ class Rule:
     gauge: str = ""
     watchlist: str = "*"
     note: str = ""
+    metric: str = ""
 
     def describe(self) -> str:
         if self.kind == "price":
@@ -76,6 +82,12 @@ class Rule:
         if self.kind == "zscore":
             who = "any pair" if self.pair == "*" else self.pair
             return f"{who}: spread z-score beyond ±{self.beyond:g}"
+        if self.kind == "capex":
+            who = "any company" if self.symbol == "*" else self.symbol
+            what, unit = (("capex / revenue", "%") if self.metric == "intensity" else ("net debt / EBITDA", "×"))
+            levels = [f"{word} {v:g}{unit}" for word, v in (("above", self.above), ("below", self.below))
+                      if v is not None]
+            return f"{who}: {what} {' or '.join(levels)} (checked at each new quarter)"
         unit = "" if self.gauge == "hhi" else "%"
         where = "" if self.watchlist == "*" else f" on {self.watchlist}"
         return f"concentration {self.gauge.upper()} above {self.above:g}{unit}{where}"
@@ -136,6 +148,15 @@ def parse_rule(d: dict) -> Rule:
         if beyond is None:
             raise ValueError("beyond: a zscore rule needs beyond, e.g. 2")
         return Rule(kind, pair=pair, beyond=beyond, note=note)
+    if kind == "capex":
+        symbol = _str(d, "symbol", "*").upper() or "*"
+        metric = _str(d, "metric", "intensity").lower()
+        if metric not in CAPEX_METRICS:
+            raise ValueError(f"metric: expected one of {', '.join(CAPEX_METRICS)}, got {metric!r}")
+        above, below = _num(d, "above"), _num(d, "below")
+        if above is None and below is None:
+            raise ValueError("above/below: a capex rule needs a level above, below or both")
+        return Rule(kind, symbol=symbol, metric=metric, above=above, below=below, note=note)
     gauge = _str(d, "gauge", "hhi").lower()
     if gauge not in GAUGES:
         raise ValueError(f"gauge: expected one of {', '.join(GAUGES)}, got {gauge!r}")
@@ -145,7 +166,7 @@ def parse_rule(d: dict) -> Rule:
     return Rule(kind, gauge=gauge, above=above, watchlist=_str(d, "watchlist", "*") or "*", note=note)
 
 
-TEXT_WORDS = ("above", "below", "move", "z", "hhi", "top1", "top3")
+TEXT_WORDS = ("above", "below", "move", "z", "hhi", "top1", "top3", "capex", "leverage")
 
 
 def parse_rule_text(text: str, symbol: str | None, pair: str | None = None, watchlist: str = "*") -> Rule:
@@ -153,13 +174,14 @@ def parse_rule_text(text: str, symbol: str | None, pair: str | None = None, watc
 
     On the symbol under the cursor: "above 200", "below 150", "move 5" (percent today). On the pair marked in the
     pairs panel: "z 2" (|spread z-score| beyond 2). On the concentration gauges of `watchlist`: "hhi 2500",
-    "top1 40" or "top3 70" (a share in percent)."""
+    "top1 40" or "top3 70" (a share in percent). On the company under the cursor, at each new quarter: "capex 25"
+    (capex / revenue above 25 %), "leverage 3" (net debt / EBITDA above 3×)."""
     words = text.lower().replace("%", " ").replace("±", " ").split()
     if words and words[0] == "zscore":
         words[0] = "z"
     if len(words) != 2 or words[0] not in TEXT_WORDS:
         raise ValueError('type "above 200", "below 150", "move 5" (percent today), "z 2" (the marked pair), '
-                         '"hhi 2500" or "top1 40" (concentration)')
+                         '"hhi 2500" or "top1 40" (concentration), "capex 25" or "leverage 3" (at each new quarter)')
     try:
         value = float(words[1])
     except ValueError:
@@ -173,6 +195,9 @@ def parse_rule_text(text: str, symbol: str | None, pair: str | None = None, watc
         return parse_rule({"kind": "concentration", "gauge": word, "above": value, "watchlist": watchlist or "*"})
     if not symbol:
         raise ValueError("no symbol under the cursor")
+    if word in ("capex", "leverage"):
+        metric = "intensity" if word == "capex" else "net_debt_ebitda"
+        return parse_rule({"kind": "capex", "symbol": symbol, "metric": metric, "above": value})
     if word == "move":
         return parse_rule({"kind": "move", "symbol": symbol, "pct": value})
     return parse_rule({"kind": "price", "symbol": symbol, word: value})
@@ -226,6 +251,7 @@ class AlertEngine:
         self.data_source: tuple[str, str | None] = ("yahoo", None)  # (source, url): see tui.runtime.data_source
         self.command_in_demo = command_in_demo  # run `command` on simulated alerts too
         self._state: dict[tuple[int, str], bool] = {}
+        self._quarters: dict[tuple[int, str], object] = {}  # capex rules: the quarter end last checked
         self.fired: list[Alert] = []
         self._tasks: set[asyncio.Task] = set()
 
@@ -300,6 +326,8 @@ class AlertEngine:
             return out
         if rule.kind == "zscore":
             return self._check_zscore(n, rule, store, wl, now, table)
+        if rule.kind == "capex":
+            return self._check_capex(n, rule, store, wl, now, table)
         return self._check_concentration(n, rule, store, wl, now, table)
 
     def _check_zscore(self, n, rule, store, wl, now, table) -> list[Alert]:
@@ -320,6 +348,39 @@ class AlertEngine:
             if self._edge((n, f"{wl.name}/{pair.name}"), abs(z) > rule.beyond):
                 out.append(Alert("zscore", pair.name, f"{pair.name}: spread z-score {z:+.2f}, beyond "
                                  f"±{rule.beyond:g}", z, rule.beyond, now, table))
+        return out
+
+    def _check_capex(self, n, rule, store, wl, now, table) -> list[Alert]:
+        """Evaluated when a company's TTM figures run to a quarter not checked before (the first one seen is only
+        recorded): a new quarter's capex intensity or leverage passing the level fires once."""
+        from tui.core.capex import capex_view, company_capex
+
+        if rule.symbol == "*":
+            rows = list(capex_view(store, wl).companies) if wl is not None else []
+        else:
+            inst = wl.instrument(rule.symbol) if wl is not None else None
+            rows = [company_capex(store, rule.symbol, company=inst.company if inst else rule.symbol,
+                                  name=inst.name if inst else rule.symbol)]
+        out = []
+        for c in rows:
+            value = c.capex_to_revenue if rule.metric == "intensity" else c.net_debt_to_ebitda
+            if value is None or c.latest_quarter is None:
+                continue
+            if rule.metric == "intensity":
+                value *= 100.0
+            key = (n, c.company)
+            if self._quarters.get(key) == c.latest_quarter:
+                continue  # no new quarter since the last look
+            self._quarters[key] = c.latest_quarter
+            what, unit = ("capex / revenue", "%") if rule.metric == "intensity" else ("net debt / EBITDA", "×")
+            for word, level in (("above", rule.above), ("below", rule.below)):
+                if level is None:
+                    continue
+                crossed = value > level if word == "above" else value < level
+                if self._edge((n, f"{c.company}/{word}"), crossed):
+                    out.append(Alert("capex", c.symbol, f"{c.symbol} {what} {value:,.1f}{unit} (TTM to "
+                                     f"{c.latest_quarter.isoformat()}) {word} {level:g}{unit}", value, level, now,
+                                     table))
         return out
 
     def _check_concentration(self, n, rule, store, wl, now, table) -> list[Alert]:

@@ -121,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     snap.add_argument("--timeout", type=_positive, default=20.0, metavar="S", help="seconds to wait (default: 20)")
     snap.add_argument("--history", action="store_true",  # one chart request per symbol
                       help="also fetch a year of daily closes (pairs' relative performance and z-score, betas to NVDA)")
+    snap.add_argument("--capex", action="store_true",
+                      help="also fetch each equity's statements: capex, cash flow, debt, the sides' totals and the "
+                      "circle of deals (a `capex` object; docs/capex.md)")
 
     sim = sub.add_parser("simulate", help="run the market simulator (speaks Yahoo's protocols on 127.0.0.1)",
                          description="Run the market simulator on 127.0.0.1. Point aiwatch (or any Yahoo "
@@ -151,7 +154,9 @@ def _runtime(args, *, clock=None, sim_process=False):
                    yahoo_url=args.yahoo_url, stream_url=args.stream_url, proxy=args.proxy,
                    # the app keeps a year of daily bars per symbol; a snapshot asks with --history
                    history_range=None if getattr(args, "command", None) == "snapshot" else "1y",
-                   sim_process=sim_process, sim_log_level=getattr(args, "log_level", None) or "INFO")
+                   sim_process=sim_process, sim_log_level=getattr(args, "log_level", None) or "INFO",
+                   # the app's capex screen and gauge; a snapshot only with --capex
+                   statements=getattr(args, "capex", False) or getattr(args, "command", None) != "snapshot")
 
 
 def _spawn_demo_simulator(args, clock):
@@ -225,10 +230,22 @@ async def _snapshot(args, watchlist) -> int:
     from tui.core.snapshot import build_snapshot, render_csv, render_json, render_table
 
     runtime = _runtime(args)
+    capex = getattr(args, "capex", False)
+    no_statements: set[str] = set()
+    deals = None
     try:
         runtime.set_symbols(watchlist.symbols)
+        started = asyncio.get_running_loop().time()
         await runtime.start()
         missing = await runtime.wait_until_quoted(watchlist.symbols, args.timeout)
+        if capex:
+            from tui.core.deals import load_deals
+
+            left = max(0.0, args.timeout - (asyncio.get_running_loop().time() - started))
+            no_statements = await runtime.wait_for_statements(watchlist.symbols, left)
+            deals = load_deals()
+            for p in deals.problems:
+                print(f"warning: {p}", file=sys.stderr)
         if getattr(args, "history", False) and runtime.feed is not None:
             from tui.core.history import ensure_history, watchlist_history_symbols
 
@@ -237,7 +254,8 @@ async def _snapshot(args, watchlist) -> int:
         config = getattr(args, "config_obj", None)  # --config PATH, or the default file: its [reference] too
         doc = build_snapshot(runtime.store, watchlist, now=runtime.clock.now(), source=runtime.source,
                              missing=sorted(missing), stale_after=args.stale_after, source_url=runtime.source_url,
-                             reference_overrides=dict(config.reference) if config is not None else None)
+                             reference_overrides=dict(config.reference) if config is not None else None,
+                             capex=capex, deals=deals, capex_missing=sorted(no_statements))
     finally:
         await runtime.stop()
     render = {"json": render_json, "csv": render_csv, "table": render_table}[args.format]
@@ -246,6 +264,10 @@ async def _snapshot(args, watchlist) -> int:
         sys.stdout.write("\n")
     if missing:
         print(f"aiwatch: no quote within {args.timeout:g}s for: {', '.join(sorted(missing))}", file=sys.stderr)
+        return 3
+    if no_statements:
+        print(f"aiwatch: no statements within {args.timeout:g}s for: {', '.join(sorted(no_statements))}",
+              file=sys.stderr)
         return 3
     return 0
 

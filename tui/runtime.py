@@ -54,6 +54,7 @@ class Runtime:
         sim_log_level: str = "INFO",
         sim_command: Sequence[str] | None = None,
         sim_restarts: int = 1,
+        statements: bool = False,
     ) -> None:
         self.store = MarketStore()
         self.clock = clock or Clock()
@@ -68,6 +69,7 @@ class Runtime:
         self.sim = None
         self.feed = None
         self.history_range: str | None = history_range  # daily bars of the symbols on screen
+        self.statements = statements  # each equity's statement lines (capex screen, snapshot --capex)
         # the demo's simulator in a child process (True: started by start(); or one already started)
         self.sim_process = sim_process if sim_process not in (True, False) else None
         self._sim_in_child = demo and sim_process is not False
@@ -98,6 +100,8 @@ class Runtime:
             endpoints = Endpoints.from_env(self._yahoo_url, self._stream_url)
         kwargs = {"proxy": self._proxy} if self._proxy else {}
         kwargs.update(_feed_extras(endpoints, self.history_range))  # disk cache, daily history
+        if self.statements:
+            kwargs["statements"] = True
         self.feed = YahooFeed(self.store, self.clock, endpoints, **kwargs)
         if self._symbols:
             self.feed.set_symbols(self._symbols)
@@ -224,6 +228,19 @@ class Runtime:
                 break
             await asyncio.sleep(0.05)
         return {s for s in wanted if s not in self.store.quotes}
+
+    async def wait_for_statements(self, symbols: Iterable[str], timeout: float) -> set[str]:
+        """Wait until every quoted equity of `symbols` has had its statement lines fetched (or refused by Yahoo);
+        return the equities still without them at the timeout."""
+        deadline = time.monotonic() + timeout
+        feed = self.feed
+        assert feed is not None
+        while True:
+            pending = {s for s in symbols if s in self.store.quotes and s not in self.store.unknown
+                       and feed.is_equity(s) and not feed.statements_tried(s)}
+            if not pending or time.monotonic() >= deadline:
+                return pending
+            await asyncio.sleep(0.05)
 
     async def stop(self) -> None:
         self._stopping = True

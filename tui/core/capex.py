@@ -44,6 +44,13 @@ def _month(d: dt.date) -> int:
     return d.year * 12 + d.month
 
 
+def _month_end(m: int) -> dt.date:
+    """The last day of month index `m` (year * 12 + month)."""
+    year, month = divmod(m - 1, 12)
+    first_next = dt.date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1)
+    return first_next - dt.timedelta(days=1)
+
+
 def _finite(x: float | None) -> float | None:
     return x if x is not None and math.isfinite(x) else None
 
@@ -119,7 +126,7 @@ class QuarterRow:
     """One quarter as reported, in the statement currency: capex spent (positive), operating cash flow, free cash
     flow (= operating cash flow − capex spent, None unless both are there), revenue. None: not reported."""
 
-    as_of: dt.date | None  # None for a quarter missing from what is held (a gap in the trend)
+    as_of: dt.date  # the quarter end (for a quarter missing from what is held: its month end, every value None)
     capex: float | None
     ocf: float | None
     fcf: float | None
@@ -142,7 +149,7 @@ def quarter_rows(st: Statements, n: int = TREND_QUARTERS) -> tuple[QuarterRow, .
             continue  # before anything held: not a gap, just not known
         fcf = ocf.value + cap.value if cap is not None and ocf is not None and cap.currency == ocf.currency else None
         rows.append(QuarterRow(
-            as_of=held[0].as_of if held else None,
+            as_of=held[0].as_of if held else _month_end(m),
             capex=-cap.value if cap is not None else None,
             ocf=ocf.value if ocf is not None else None,
             fcf=fcf,
@@ -189,7 +196,7 @@ class CompanyCapex:
     net_debt_usd: float | None = None
     net_debt_to_ebitda: float | None = None
     interest_coverage: float | None = None
-    interest_reported: bool = False  # False: Yahoo has no interest expense for the TTM (coverage "n/a")
+    interest_reported: bool = False  # False: no interest expense reported for the latest quarter (coverage "n/a")
     quarters: tuple[QuarterRow, ...] = ()
     fetched_at: float | None = None
 
@@ -293,7 +300,9 @@ def _company(store: MarketStore, symbol: str, st: Statements | None, company: st
         total_debt=td, cash=cash, net_debt=nd, net_debt_basis=basis, balance_as_of=bal_date,
         net_debt_usd=_usd(nd, store.usd_per(bal_ccy)) if nd is not None else None,
         net_debt_to_ebitda=_div(nd, ebitda) if ebitda is not None and ebitda > 0 and same_bal else None,
-        interest_coverage=coverage, interest_reported=interest is not None,
+        interest_coverage=coverage,
+        interest_reported=end is not None and (_has(st, "interest_expense", end)
+                                               or _at(st.points("annual", "interest_expense"), end) is not None),
         quarters=quarters, fetched_at=st.fetched_at,
     )
 
@@ -370,3 +379,190 @@ def capex_view(store: MarketStore, watchlist: Watchlist) -> CapexView:
         inst = next(i for i in insts if i.symbol == symbol)
         rows.append(company_capex(store, symbol, company=company, name=inst.name, side=inst.side))
     return CapexView(tuple(rows), {side: side_capex(side, rows) for side in (Side.US, Side.CN)})
+
+
+# -- the snapshot's `capex` object ------------------------------------------------------------------------------
+
+
+def _n(x: float | None) -> float | None:
+    return x if x is not None and math.isfinite(x) else None
+
+
+def _day(d: dt.date | None) -> str | None:
+    return d.isoformat() if d is not None else None
+
+
+def deal_doc(deal, store: MarketStore | None = None) -> dict:
+    """One deal as JSON; a warrant's shares valued at its listing's live price in USD (`value_usd`, else null)."""
+    value = None
+    if deal.shares is not None and deal.share_symbol and store is not None:
+        from tui.core.deals import warrant_value_usd
+
+        price = store.price(deal.share_symbol)
+        rate = store.usd_per(store.currency_of(deal.share_symbol))
+        value = warrant_value_usd(deal, price * rate if price is not None and rate is not None else None)
+    return {
+        "id": deal.id, "date": deal.date_text, "parties": list(deal.parties), "payer": deal.payer,
+        "payee": deal.payee, "kind": deal.kind, "size_usd": _n(deal.size_usd), "size_usd_min": _n(deal.size_usd_min),
+        "size_usd_max": _n(deal.size_usd_max), "money": deal.money, "shares": _n(deal.shares),
+        "share_symbol": deal.share_symbol, "value_usd": _n(value), "status": deal.status, "source": deal.source,
+        "what": deal.what, "note": deal.note,
+    }
+
+
+def _flow_doc(flow) -> dict:
+    return {"low_usd": _n(flow.low), "high_usd": _n(flow.high), "undisclosed": flow.undisclosed, "deals": flow.rows}
+
+
+def capex_snapshot(store: MarketStore, watchlist: Watchlist, deals=None, *, missing: Iterable[str] = ()) -> dict:
+    """The `capex` object of `aiwatch snapshot --capex` (docs/capex.md): companies, sides, deals, the circle.
+    Amounts in USD at the live FX rate unless a name says otherwise; a value not known is null, never 0."""
+    from tui.core import deals as deals_mod
+
+    data = deals if deals is not None else deals_mod.load_deals()
+    view = capex_view(store, watchlist)
+    companies = []
+    for c in view.companies:
+        companies.append({
+            "symbol": c.symbol,
+            "company": c.company,
+            "name": c.name,
+            "side": str(c.side),
+            "statement_currency": c.statement_currency,
+            "usd_per_statement_ccy": _n(c.usd_per),
+            "latest_quarter": _day(c.latest_quarter),
+            "partial_quarter": _day(c.partial_quarter),
+            "partial_lines": list(c.partial_lines),
+            "ttm": {
+                "capex_usd": _n(c.capex_usd),
+                "revenue_usd": _n(c.revenue_usd),
+                "ocf_usd": _n(c.ocf_usd),
+                "fcf_usd": _n(c.fcf_usd),
+                "ebitda_usd": _n(c.ebitda_usd),
+                "capex_to_revenue": _n(c.capex_to_revenue),
+                "fcf_margin": _n(c.fcf_margin),
+            },
+            "ttm_basis": {k: v for k, v in c.ttm_basis.items()},
+            "capex_growth": _n(c.capex_growth),
+            "revenue_growth": _n(c.revenue_growth),
+            "net_debt_usd": _n(c.net_debt_usd),
+            "net_debt_basis": c.net_debt_basis,
+            "balance_as_of": _day(c.balance_as_of),
+            "net_debt_to_ebitda": _n(c.net_debt_to_ebitda),
+            "interest_coverage": _n(c.interest_coverage),
+            "interest_reported": c.interest_reported if c.has_statements else None,
+            "quarters": [
+                {"as_of": q.as_of.isoformat(), "capex": _n(q.capex), "ocf": _n(q.ocf), "fcf": _n(q.fcf),
+                 "revenue": _n(q.revenue)}
+                for q in c.quarters
+            ],
+            "statements_fetched_at": _iso(c.fetched_at),
+            "deals": [d.id for d in data.of(c.company)],
+            "money_in": _flow_doc(deals_mod.money_in(data, c.company)),
+            "money_out": _flow_doc(deals_mod.money_out(data, c.company)),
+            "bonds": _flow_doc(deals_mod.bonds(data, c.company)),
+        })
+    sides = {}
+    for side, s in view.sides.items():
+        sides[str(side)] = {
+            "capex_usd": _n(s.capex_usd), "revenue_usd": _n(s.revenue_usd), "ocf_usd": _n(s.ocf_usd),
+            "fcf_usd": _n(s.fcf_usd), "capex_to_revenue": _n(s.capex_to_revenue), "fcf_margin": _n(s.fcf_margin),
+            "companies": s.companies, "with_data": s.with_data, "left_out": list(s.left_out),
+            "oldest_quarter": _day(s.oldest_quarter), "newest_quarter": _day(s.newest_quarter),
+        }
+    circle = deals_mod.commitments(data, "openai")
+    rev = circle.revenue
+    return {
+        "companies": companies,
+        "sides": sides,
+        "deals": [deal_doc(d, store) for d in sorted(data.deals, key=lambda d: (d.date, d.id), reverse=True)],
+        "deals_as_of": _day(data.as_of),
+        "deals_problems": [str(p) for p in data.problems],
+        "openai_circle": {
+            "commitments_usd_low": _n(circle.flow.low) if circle.flow.rows else None,
+            "commitments_usd_high": _n(circle.flow.high) if circle.flow.rows else None,
+            "undisclosed": circle.flow.undisclosed,
+            "deals": [d.id for d in circle.deals],
+            "revenue_usd": _n(rev.amount_min) if rev else None,
+            "revenue_period": rev.period if rev else None,
+            "revenue_date": rev.date_text if rev else None,
+            "revenue_status": rev.status if rev else None,
+            "revenue_source": rev.source if rev else None,
+            "revenue_annualised_usd": _n(circle.revenue_annualised_usd),
+            "commitments_to_revenue": _n(circle.ratio),
+        },
+        "missing": sorted(missing),
+    }
+
+
+def _iso(t: float | None) -> str | None:
+    if t is None or not math.isfinite(t):
+        return None
+    return dt.datetime.fromtimestamp(t, dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+# -- the snapshot's table -----------------------------------------------------------------------------------------
+
+
+def fmt_usd(x: float | None) -> str:
+    """$1.23T, $45.6B, $789M; "—" when not known."""
+    if x is None:
+        return "—"
+    sign = "-" if x < 0 else ""
+    x = abs(x)
+    if x >= 1e12:
+        return f"{sign}${x / 1e12:.2f}T"
+    if x >= 1e9:
+        return f"{sign}${x / 1e9:.1f}B"
+    return f"{sign}${x / 1e6:.0f}M"
+
+
+def fmt_pct(x: float | None, *, signed: bool = False) -> str:
+    if x is None:
+        return "—"
+    return f"{x * 100:+.0f}%" if signed else f"{x * 100:.0f}%"
+
+
+def fmt_times(x: float | None, *, none: str = "—") -> str:
+    return none if x is None else f"{x:.1f}×"
+
+
+def render_capex_table(cx: dict) -> list[str]:
+    """The snapshot's capex section as plain lines (at most 100 columns)."""
+    lines = ["", "capex, cash flow and debt (TTM, USD at the live FX rate; growth on the TTM a year earlier)"]
+    lines.append(f"{'symbol':<10} {'ccy':<3} {'TTM to':<10} {'capex':>8} {'cap/rev':>7} {'capex Δ':>7} "
+                 f"{'rev Δ':>6} {'FCF':>8} {'FCF mgn':>7} {'ND/EBITDA':>9} {'cover':>6}")
+    lines.append("-" * 100)
+    for c in cx["companies"]:
+        t = c["ttm"]
+        cover = fmt_times(c["interest_coverage"], none="n/a" if c["interest_reported"] is False else "—")
+        nd = c["net_debt_to_ebitda"]
+        leverage = "net cash" if nd is not None and nd < 0 else fmt_times(nd)
+        lines.append(
+            f"{c['symbol'][:10]:<10} {(c['statement_currency'] or '?')[:3]:<3} {c['latest_quarter'] or '—':<10} "
+            f"{fmt_usd(t['capex_usd']):>8} {fmt_pct(t['capex_to_revenue']):>7} "
+            f"{fmt_pct(c['capex_growth'], signed=True):>7} {fmt_pct(c['revenue_growth'], signed=True):>6} "
+            f"{fmt_usd(t['fcf_usd']):>8} {fmt_pct(t['fcf_margin']):>7} {leverage:>9} "
+            f"{cover:>6}"
+            + (f"  partial {c['partial_quarter']}" if c["partial_quarter"] else "")
+        )
+    for name, s in cx["sides"].items():
+        lines.append(
+            f"{name.upper()} side: capex {fmt_usd(s['capex_usd'])} on revenue {fmt_usd(s['revenue_usd'])} "
+            f"({fmt_pct(s['capex_to_revenue'])}), FCF after capex {fmt_usd(s['fcf_usd'])}; "
+            f"{s['with_data']}/{s['companies']} companies with data"
+        )
+    oc = cx["openai_circle"]
+    if oc["commitments_usd_low"] is not None:
+        ratio = oc["commitments_to_revenue"]
+        lines.append(
+            f"OpenAI's commitments: at least {fmt_usd(oc['commitments_usd_low'])}"
+            + (f" (+{oc['undisclosed']} undisclosed)" if oc["undisclosed"] else "")
+            + (f" = {ratio:.0f}× its annualised revenue ({fmt_usd(oc['revenue_annualised_usd'])}, est. from "
+               f"{oc['revenue_period']} {fmt_usd(oc['revenue_usd'])}, {oc['revenue_status']})" if ratio else "")
+        )
+    lines.append(f"deals: {len(cx['deals'])} rows as of {cx['deals_as_of'] or '—'} (tui/data/deals.toml); "
+                 "—: not known; n/a: not reported")
+    if cx["missing"]:
+        lines.append(f"no statements in time: {', '.join(cx['missing'])}")
+    return lines

@@ -79,12 +79,17 @@ def build_snapshot(
     stale_after: float = DEFAULT_STALE_AFTER,
     source_url: str | None = None,
     reference_overrides: Mapping[str, Any] | None = None,
+    capex: bool = False,
+    deals: Any = None,
+    capex_missing: Iterable[str] = (),
 ) -> dict:
     """The snapshot document of `watchlist` at `now` (POSIX seconds), from what `store` holds.
 
     `source` is "demo" (the built-in simulator), "yahoo" (Yahoo's own hosts) or "other" (`--yahoo-url` /
     AIWATCH_YAHOO_URL pointed elsewhere), with that base URL as `source_url` (tui.runtime.data_source).
-    `reference_overrides`: the [reference] table of the config in use (`--config`); None reads the default file."""
+    `reference_overrides`: the [reference] table of the config in use (`--config`); None reads the default file.
+    With `capex`, a `capex` object (tui.core.capex.capex_snapshot: statements, sides, deals; `deals` a loaded
+    tui.core.deals.DealsData, None reads the files; `capex_missing`: equities whose statements did not come in time)."""
     quotes = []
     inputs: dict[str, dict] = {}
     currencies: list[str] = []
@@ -153,7 +158,7 @@ def build_snapshot(
 
     missing_syms = list(dict.fromkeys([*missing, *(s for s in watchlist.symbols if s not in store.quotes)]))
     conc = concentration(store, watchlist)
-    return {
+    doc = {
         "schema": SCHEMA_VERSION,
         "as_of": _iso(now),
         "source": source,
@@ -176,6 +181,11 @@ def build_snapshot(
         "inputs": inputs,
         "missing": missing_syms,
     }
+    if capex:
+        from tui.core.capex import capex_snapshot
+
+        doc["capex"] = capex_snapshot(store, watchlist, deals, missing=capex_missing)
+    return doc
 
 
 def _side_doc(side: SideAggregate) -> dict:
@@ -464,6 +474,10 @@ def render_table(doc: dict) -> str:
             f"  top1 {c['top1_symbol']} {c['top1_share'] * 100:.1f}%, top3 {c['top3_share'] * 100:.1f}%, "
             f"US {c['us_share'] * 100:.1f}% / CN {c['cn_share'] * 100:.1f}%"
         )
+    if doc.get("capex"):
+        from tui.core.capex import render_capex_table
+
+        lines.extend(render_capex_table(doc["capex"]))
     if doc["fx"]:
         fx = "  ".join(f"{ccy} {'-' if r is None else f'{1 / r:.4f}'}/USD" for ccy, r in doc["fx"].items())
         lines.append("")
