@@ -211,7 +211,7 @@ class _FileLoader:
                 try:
                     item = build(row, i)
                 except ValueError as exc:
-                    self.problem(self._line_of(name, i, exc), f"{name} {i + 1}: {exc}; row left out")
+                    self.problem(self._line_of(name, i, exc), f"{name} {i + 1}: {exc.args[0]}; row left out")
                     continue
                 if isinstance(item, Deal):
                     if item.id in seen:

@@ -37,7 +37,6 @@ from tui.feeds.endpoints import Endpoints
 from tui.feeds.yahoo_parse import YahooError, merge_fundamentals
 from tui.feeds.yahoo_rest import RateLimited, YahooRest
 from tui.feeds.yahoo_stream import YahooStream
-from tui.feeds.yahoo_timeseries import fetch_timeseries
 from tui.model import Quote
 
 log = logging.getLogger(__name__)
@@ -470,7 +469,7 @@ class YahooFeed:
                 return
             self._statements_at[symbol] = now
             try:
-                fresh = await fetch_timeseries(self.rest, symbol)
+                fresh = await self.rest.timeseries(symbol)
             except YahooError as exc:  # Yahoo's answer: tried again in 30 min
                 log.info("no statements for %s: %s", symbol, exc)
                 self._statements_failed.add(symbol)

@@ -1,8 +1,8 @@
-"""Yahoo Finance REST: cookie + crumb, batched v7 quotes, v10 quoteSummary, v8 chart.
+"""Yahoo Finance REST: cookie + crumb, batched v7 quotes, v10 quoteSummary, v8 chart, fundamentals time series.
 
 Polite by construction: one request at a time, a floor between requests, a back-off measured in minutes
 after HTTP 429, the crumb renewed once on 401, and a per-minute budget that background fetches
-(fundamentals, history) respect. The transport sits behind a small protocol: curl_cffi with browser
+(fundamentals, history, statements) respect. The transport sits behind a small protocol: curl_cffi with browser
 impersonation for Yahoo's real hosts, aiohttp for loopback (tui/feeds/transport_curl.py chooses).
 Cookies and crumbs are never logged.
 """
@@ -19,6 +19,7 @@ from typing import Any
 import aiohttp
 
 from tui.core.clock import Clock
+from tui.core.statements import Statements
 from tui.feeds.endpoints import Endpoints
 from tui.feeds.http import Response, Transport
 from tui.feeds.transport_curl import make_transport
@@ -29,6 +30,7 @@ from tui.feeds.yahoo_parse import (
     parse_quote_summary,
     parse_v7_quote,
 )
+from tui.feeds.yahoo_timeseries import parse_timeseries, timeseries_params
 from tui.model import Bar, Fundamentals, Quote
 
 log = logging.getLogger(__name__)
@@ -229,6 +231,15 @@ class YahooRest:
             self.endpoints.chart(symbol), {"range": range_, "interval": interval, "includePrePost": "false"}
         )
         return parse_chart(doc)[1]
+
+    async def timeseries(self, symbol: str, types: list[str] | None = None) -> Statements:
+        """Statement lines of `symbol` (capex, cash flow, revenue, EBITDA, EBIT, interest, debt, cash) from the
+        fundamentals time series in one request: quarterly, annual and trailing, 27 types (yfinance splits at 60).
+        Yahoo answered without a crumb in 2025; the session's cookie and crumb are sent all the same."""
+        now = self.clock.now()
+        doc = await self._get_json(self.endpoints.timeseries(symbol),
+                                   {"symbol": symbol, **timeseries_params(now, types)})
+        return parse_timeseries(doc, symbol, now)
 
     async def close(self) -> None:
         await self.transport.close()

@@ -118,11 +118,3 @@ def parse_timeseries(doc: Any, symbol: str, fetched: float) -> Statements:
     return Statements(symbol=symbol, series=series, not_reported=frozenset(not_reported - set(series)),
                       fetched_at=fetched)
 
-
-async def fetch_timeseries(rest: Any, symbol: str, types: list[str] | None = None) -> Statements:
-    """Statement lines of `symbol` (capex, cash flow, revenue, EBITDA, EBIT, interest, debt, cash) in one request
-    on `rest`'s session (a tui.feeds.yahoo_rest.YahooRest: cookie, crumb, floor, 429 back-off): quarterly,
-    annual and trailing, 27 types (yfinance splits at 60)."""
-    now = rest.clock.now()
-    doc = await rest._get_json(rest.endpoints.timeseries(symbol), {"symbol": symbol, **timeseries_params(now, types)})
-    return parse_timeseries(doc, symbol, now)

@@ -19,7 +19,7 @@ import json
 import logging
 import signal
 import socket
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -72,6 +72,7 @@ class Simulator:
         self.port = 0
         self.frames_sent = 0
         self.requests = 0
+        self.paths: deque[str] = deque(maxlen=10_000)  # the REST paths asked for, newest last (tests read it)
         self._runner: web.AppRunner | None = None
         self._sockets: set[web.WebSocketResponse] = set()
         self._frame_cache: OrderedDict[tuple[str, int], str | None] = OrderedDict()
@@ -127,6 +128,7 @@ class Simulator:
         if request.path.startswith("/streamer"):
             return await handler(request)
         self.requests += 1
+        self.paths.append(request.path)
         if self.faults.any:
             status, delay = self.faults.rest_fault()
             if delay:
