@@ -1,0 +1,82 @@
+"""Capex alerts: a company's capex intensity or net debt / EBITDA past a level, checked when a new quarter comes in
+(the quarter first seen only records), in the config and in the `!` dialog's short form."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from capex_support import quarter_ends, statements
+
+from tui.alerts import AlertEngine, Rule, parse_rule, parse_rule_text
+from tui.core.store import MarketStore
+from tui.model import Instrument, Side, Watchlist
+
+Q = quarter_ends(dt.date(2023, 12, 31), 10)
+B = 1e9
+WL = Watchlist("t", "Test", (Instrument("MSFT", "Microsoft", Side.US, "microsoft"),
+                             Instrument("BABA", "Alibaba (ADR)", Side.CN, "alibaba"),
+                             Instrument("9988.HK", "Alibaba (H)", Side.CN, "alibaba")))
+
+
+def _lines(capex: list[float], n: int) -> dict[str, list[float]]:
+    return {"capex": [-c * B for c in capex[:n]], "revenue": [100 * B] * n, "ocf": [40 * B] * n,
+            "ebitda": [30 * B] * n, "total_debt": [50 * B] * n, "cash": [10 * B] * n}
+
+
+def test_capex_rules_parse_and_name_the_key() -> None:
+    assert parse_rule({"kind": "capex", "symbol": "msft", "above": 25}) == Rule(
+        "capex", symbol="MSFT", metric="intensity", above=25.0)
+    rule = parse_rule({"kind": "capex", "metric": "net_debt_ebitda", "below": 0.5, "above": 3})
+    assert rule.symbol == "*" and rule.describe() == ("any company: net debt / EBITDA above 3× or below 0.5× "
+                                                      "(checked at each new quarter)")
+    assert parse_rule(rule.to_table()) == rule  # what the app writes back to config.toml reads the same
+    for table, key in (({"kind": "capex", "symbol": "MSFT"}, "above/below"),
+                       ({"kind": "capex", "metric": "gini", "above": 1}, "metric"),
+                       ({"kind": "capex", "above": "lots"}, "above"),
+                       ({"kind": "capex", "above": 1, "pair": "x"}, "pair")):
+        with pytest.raises(ValueError, match=key):
+            parse_rule(table)
+    assert parse_rule_text("capex 25", "ORCL") == Rule("capex", symbol="ORCL", metric="intensity", above=25.0)
+    assert parse_rule_text("leverage 3", "ORCL").metric == "net_debt_ebitda"
+    with pytest.raises(ValueError, match="no symbol"):
+        parse_rule_text("capex 25", None)
+
+
+def test_capex_alert_fires_when_a_new_quarter_takes_intensity_past_the_level(tmp_path) -> None:
+    capex = [10, 10, 10, 10, 10, 10, 10, 30, 30]  # TTM intensity: 10 %, then 15 %, then 20 %
+    store = MarketStore()
+    engine = AlertEngine([parse_rule({"kind": "capex", "symbol": "MSFT", "above": 12})],
+                         log_path=tmp_path / "alerts.log")
+    assert engine.check(store, WL, 1.0) == []  # no statements yet: nothing to record
+    store.apply_statements(statements("MSFT", "USD", Q[:7], _lines(capex, 7)))
+    assert engine.check(store, WL, 2.0) == []  # 10 %, the first quarter seen: recorded only
+    store.apply_statements(statements("MSFT", "USD", Q[:8], _lines(capex, 8)))
+    fired = engine.check(store, WL, 3.0)
+    assert [a.message for a in fired] == ["MSFT capex / revenue 15.0% (TTM to 2025-09-30) above 12%"]
+    assert fired[0].kind == "capex" and fired[0].value == pytest.approx(15.0) and fired[0].threshold == 12.0
+    assert engine.check(store, WL, 4.0) == []  # same quarter: not checked again
+    store.apply_statements(statements("MSFT", "USD", Q[:9], _lines(capex, 9)))
+    assert engine.check(store, WL, 5.0) == []  # a new quarter, still above: no repeat
+    assert "MSFT capex / revenue 15.0%" in (tmp_path / "alerts.log").read_text()
+    assert json.loads(fired[0].to_json())["rule"] == {"kind": "capex", "symbol": "MSFT", "metric": "intensity",
+                                                      "above": 12.0}
+
+
+def test_capex_alert_on_every_company_counts_each_once_and_watches_leverage() -> None:
+    store = MarketStore()
+    lines = _lines([10] * 8, 7)
+    lines["cash"] = [45 * B] * 7  # net debt 5, EBITDA 120: 0.04×
+    for listing in ("BABA", "9988.HK"):
+        store.apply_statements(statements(listing, "CNY", Q[:7], lines))
+    engine = AlertEngine([parse_rule({"kind": "capex", "metric": "net_debt_ebitda", "above": 1})], simulated=True)
+    assert engine.check(store, WL, 1.0) == []
+    more = _lines([10] * 8, 8)
+    more["cash"] = [45 * B] * 7 + [-200 * B]  # a new quarter: net debt 250 on EBITDA 120
+    for listing in ("BABA", "9988.HK"):
+        store.apply_statements(statements(listing, "CNY", Q[:8], more))
+    fired = engine.check(store, WL, 2.0)
+    assert len(fired) == 1 and fired[0].simulated
+    assert fired[0].message.startswith("DEMO · ") and "net debt / EBITDA 2.1× (TTM to 2025-09-30) above 1×" in \
+        fired[0].message
