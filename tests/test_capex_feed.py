@@ -147,7 +147,7 @@ async def test_capex_cache_file_that_is_broken_is_dropped_and_refetched(tmp_path
     path.parent.mkdir(parents=True)
     path.write_text('{"version": 1, "kind": "statements", "symbol": "MSFT", "fetched_at": 1, "data": {"symbol": '
                     '"MSFT", "series": [["quarterly", "capex", [["not a date", 1, "USD"]]]]}}')
-    async with _running(LATE_2026, cache=cache, symbols=["MSFT"]) as (feed, store, sim):
+    async with _running(LATE_2026, cache=cache, symbols=["MSFT"]) as (_feed, store, sim):
         await wait_for(lambda: "MSFT" in _timeseries_paths(sim) and "MSFT" in store.statements, 20, "a refetch")
         assert cache.discarded == 1
         assert len(cache.get_statements("MSFT").points("quarterly", "capex")) == 8

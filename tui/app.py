@@ -93,9 +93,15 @@ class AiwatchApp(App[None]):
         Binding("p", "pairs", "Pairs", key_display="p",
                 tooltip="Pairs panel: ↑↓ pick a pair, Enter opens its detail (multiples, parts, 1y chart), Esc back",
                 id="app.pairs"),
+        Binding("c", "capex", "Capex", show=False, key_display="c",
+                tooltip="Capex screen: capex, free cash flow and debt per company (TTM, 8 quarters), the sides' "
+                        "totals, the deals of the company under the cursor", id="app.capex"),
     ]
+    # bindings the help lists although the footer does not show them
+    HELP_ONLY = ("app.capex",)
     # keys that act on the main screen, and do nothing while another screen (help, a dialog, the palette) is open
-    MAIN_SCREEN_ACTIONS = ("next_watchlist", "previous_watchlist", "watchlist", "help", *main_actions.ACTIONS)
+    MAIN_SCREEN_ACTIONS = ("next_watchlist", "previous_watchlist", "watchlist", "help", "capex",
+                           *main_actions.ACTIONS)
 
     def __init__(self, runtime: RuntimeLike, watchlists: LoadResultLike, *, initial: str | None = None,
                  stale_after: float = 60.0, handle_signals: bool = False, config=None,
@@ -325,6 +331,13 @@ class AiwatchApp(App[None]):
         else:
             panel.focus()
 
+    def action_capex(self) -> None:
+        """`c`: the capex screen of the watchlist on screen."""
+        from tui.screens.capex import CapexScreen
+
+        if len(self.screen_stack) <= 1 and self.watchlist is not None:
+            self.push_screen(CapexScreen(self.watchlist))
+
     def on_pairs_panel_selected(self, message: PairsPanel.Selected) -> None:
         from tui.screens.pair_detail import PairDetailScreen
 
@@ -332,7 +345,8 @@ class AiwatchApp(App[None]):
             self.push_screen(PairDetailScreen(message.pair, message.watchlist, stale_after=self.stale_after))
 
     def action_help(self) -> None:
-        own = [b for b in self.BINDINGS if isinstance(b, Binding) and (b.show or b in main_actions.BINDINGS)]
+        own = [b for b in self.BINDINGS if isinstance(b, Binding)
+               and (b.show or b in main_actions.BINDINGS or b.id in self.HELP_ONLY)]
         keys = key_rows([*own, *QuoteBoard.BINDINGS,
                          Binding("ctrl+p", "command_palette", "Palette", key_display="Ctrl+P",
                                  tooltip="Command palette: switch watchlist by name")])

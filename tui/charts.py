@@ -47,3 +47,16 @@ def block_chart(values: Sequence[float], width: int, height: int) -> list[str]:
             line.append(" " if fill <= 0 else "█" if fill >= 8 else BLOCKS[fill - 1])
         rows.append("".join(line))
     return rows
+
+
+def spark_slots(values: Sequence[float | None], gap: str = "·") -> str:
+    """One cell per value, scaled from their low to their high; a missing value (None) is `gap`, in its place (a
+    quarter not reported shows as a hole in the trend, not as a shorter trend)."""
+    held = [v for v in values if v is not None]
+    if not held:
+        return gap * len(values)
+    lo, hi = min(held), max(held)
+    top = len(BLOCKS) - 1
+    flat = hi - lo <= 1e-12 * max(1.0, abs(hi))
+    return "".join(gap if v is None else BLOCKS[3] if flat else BLOCKS[round((v - lo) / (hi - lo) * top)]
+                   for v in values)

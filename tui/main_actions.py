@@ -39,8 +39,9 @@ BINDINGS: list[Binding] = [
     Binding("e", "export", "Export", show=False, tooltip="Export the board and spreads to CSV (data dir)",
             id="app.export"),
     Binding("exclamation_mark", "add_alert", "Alert", show=False, key_display="!",
-            tooltip="Add an alert: the symbol under the cursor (above N, below N, move N%), the pair marked in "
-                    "the pairs panel (z N), or concentration (hhi N, top1 N%)", id="app.add_alert"),
+            tooltip="Add an alert: the symbol under the cursor (above N, below N, move N%; at each new quarter "
+                    "capex N% of revenue, leverage N× net debt / EBITDA), the pair marked in the pairs panel (z N), "
+                    "or concentration (hhi N, top1 N%)", id="app.add_alert"),
     Binding("l", "alerts_log", "Alerts", show=False, tooltip="Open the alerts log", id="app.alerts_log"),
 ]
 ACTIONS = tuple(b.action for b in BINDINGS)

@@ -30,6 +30,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from tui.core.statements import Point, Statements
 from tui.core.store import MarketStore, fx_symbol
@@ -94,7 +95,7 @@ def ttm(st: Statements, line: str, end: dt.date) -> Ttm | None:
     if idx is None or idx < 3:
         return None
     chain = quarters[idx - 3: idx + 1]
-    if any(_month(b.as_of) - _month(a.as_of) != 3 for a, b in zip(chain, chain[1:], strict=False)):
+    if any(_month(b.as_of) - _month(a.as_of) != 3 for a, b in pairwise(chain)):
         return None  # a quarter is missing in the window
     currencies = {q.currency for q in chain}
     if len(currencies) != 1:

@@ -234,7 +234,7 @@ class _FileLoader:
             return ""
         value = row[key]
         if not isinstance(value, str):
-            raise ValueError(f"{key} must be a string, not {value!r}", key)
+            raise ValueError(f"{key} must be a string, not {value!r}", key)  # noqa: TRY004 - a file message
         text = clean(value.strip(), limit).strip()
         if required and not text:
             raise ValueError(f"{key} is empty", key)
@@ -246,7 +246,7 @@ class _FileLoader:
             raise ValueError(f"missing {key!r}", key)
         value = row[key]
         if isinstance(value, dt.datetime):
-            raise ValueError(f"{key} must be a date, not a date and time", key)
+            raise ValueError(f"{key} must be a date, not a date and time", key)  # noqa: TRY004
         if isinstance(value, dt.date):
             return value, value.isoformat()
         if isinstance(value, str):
@@ -300,7 +300,7 @@ class _FileLoader:
         size, lo, hi = self._range(row, "size_usd", "size_usd_min", "size_usd_max")
         money = row.get("money", True)
         if not isinstance(money, bool):
-            raise ValueError(f"money must be true or false, not {money!r}", "money")
+            raise ValueError(f"money must be true or false, not {money!r}", "money")  # noqa: TRY004
         shares = self._amount(row, "shares")
         share_symbol = clean_name(self._text(row, "share_symbol")).upper() or None
         if shares is not None and share_symbol is None:

@@ -14,6 +14,7 @@ outflow), as Yahoo gives it. Nothing here converts, sums or divides: tui/core/ca
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -151,7 +152,7 @@ def statements_from_data(data: Mapping) -> Statements:
             raise ValueError(f"unknown series {period}/{line}")
         pts = []
         for iso, value, currency in rows:
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise ValueError(f"{period}/{line}: not a number: {value!r}")
             if currency is not None and not isinstance(currency, str):
                 raise ValueError(f"{period}/{line}: bad currency {currency!r}")

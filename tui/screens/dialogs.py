@@ -243,6 +243,7 @@ class AlertScreen(PromptScreen):
         lines = ["Add an alert (saved to the config file):"]
         if symbol:
             lines.append(f"  {symbol}: above N · below N (price) · move N (% today)")
+            lines.append(f"  {symbol}, at each new quarter: capex N (% of revenue) · leverage N (net debt / EBITDA)")
         if pair:
             lines.append(f"  pair {pair} (marked in the pairs panel, p): z N (|spread z-score| beyond N)")
         lines.append(f"  {watchlist_title}: hhi N (HHI 0–10,000) · top1 N · top3 N (share, %)")

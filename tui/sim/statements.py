@@ -17,6 +17,7 @@ import math
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -119,7 +120,7 @@ def _sum4(cl: CompanyLines, line: str, i: int, served: list[int]) -> float | Non
     if i not in served or served.index(i) < 3:
         return None
     window = served[served.index(i) - 3: served.index(i) + 1]
-    if any(_months(cl.quarters[a], cl.quarters[b]) != 3 for a, b in zip(window, window[1:], strict=False)):
+    if any(_months(cl.quarters[a], cl.quarters[b]) != 3 for a, b in pairwise(window)):
         return None
     values = [cl.value(line, k) for k in window]
     return math.fsum(values) if all(v is not None for v in values) else None  # type: ignore[arg-type]
@@ -170,7 +171,7 @@ def timeseries_result(market: SimMarket, symbol: str, types: list[str], t: float
             item["timestamp"] = [_ts(d) for d, _, _ in points]
             item[kind] = [
                 {"dataId": data_id, "asOfDate": d.isoformat(), "periodType": pt, "currencyCode": currency,
-                 "reportedValue": {"raw": int(round(v * factor)), "fmt": _fmt(v * factor)}}
+                 "reportedValue": {"raw": round(v * factor), "fmt": _fmt(v * factor)}}
                 for d, pt, v in points
             ]
         out.append(item)

@@ -7,12 +7,13 @@ from typing import Any
 
 from textual.content import Content
 
+from tui.core.capex import SideCapex, capex_view
 from tui.core.concentration import HHI_THRESHOLDS_2010, Concentration, concentration, hhi_label
 from tui.core.dependency import Dependency, Sensitivity, dependency, sensitivities
 from tui.core.mag7 import Mag7Share, mag7_for_watchlist
 from tui.core.store import MarketStore
-from tui.format import fmt_int, fmt_share
-from tui.model import Watchlist
+from tui.format import fmt_cap, fmt_int, fmt_share
+from tui.model import Side, Watchlist
 from tui.widgets.lines import LinesView
 from tui.widgets.repaint import set_border_title
 
@@ -131,6 +132,39 @@ def mag7_line(m: Mag7Share, bar_w: int) -> Content:
     return Content.assemble(*parts)
 
 
+CAPEX_SCALE = 0.5  # the capex gauge's bars run from 0 to 50 % of revenue
+
+
+def _usd_short(x: float | None) -> str:
+    if x is None:
+        return NO_DATA_SHORT
+    return ("-" if x < 0 else "") + "$" + fmt_cap(abs(x))
+
+
+def capex_line(us: SideCapex, cn: SideCapex, width: int) -> Content | None:
+    """`Capex    US ██░░░░ 17% of revenue · FCF after capex $171B │ CN █░░░░░ 12% · $28B`: each side's TTM capex
+    intensity (Σ capex / Σ revenue) and free cash flow after capex, in USD; None while neither side has figures
+    (the statements come after the quotes, fundamentals and history)."""
+    if us.with_data == 0 and cn.with_data == 0:
+        return None
+    bar_w = 8 if width >= 100 else 5
+    parts: list[Part] = ["Capex".ljust(LABEL_W)]
+    for n, (tag, side, style) in enumerate((("US", us, "$primary"), ("CN", cn, "$secondary"))):
+        if n:
+            parts.append(("  │  ", "$text-muted"))
+        parts.append((f"{tag} ", f"bold {style}"))
+        if side.capex_to_revenue is None:
+            parts.append(("no figures yet", "$text-muted"))
+            continue
+        parts += [*bar(side.capex_to_revenue / CAPEX_SCALE, bar_w, style),
+                  (f" {fmt_share(side.capex_to_revenue, 0)}", "bold"),
+                  " of revenue" if n == 0 else "", " · FCF after capex " if n == 0 else " · FCF ",
+                  (_usd_short(side.fcf_usd), "bold")]
+    tail: Part = ("  TTM, USD · c: details", "$text-muted")
+    line = Content.assemble(*parts, tail)
+    return line if line.cell_length <= width else Content.assemble(*parts)
+
+
 NO_DATA_SHORT = "—"
 
 
@@ -142,7 +176,7 @@ def concentration_content(conc: Concentration | None, watchlist: Watchlist, widt
 
 def concentration_panel_lines(conc: Concentration | None, watchlist: Watchlist, width: int,
                               compact: bool = False, *, dep: Dependency | None = None,
-                              mag7: Mag7Share | None = None) -> list[Content]:
+                              mag7: Mag7Share | None = None, capex: Content | None = None) -> list[Content]:
     if conc is None:
         return [Content.assemble(("waiting for market caps", "$text-muted"))]
     lines = concentration_lines(conc, watchlist, width, compact)
@@ -151,6 +185,8 @@ def concentration_panel_lines(conc: Concentration | None, watchlist: Watchlist, 
         lines.append(dependency_line(dep, watchlist, width, min(bar_w, 20) if compact else bar_w, compact))
     if mag7 is not None:
         lines.append(mag7_line(mag7, bar_w))
+    if capex is not None and not compact:  # where it fits: not on a short screen
+        lines.append(capex)
     return lines
 
 
@@ -182,6 +218,11 @@ class ConcentrationPanel(LinesView):
         self.dependency = (dependency(store, watchlist, sens=self._sensitivities(store, watchlist))
                            if watchlist.instrument("NVDA") is not None else None)
         self.mag7 = mag7_for_watchlist(store, watchlist.symbols, self.reference_overrides)
-        lines = concentration_panel_lines(self.value, watchlist, self.size.width or 80, compact,
-                                          dep=self.dependency, mag7=self.mag7)
+        width = self.size.width or 80
+        capex = None
+        if not compact and store.statements:
+            sides = capex_view(store, watchlist).sides
+            capex = capex_line(sides[Side.US], sides[Side.CN], width)
+        lines = concentration_panel_lines(self.value, watchlist, width, compact,
+                                          dep=self.dependency, mag7=self.mag7, capex=capex)
         self.set_lines(lines)  # only the lines that changed are drawn again
