@@ -32,6 +32,8 @@ LEGEND = (
     ("β/ρ", "beta and correlation of each name's weekly USD returns to NVDA over a year (weekly, because "
             "New York and Asia do not trade at the same hours)"),
     ("est.", "an estimate, with the date of its reference figure (Mag-7 share of the S&P 500)"),
+    ("n/a", "capex screen: not reported by the company (interest cover without interest expense)"),
+    ("8q ▂▅·█", "capex screen: eight quarters of capex or free cash flow, a cell each; · a quarter not reported"),
     ("Ctrl+C", "quit, like q (so do SIGTERM and a dropped SSH connection)"),
 )
 
