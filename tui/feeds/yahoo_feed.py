@@ -451,8 +451,13 @@ class YahooFeed:
             await self._refresh_statements(now, next_poll)
 
     def statements_tried(self, symbol: str) -> bool:
-        """Whether `symbol`'s statements were fetched (or held in the cache) or refused by Yahoo."""
-        return symbol in self._statements_ok or symbol in self._statements_failed
+        """Whether `symbol`'s statements are as fresh as the feed will make them: fetched less than
+        `statements_max_age` ago (in this run or, per the disk cache, an earlier one), or refused by Yahoo."""
+        if symbol in self._statements_failed:
+            return True
+        fetched = self._statements_at.get(symbol)
+        return (symbol in self._statements_ok and fetched is not None
+                and self.clock.now() - fetched < self.statements_max_age)
 
     async def _refresh_statements(self, now: float, next_poll: float) -> None:
         """Statement lines of every equity on screen: fetched at most every `statements_max_age`, merged into the
@@ -468,6 +473,8 @@ class YahooFeed:
             if self._background_paused(next_poll):
                 return
             self._statements_at[symbol] = now
+            held = symbol in self._statements_ok
+            self._statements_ok.discard(symbol)  # in flight: not "as fresh as it gets" until the answer is in
             try:
                 fresh = await self.rest.timeseries(symbol)
             except YahooError as exc:  # Yahoo's answer: tried again in 30 min
@@ -477,6 +484,8 @@ class YahooFeed:
                 continue
             except BaseException:  # 5xx, 429, network: tried again at the next round
                 _restore(self._statements_at, symbol, tried)
+                if held:
+                    self._statements_ok.add(symbol)
                 raise
             if fresh.is_empty():
                 log.info("Yahoo reports no statement lines for %s", symbol)
