@@ -74,6 +74,29 @@ async def test_capex_feed_fetches_each_equity_once_after_quotes_and_summaries() 
         assert sorted(_timeseries_paths(sim)) == ["9988.HK", "BABA", "MSFT", "NIO"]
 
 
+async def test_capex_feed_statements_wait_for_the_background_budget_while_polls_go_on() -> None:
+    """With a budget of 8 requests a minute: session (2), quote (1), four quoteSummary (4) and one statement fetch
+    spend it; the other statements wait for the minute to pass while the price poll goes on."""
+    clock = Clock(LATE_2026, speed=0)
+    sim = Simulator(clock, seed=7, rate=0)
+    await sim.start()
+    endpoints = Endpoints.from_env(sim.base_url, sim.stream_url)
+    rest = YahooRest(endpoints, clock, background_per_minute=8)
+    feed = YahooFeed(MarketStore(), clock, endpoints, poll_interval=0.5, statements=True, rest=rest)
+    feed.set_symbols(["MSFT", "BABA", "AAPL", "TSLA"])
+    await feed.start()
+    try:
+        await wait_for(lambda: len(_timeseries_paths(sim)) == 1, 10, "the first statement fetch")
+        polls = list(sim.paths).count("/v7/finance/quote")
+        await wait_for(lambda: list(sim.paths).count("/v7/finance/quote") >= polls + 3, 10, "three more polls")
+        assert len(_timeseries_paths(sim)) == 1
+        assert [p for p in sim.paths if p.startswith("/v10/")] == [
+            f"/v10/finance/quoteSummary/{s}" for s in ("MSFT", "BABA", "AAPL", "TSLA")]  # fundamentals came first
+    finally:
+        await feed.stop()
+        await sim.stop()
+
+
 async def test_capex_feed_statements_come_after_a_rate_limit_backoff() -> None:
     async with _running(LATE_2026, faults="http429=2", symbols=["BABA", "AAPL"]) as (feed, store, sim):
         feed.rest.rate_limit_backoff = 0.2  # the simulator's 429s are a test's: back off briefly
