@@ -199,3 +199,19 @@ async def test_capex_rest_timeseries_is_one_request_on_the_session() -> None:
     finally:
         await rest.close()
         await sim.stop()
+
+
+def test_capex_cache_round_trip_merges_and_refuses_a_tampered_file(tmp_path: Path) -> None:
+    from capex_support import quarter_ends, statements
+
+    cache = DiskCache(tmp_path, "yahoo-test")
+    q = quarter_ends(dt.date(2023, 12, 31), 8)
+    lines = {"capex": [-1e9 * (i + 1) for i in range(8)]}
+    cache.put_statements(statements("MSFT", "USD", q[:5], {"capex": lines["capex"][:5]}, fetched_at=10.0))
+    merged = cache.put_statements(statements("MSFT", "USD", q[3:], {"capex": lines["capex"][3:]}, fetched_at=20.0))
+    got = cache.get_statements("MSFT")
+    assert got == merged and got.fetched_at == 20.0
+    assert [p.value for p in got.points("quarterly", "capex")] == lines["capex"]
+    path = cache.path("statements", "MSFT")
+    path.write_text(path.read_text().replace('"USD"', '"\\u001b[2J"'))  # a currency that is a control sequence
+    assert cache.get_statements("MSFT") is None and not path.exists() and cache.discarded == 1

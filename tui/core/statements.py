@@ -154,7 +154,8 @@ def statements_from_data(data: Mapping) -> Statements:
         for iso, value, currency in rows:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise ValueError(f"{period}/{line}: not a number: {value!r}")
-            if currency is not None and not isinstance(currency, str):
+            if currency is not None and not (isinstance(currency, str) and len(currency) == 3
+                                             and currency.isascii() and currency.isalpha() and currency.isupper()):
                 raise ValueError(f"{period}/{line}: bad currency {currency!r}")
             pts.append(Point(dt.date.fromisoformat(iso), float(value), currency))
         series[(period, line)] = _merge_series((), pts)
