@@ -79,7 +79,7 @@ async def test_capex_screen_rows_sides_and_deals(size: tuple[int, int]) -> None:
         assert "2025-09-10 reported  openai → oracle · compute contract · $300.0B" in detail
         assert "2025-09-26 confirmed bond investors → oracle · bond · $18.0B" in detail
         assert "money in $300.0B" in detail and "bonds $18.0B" in detail
-        assert "rpo Q1 FY26: $455.0B" in detail
+        assert "remaining performance obligations Q1 FY26: $455.0B" in detail
         await pilot.press("escape")
         await wait_for(lambda: not isinstance(app.screen, CapexScreen))
 

@@ -192,32 +192,44 @@ def table_lines(view: CapexView, width: int, now: float, *, cursor: int | None =
 
 def _fit_parts(width: int, base: list, *optional: list) -> Content:
     """`base`, then each optional group of parts in order while the line still fits `width` cells."""
-    parts = list(base)
-    for group in optional:
-        if Content.assemble(*parts, *group).cell_length <= width:
-            parts += group
-    return Content.assemble(*parts)
+    return _fit_together(width, [base], *[[group] for group in optional])[0]
 
 
-def side_line(s: SideCapex, width: int) -> Content:
-    """`US Σ capex $113.5B = 18% of revenue · FCF after capex $171.3B · 6/7 cos · TTM to 2025-07..2025-10`, with
-    revenue, operating cash flow and who is left out where the width allows."""
+def _fit_together(width: int, bases: list[list], *optional: list[list]) -> list[Content]:
+    """Several lines built alike: each optional group (one part list per line) is added to every line, or to none,
+    so that the lines keep the same fields."""
+    lines = [list(b) for b in bases]
+    for groups in optional:
+        if all(Content.assemble(*line, *group).cell_length <= width for line, group in zip(lines, groups,
+                                                                                           strict=True)):
+            for line, group in zip(lines, groups, strict=True):
+                line += group
+    return [Content.assemble(*line) for line in lines]
+
+
+def _side_parts(s: SideCapex) -> tuple[list, list[list]]:
     tag = "US" if s.side == Side.US else "CN"
     style = "bold $primary" if s.side == Side.US else "bold $secondary"
     if s.with_data == 0:
         why = "no company with TTM capex, revenue and cash flow in USD yet"
-        return Content.assemble((f"{tag} ", style), (f"{why} ({s.companies} companies)", "$text-muted"))
+        return [(f"{tag} ", style), (f"{why} ({s.companies} companies)", "$text-muted")], [[], [], [], []]
     span = month(s.oldest_quarter) if s.oldest_quarter == s.newest_quarter else (
         f"{month(s.oldest_quarter)}..{month(s.newest_quarter)}")
-    return _fit_parts(
-        width,
-        [(f"{tag} ", style), "Σ capex ", (usd(s.capex_usd), "bold"), " = ", (pct(s.capex_to_revenue), "bold"),
-         " of revenue", " · FCF after capex ", (usd(s.fcf_usd), "bold")],
+    base = [(f"{tag} ", style), "Σ capex ", (usd(s.capex_usd), "bold"), " = ", (pct(s.capex_to_revenue), "bold"),
+            " of revenue", " · FCF after capex ", (usd(s.fcf_usd), "bold")]
+    return base, [
         [(f" · {s.with_data}/{s.companies} cos", "$text-muted")],
         [(f" · TTM to {span}", "$text-muted")],
         [(f" · revenue {usd(s.revenue_usd)} · OCF {usd(s.ocf_usd)}", "")],
         [(f" · left out: {', '.join(s.left_out)}" if s.left_out else "", "$text-muted")],
-    )
+    ]
+
+
+def side_lines(us: SideCapex, cn: SideCapex, width: int) -> list[Content]:
+    """`US Σ capex $113.5B = 18% of revenue · FCF after capex $171.3B · 6/7 cos · TTM to 2025-07..2025-10` and the
+    same for China, with revenue, operating cash flow and who is left out where the width allows both."""
+    (ub, uo), (cb, co) = _side_parts(us), _side_parts(cn)
+    return _fit_together(width, [ub, cb], *[[u, c] for u, c in zip(uo, co, strict=True)])
 
 
 def circle_line(data: deals_mod.DealsData, width: int = 200) -> Content:
@@ -268,6 +280,8 @@ def _size(deal: deals_mod.Deal, store: MarketStore) -> str:
     return text if deal.money else f"{text} (value)"
 
 
+METRIC_LABELS = {"revenue": "revenue", "net_loss": "net loss", "rpo": "remaining performance obligations",
+                 "capex_guidance": "capex guidance", "capex": "capex"}
 STATUS_STYLE = {"confirmed": "bold $success", "announced": "bold", "reported": "bold $warning",
                 "stalled": "bold $error"}
 
@@ -303,7 +317,7 @@ def deal_lines(data: deals_mod.DealsData, company: str, store: MarketStore) -> l
             text = (f"{low / 1e9:,.0f}B {f.currency}" + (f" ≈ {usd(low * rate)}" if rate and low else "")
                     + (" or more" if f.amount_max is None else ""))
         lines.append(Content.assemble(
-            f"  {f.metric.replace('_', ' ')} {f.period}: ", (text, "bold"),
+            f"  {METRIC_LABELS.get(f.metric, f.metric.replace('_', ' '))} {f.period}: ", (text, "bold"),
             (f" · {f.status} {f.date_text} · {f.source}", "$text-muted")))
     return lines
 
@@ -496,7 +510,7 @@ class CapexScreen(Screen[None]):
                  "once · ↑↓ company · PgDn details")
         self.query_one("#capex-title", Static).update(Content.assemble((clip(title, width), "$text-muted")))
         table.set_lines(table_lines(view, min(width, table_w), now, cursor=table.cursor))
-        sides = [side_line(view.sides[Side.US], width), side_line(view.sides[Side.CN], width)]
+        sides = side_lines(view.sides[Side.US], view.sides[Side.CN], width)
         if self.deals is not None:
             sides.append(circle_line(self.deals, width))
         self.query_one("#capex-sides", LinesView).set_lines(sides)
