@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from tui.core.statements import Point, Statements
 
-# ../shared/yahoo-recorded from the project root, as every test finds it; AIWATCH_SHARED_DIR points elsewhere (a
-# git worktree whose parent has no shared/ folder)
-RECORDED = Path(os.environ.get("AIWATCH_SHARED_DIR") or Path(__file__).resolve().parents[1].parent / "shared") \
-    / "yahoo-recorded"
+# ../shared/yahoo-recorded from the project root, as every test finds it
+RECORDED = Path(__file__).resolve().parents[1].parent / "shared" / "yahoo-recorded"
 
 
 def recorded_files(pattern: str) -> list[Path]:
