@@ -98,6 +98,24 @@ def test_holidays_carry_the_last_close_forward():
     assert rp.log_ratio == pytest.approx([math.log(x) for x in (10, 11, 12, 24)])
 
 
+def test_closes_are_dated_by_their_markets_calendar_and_fx_by_date():
+    # Hong Kong: two bars on D0's Hong Kong date (02:00 and 07:00 UTC): the later wins; a bar at 17:00 UTC is
+    # 01:00 the next day in Hong Kong: D1's. HKD=X has closes on D1 and D3 only: D0 (before the FX history)
+    # takes its first rate, D2 (an FX holiday) carries D1's.
+    store = store_with([quote("0981.HK", 80.0, "HKD")], fx={"HKD": 8.0})
+    day0 = dt.datetime(D0.year, D0.month, D0.day, tzinfo=dt.UTC).timestamp()
+    store.apply_history("0981.HK", [Bar(day0 + 2 * 3600, 70, 70, 70, 70), Bar(day0 + 7 * 3600, 78, 78, 78, 78),
+                                    Bar(day0 + 17 * 3600, 80, 80, 80, 80),
+                                    Bar(day0 + 2 * 86400 + 7 * 3600, 82, 82, 82, 82),
+                                    Bar(day0 + 3 * 86400 + 7 * 3600, 90, 90, 90, 90)])
+    store.apply_history("HKD=X", bars((7.8, 9.0), days=[D0 + dt.timedelta(days=1), D0 + dt.timedelta(days=3)],
+                                      hour_utc=12))
+    closes, basis = usd_closes(store, "0981.HK")
+    assert basis == "daily"
+    assert list(closes.index.date) == [D0 + dt.timedelta(days=n) for n in range(4)]
+    assert closes.tolist() == pytest.approx([78 / 7.8, 80 / 7.8, 82 / 7.8, 90 / 9.0])
+
+
 def test_basket_level_is_usd_cap_at_todays_shares():
     # A: 1e9 shares at 10 then 20; B: 2e9 shares at 5 then 5 -> 20e9, 30e9; C (CN, one company): 1, 1 USD
     store = store_with(

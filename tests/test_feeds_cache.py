@@ -7,12 +7,14 @@ import json
 import subprocess
 import sys
 import textwrap
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from feeds_fake_yahoo import FakeYahoo, wait_for
 
+from tui.core import history
 from tui.core.clock import Clock
 from tui.core.store import MarketStore
 from tui.feeds.cache import DiskCache, namespace_for
@@ -171,3 +173,30 @@ async def test_restart_takes_fresh_fundamentals_and_history_from_disk(fake: Fake
                        10, "stale entries refetched")
     finally:
         await feed3.stop()
+
+
+async def test_cached_history_waits_for_pandas_then_comes_from_disk(fake: FakeYahoo, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process that has not imported pandas yet (the analytics reading daily history need it): the cached
+    history is not put in the store at start, on the screen's thread, but after pandas is imported in a worker
+    thread, and still without a chart request."""
+    feed, store = _feed(fake, DiskCache(tmp_path, "fake"))
+    await feed.start()
+    try:
+        await wait_for(lambda: "BABA" in store.history and "AAPL" in store.history, 10, "first run: history")
+    finally:
+        await feed.stop()
+
+    monkeypatch.setattr(history, "_PANDAS_LOADED", threading.Event())  # as in a process just started
+    fake.log.clear()
+    feed2, store2 = _feed(fake, DiskCache(tmp_path, "fake"), datetime(2026, 3, 2, 16, 0, tzinfo=UTC))
+    await feed2.start()
+    try:
+        assert store2.fundamentals["BABA"].revenue_ttm  # fundamentals from disk at once
+        assert not store2.history  # history only once pandas is loaded
+        await wait_for(lambda: "BABA" in store2.history and "AAPL" in store2.history, 10, "history from disk")
+        assert history.analytics_loaded()
+        assert store2.history["BABA"] == store.history["BABA"]
+    finally:
+        await feed2.stop()
+    assert not _requests(fake, "/v8/"), "fresh history refetched"

@@ -247,6 +247,14 @@ class DemoInPty:
                 raise AssertionError(f"the demo did not come up; log:\n{self.log_text()[-2000:]}")
             self.pump()
 
+    def pump_until(self, condition, timeout: float, what: str) -> None:
+        """Read the terminal (so that the app never blocks on a full pty) until `condition()`."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not within {timeout}s: {what}; log:\n{self.log_text()[-2000:]}")
+            self.pump()
+
     def wait_exit(self, timeout: float = 15.0) -> int:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -295,23 +303,76 @@ def test_the_simulator_process_never_outlives_the_app(tmp_path, how):
             pass
 
 
+# The app's process, run by these tests as `python -c MODULES_PROBE --demo ...`: SIGUSR1 writes the modules imported
+# so far; the first daily history put in the store writes whether pandas was imported by then, and on which thread
+# pandas was imported (a meta path finder sees the import begin).
+MODULES_PROBE = """
+import os, signal, sys, threading
+out = sys.argv.pop(1)
+seen = {}
+def write(path, text):
+    with open(path + ".tmp", "w") as f:
+        f.write(text)
+    os.replace(path + ".tmp", path)
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        if name == "pandas":
+            seen.setdefault("threads", []).append(threading.current_thread().name)
+        return None
+sys.meta_path.insert(0, Watch())
+signal.signal(signal.SIGUSR1, lambda *_: write(out + ".first", " ".join(list(sys.modules))))
+from tui.core.store import MarketStore
+apply = MarketStore.apply_history
+def apply_history(self, symbol, bars):
+    if "history" not in seen:
+        seen["history"] = "pandas" in sys.modules and hasattr(sys.modules["pandas"], "Series")
+        write(out + ".history", f"{seen['history']} {','.join(seen.get('threads', []))}")
+    return apply(self, symbol, bars)
+MarketStore.apply_history = apply_history
+from tui.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pseudo-terminals checked on Linux")
 def test_the_app_process_never_imports_the_simulators_heavy_modules(tmp_path):
-    """numpy, aiohttp.web (and pandas) are the child's: the app's first frame does not wait for them."""
-    modules = tmp_path / "modules.txt"
-    script = ("import atexit, sys\n"
-              f"atexit.register(lambda: open({str(modules)!r}, 'w').write('\\n'.join(sys.modules)))\n"
-              "from tui.cli import main\nsys.exit(main(sys.argv[1:]))")
-    app = DemoInPty(tmp_path, ("-c", script))
+    """numpy, aiohttp.web and pandas are not imported in the app's process when its first frame with quotes is on
+    screen: the first frame does not wait for them (the simulator's are its child's; pandas comes later, with
+    the daily history, see below)."""
+    probe = tmp_path / "modules"
+    app = DemoInPty(tmp_path, ("-c", MODULES_PROBE, str(probe)))
     try:
-        app.child_pid()
+        app.child_pid()  # quotes on screen
+        os.kill(app.pid, signal.SIGUSR1)
+        first = Path(f"{probe}.first")
+        app.pump_until(first.exists, 10, "the app wrote its modules")
         os.write(app.fd, b"q")
         assert app.wait_exit() == 0
     finally:
         app.kill()
-    imported = set(modules.read_text().split())
+    imported = set(first.read_text().split())
     assert "textual.app" in imported and "aiohttp.client" in imported  # the list is the app's, after quotes
     assert not {"numpy", "aiohttp.web", "pandas", "tui.sim.server", "tui.sim.market"} & imported
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pseudo-terminals checked on Linux")
+def test_daily_history_waits_for_pandas_imported_off_the_event_loop(tmp_path):
+    """The pairs' and the Nvidia dependency's analytics read daily history with pandas, whose first import takes
+    0.3-0.5 s: the feed imports it in a worker thread and puts history in the store only after, so the screen's
+    refresh (on the event loop's thread) never stands still for it."""
+    probe = tmp_path / "modules"
+    app = DemoInPty(tmp_path, ("-c", MODULES_PROBE, str(probe)))
+    history = Path(f"{probe}.history")
+    try:
+        app.child_pid()
+        app.pump_until(history.exists, 30, "daily history in the store")
+        os.write(app.fd, b"q")
+        assert app.wait_exit() == 0
+    finally:
+        app.kill()
+    loaded, threads = history.read_text().split(" ")
+    assert loaded == "True", "history reached the store before pandas was imported"
+    assert threads and "MainThread" not in threads.split(","), f"pandas imported on {threads}"
 
 
 PARENT_DIES = """

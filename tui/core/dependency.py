@@ -2,7 +2,8 @@
 
 Returns are weekly (the last USD close of each ISO week, by each market's own local date), over the last
 52 weeks: New York and Asia do not trade at the same hours, so daily close-to-close co-movements between
-them are biased low. Each return is simple, in USD (closes converted as in tui.core.history).
+them are biased low. Each return is simple, in USD (closes converted as in tui.core.history). The weeks come
+from pandas' resampling (Monday to Sunday); the results are memoised per daily history in `store.memo`.
 
     beta_i = cov(r_i, r_NVDA) / var(r_NVDA)        corr_i = cov(r_i, r_NVDA) / (sd(r_i) sd(r_NVDA))
 """
@@ -10,16 +11,19 @@ them are biased low. Each return is simple, in USD (closes converted as in tui.c
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from tui.core.history import usd_closes
+from tui.core.history import usd_close_parts
 from tui.core.spreads import company_groups, pick_listing
 from tui.core.store import MarketStore
 from tui.core.valuation import valuation
 from tui.model import Side, Watchlist
+
+if TYPE_CHECKING:  # pandas is imported inside the functions that use it: the app's start-up does not wait for it
+    import pandas as pd
 
 ANCHOR = "NVDA"
 WEEKS = 52
@@ -47,30 +51,37 @@ class Dependency:
         return next((s for s in self.sensitivities if s.symbol == symbol), None)
 
 
-def weekly_closes(closes: dict[dt.date, float]) -> dict[tuple[int, int], float]:
-    """The last close of each ISO week."""
-    out: dict[tuple[int, int], float] = {}
-    for day in sorted(closes):
-        iso = day.isocalendar()
-        out[(iso[0], iso[1])] = closes[day]
-    return out
+def weekly_returns(closes: Mapping[dt.date, float] | pd.Series) -> dict[tuple[int, int], float]:
+    """Simple returns between consecutive ISO weeks' last closes, by (ISO year, ISO week) of the later week."""
+    import pandas as pd
+
+    if not isinstance(closes, pd.Series):
+        closes = pd.Series(closes, dtype="float64")
+        closes.index = pd.to_datetime(closes.index)
+    returns = _weekly_returns(closes.sort_index())
+    return {_iso_week(sunday): float(r) for sunday, r in returns.items()}
 
 
-def weekly_returns(closes: dict[dt.date, float]) -> dict[tuple[int, int], float]:
-    """Simple returns between consecutive ISO weeks' last closes (a missing week breaks the chain)."""
-    weeks = weekly_closes(closes)
-    keys = sorted(weeks)
-    out = {}
-    for prev, cur in itertools.pairwise(keys):
-        if _next_week(prev) == cur and weeks[prev] > 0:
-            out[cur] = weeks[cur] / weeks[prev] - 1.0
-    return out
+def _weekly_returns(closes: pd.Series) -> pd.Series:
+    """Returns between consecutive weeks' last closes (weeks Monday to Sunday, labelled by their Sunday).
+
+    A week without a close breaks the chain: the week after it has no return rather than one spanning two weeks."""
+    last = closes.resample("W-SUN").last()  # a week with no close is NaN
+    before = last.shift(1)
+    return (last / before - 1.0)[before > 0].dropna()
 
 
-def _next_week(key: tuple[int, int]) -> tuple[int, int]:
-    monday = dt.date.fromisocalendar(key[0], key[1], 1) + dt.timedelta(days=7)
-    iso = monday.isocalendar()
+def _iso_week(sunday: pd.Timestamp) -> tuple[int, int]:
+    iso = sunday.isocalendar()
     return iso[0], iso[1]
+
+
+def _usd_weekly_returns(store: MarketStore, symbol: str) -> pd.Series | None:
+    got = usd_close_parts(store, symbol)
+    if got is None:
+        return None
+    closes = got[0]  # times a constant factor (today's rate) when converted at it: the same returns
+    return store.memoised(("weekly returns", symbol), (closes,), lambda: _weekly_returns(closes))
 
 
 def beta_corr(y: Sequence[float], x: Sequence[float]) -> tuple[float | None, float | None]:
@@ -95,15 +106,20 @@ def sensitivity_to(
     store: MarketStore, symbol: str, anchor: str = ANCHOR, weeks: int = WEEKS, min_weeks: int = MIN_WEEKS
 ) -> tuple[float | None, float | None, int]:
     """(beta, corr, weeks used) of `symbol`'s weekly USD returns on `anchor`'s over the last `weeks` weeks."""
-    a, s = usd_closes(store, anchor), usd_closes(store, symbol)
-    if a is None or s is None:
+    ra, rs = _usd_weekly_returns(store, anchor), _usd_weekly_returns(store, symbol)
+    if ra is None or rs is None:
         return None, None, 0
-    ra, rs = weekly_returns(a[0]), weekly_returns(s[0])
-    common = sorted(set(ra) & set(rs))[-weeks:]
-    if len(common) < min_weeks:
-        return None, None, len(common)
-    beta, corr = beta_corr([rs[k] for k in common], [ra[k] for k in common])
-    return beta, corr, len(common)
+    return store.memoised(("beta", f"{symbol} on {anchor}"), (rs, ra, weeks, min_weeks),
+                          lambda: _beta_on(rs, ra, weeks, min_weeks))
+
+
+def _beta_on(returns: pd.Series, anchor: pd.Series, weeks: int, min_weeks: int):
+    returns, anchor = returns.align(anchor, join="inner")  # the weeks both have a return
+    returns, anchor = returns.iloc[-weeks:], anchor.iloc[-weeks:]
+    if len(returns) < min_weeks:
+        return None, None, len(returns)
+    beta, corr = beta_corr(returns.tolist(), anchor.tolist())
+    return beta, corr, len(returns)
 
 
 def anchor_weight(store: MarketStore, watchlist: Watchlist, anchor: str = ANCHOR) -> tuple[float | None, int]:

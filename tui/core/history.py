@@ -10,26 +10,39 @@ Markets close at different hours and on different holidays: the two sides are jo
 
 With earnings held, the log ratio of P/E moves exactly like x: its history is the P/E spread's history up to
 a constant, which is why a z-score of x is the z-score of the valuation spread at today's earnings.
+
+The calendar work (local dates, FX by date, joining on dates with the last close carried forward) is pandas',
+imported inside the functions that need it: the app's start-up never pays for it, and the feed imports it in a
+thread before it puts daily history in the store (`load_analytics`). Its results are memoised in `store.memo`
+on the identities of the bar lists they come from (the store replaces a symbol's bars, never changes them), so a
+refresh of the pairs panel only adds today's live point to what was computed when the history arrived.
 """
 
 from __future__ import annotations
 
-import bisect
+import asyncio
 import datetime as dt
 import math
+import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from tui.core.sessions import local_date, market_of
+from tui.core.sessions import market_of
 from tui.core.spreads import company_groups
 from tui.core.store import MarketStore, fx_symbol
-from tui.model import Pair, Watchlist
+from tui.model import Bar, Pair, Watchlist
+
+if TYPE_CHECKING:  # pandas is imported inside the functions that use it: the app's start-up does not wait for it
+    import numpy as np
+    import pandas as pd
 
 _MARKET_CURRENCY = {"HK": "HKD", "SS": "CNY", "SZ": "CNY", "JP": "JPY"}  # a guess until the quote says
 WINDOW = 252  # trading days in a year: the z-score's window
 SHORT_WINDOW = 63  # about three months: the rolling z-score
 MIN_POINTS = 20  # fewer points than this: no z-score
 LATE_START_DAYS = 10  # a basket member whose history starts later than this after the others is left out
+_FLAT = 1e-12  # a standard deviation this small relative to the mean (or to 1) is a flat series: no z-score
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,17 +86,39 @@ class RelativePerformance:
         return [100.0 * math.expm1(x - x0) for x in self.log_ratio]
 
 
+# -- pandas, loaded off the event loop ----------------------------------------------------------------
+_PANDAS_LOADED = threading.Event()
+
+
+def analytics_loaded() -> bool:
+    """Whether `load_analytics` has run: pandas is imported and reading daily history costs no import."""
+    return _PANDAS_LOADED.is_set()
+
+
+async def load_analytics() -> None:
+    """Import pandas, which the history analytics run on, in a thread: its first import takes 0.3–0.5 s, which
+    the screen would otherwise stand still for. The feed awaits this before it puts daily history in the store."""
+    if not _PANDAS_LOADED.is_set():
+        await asyncio.to_thread(_import_pandas)
+
+
+def _import_pandas() -> None:
+    import pandas  # noqa: F401
+
+    _PANDAS_LOADED.set()
+
+
 # -- statistics --------------------------------------------------------------------------------------
 
 
 def mean_std(values: Sequence[float]) -> tuple[float, float] | None:
     """Mean and sample standard deviation (n - 1), or None with fewer than two values."""
-    n = len(values)
-    if n < 2:
+    if len(values) < 2:
         return None
-    m = math.fsum(values) / n
-    var = math.fsum((v - m) ** 2 for v in values) / (n - 1)
-    return m, math.sqrt(var)
+    import pandas as pd
+
+    s = pd.Series(values, dtype="float64")
+    return float(s.mean()), float(s.std())
 
 
 def zscore(values: Sequence[float], window: int | None = None, min_points: int = MIN_POINTS) -> float | None:
@@ -91,79 +126,98 @@ def zscore(values: Sequence[float], window: int | None = None, min_points: int =
 
     None with fewer than `min_points` values or a flat series.
     """
-    xs = list(values[-window:] if window else values)
+    xs = values[-window:] if window else values
     if len(xs) < max(2, min_points):
         return None
     ms = mean_std(xs)
     if ms is None:
         return None
     m, s = ms
-    if s <= 1e-12 * max(1.0, abs(m)):
+    if s <= _FLAT * max(1.0, abs(m)):
         return None
     return (xs[-1] - m) / s
 
 
 def rolling_zscore(values: Sequence[float], window: int, min_points: int = MIN_POINTS) -> list[float | None]:
     """The z-score of each point against the `window` points ending with it (None until enough)."""
-    return [zscore(values[: i + 1], window, min_points) for i in range(len(values))]
+    import pandas as pd
+
+    if window < max(2, min_points):
+        return [None] * len(values)
+    s = pd.Series(values, dtype="float64")
+    rolling = s.rolling(window, min_periods=max(2, min_points))
+    mean, std = rolling.mean(), rolling.std()
+    z = (s - mean) / std
+    usable = std > _FLAT * mean.abs().clip(lower=1.0)  # NaN (too few points) compares False
+    return [float(v) if ok else None for v, ok in zip(z, usable, strict=True)]
 
 
 # -- series ------------------------------------------------------------------------------------------
+# Each symbol's closes are a pandas Series of floats indexed by calendar date (a DatetimeIndex at midnight,
+# sorted, one point a date).
 
 
-def _asof(dates: list[dt.date], values: list[float], day: dt.date) -> float | None:
-    i = bisect.bisect_right(dates, day) - 1
-    return values[i] if i >= 0 else None
-
-
-_CLOSES_CACHE: dict[tuple, dict[dt.date, float]] = {}
-
-
-def daily_closes(store: MarketStore, symbol: str) -> dict[dt.date, float]:
-    """Daily closes by the symbol's own local date (the last bar of a date wins). Cached per bar list."""
-    bars = store.history.get(symbol) or []
+def daily_closes(store: MarketStore, symbol: str) -> pd.Series | None:
+    """Daily closes by the symbol's own local date (the last bar of a date wins); None without history."""
+    bars = store.history.get(symbol)
     if not bars:
-        return {}
-    key = (symbol, id(bars), len(bars), bars[0].time, bars[-1].time, bars[-1].close)
-    got = _CLOSES_CACHE.get(key)
+        return None
+    closes = store.memoised(("daily closes", symbol), (bars,), lambda: _closes_by_local_date(symbol, bars))
+    return closes if len(closes) else None
+
+
+def _closes_by_local_date(symbol: str, bars: Sequence[Bar]) -> pd.Series:
+    import numpy as np
+    import pandas as pd
+
+    n = len(bars)
+    times = np.fromiter((b.time for b in bars), dtype="float64", count=n)
+    closes = np.fromiter((math.nan if b.close is None else b.close for b in bars), dtype="float64", count=n)
+    keep = np.isfinite(times) & np.isfinite(closes) & (closes > 0)
+    utc = pd.DatetimeIndex((times[keep].astype("int64") * 1_000_000_000).astype("datetime64[ns]"), tz="UTC")
+    # a bar's date is its market's calendar date: a Hong Kong close at 16:00 is that day's, whatever UTC says
+    dates = utc.tz_convert(market_of(symbol).tz).tz_localize(None).normalize()
+    series = pd.Series(closes[keep], index=dates)
+    return series[~dates.duplicated(keep="last")].sort_index()
+
+
+def usd_closes(store: MarketStore, symbol: str) -> tuple[pd.Series, str] | None:
+    """Daily closes in USD and how they were converted; None without history or without any FX rate.
+
+    "usd": no conversion; "daily": each close at the FX close of its date (the last before it over an FX
+    holiday, the first one held before the FX history starts); "current": every close at today's live rate."""
+    got = usd_close_parts(store, symbol)
     if got is None:
-        market = market_of(symbol)
-        got = {}
-        for bar in bars:
-            if bar.close is not None and math.isfinite(bar.close) and bar.close > 0:
-                got[local_date(market, bar.time)] = float(bar.close)
-        if len(_CLOSES_CACHE) > 512:
-            _CLOSES_CACHE.clear()
-        _CLOSES_CACHE[key] = got
-    return dict(got)
+        return None
+    closes, factor, basis = got
+    return (closes * factor if basis == "current" else closes), basis
 
 
-def usd_closes(store: MarketStore, symbol: str) -> tuple[dict[dt.date, float], str] | None:
-    """Daily closes in USD and how they were converted; None without history or without any FX rate."""
+def usd_close_parts(store: MarketStore, symbol: str) -> tuple[pd.Series, float, str] | None:
+    """(closes, factor, basis): the USD closes are `closes` x `factor`. With "current", `closes` are in the
+    listing's currency and `factor` today's live rate, kept apart so that a new rate costs no pandas work."""
     closes = daily_closes(store, symbol)
-    if not closes:
+    if closes is None:
         return None
     ccy = store.currency_of(symbol)
     if ccy is None:
         return None
     if ccy.upper() == "USD":
-        return closes, "usd"
+        return closes, 1.0, "usd"
     sym = fx_symbol(ccy)
-    fx = daily_closes(store, sym) if sym is not None else {}
-    if fx:
-        fx_dates = sorted(fx)
-        fx_vals = [fx[d] for d in fx_dates]
-        out = {}
-        for day, close in closes.items():
-            rate = _asof(fx_dates, fx_vals, day)
-            if rate is None:  # before the FX history starts: its first rate
-                rate = fx_vals[0]
-            out[day] = close / rate
-        return out, "daily"
+    fx = daily_closes(store, sym) if sym is not None else None
+    if fx is not None:
+        return store.memoised(("usd closes", symbol), (closes, fx), lambda: _at_daily_fx(closes, fx)), 1.0, "daily"
     usd = store.usd_per(ccy)
     if usd is None:
         return None
-    return {day: close * usd for day, close in closes.items()}, "current"
+    return closes, usd, "current"
+
+
+def _at_daily_fx(closes: pd.Series, fx: pd.Series) -> pd.Series:
+    """`closes` divided by the FX close (units per USD) of each date, or the last one before it."""
+    rate = fx.reindex(closes.index, method="ffill").fillna(fx.iloc[0])
+    return closes / rate
 
 
 def _live_usd(store: MarketStore, symbol: str) -> float | None:
@@ -181,60 +235,62 @@ def _shares(store: MarketStore, symbol: str) -> float | None:
     return float(f.shares_outstanding)
 
 
-_LEVELS_CACHE: dict[tuple, tuple[list[dt.date], list[float]]] = {}
+def _common_dates(indexes: Sequence[pd.DatetimeIndex]) -> tuple[pd.DatetimeIndex, list[np.ndarray]]:
+    """Every date any of the series has, from the first date all of them have started on, and for each series
+    the position of its value to use on each date: that date's, or its last one before (its market's holiday,
+    a day it did not trade)."""
+    dates = indexes[0]
+    for other in indexes[1:]:
+        dates = dates.union(other)
+    dates = dates[dates >= max(index[0] for index in indexes)]
+    return dates, [index.get_indexer(dates, method="ffill") for index in indexes]
 
 
-def _history_key(store: MarketStore, symbol: str) -> tuple:
-    bars = store.history.get(symbol) or []
-    return (symbol, id(bars), len(bars), bars[-1].time if bars else None, bars[-1].close if bars else None)
+@dataclass(frozen=True, slots=True)
+class _Level:
+    """One side's members on their common dates (the calendar work, done once per history): the level is
+    Σ weight x factor x close, the factors being 1 except for members converted at today's live FX rate."""
+
+    dates: tuple[dt.date, ...]
+    index: pd.DatetimeIndex
+    columns: tuple[np.ndarray, ...]  # each member's closes on `dates`, in member order
+    weights: tuple[float, ...]
+    unit: np.ndarray  # the level with every factor 1
+
+    def at(self, factors: Sequence[float]) -> np.ndarray:
+        if all(f == 1.0 for f in factors):
+            return self.unit
+        return _weighted_sum(self.columns, [w * f for w, f in zip(self.weights, factors, strict=True)])
 
 
-def _levels(store: MarketStore, kept) -> tuple[list[dt.date], list[float]]:
-    """Σ weight x USD close by date from the latest start on (cached: it changes only with the daily history,
-    and with today's FX rate for members converted at it)."""
-    key_parts = []
-    for sym, _closes, basis, weight in kept:
-        ccy = store.currency_of(sym)
-        fx = fx_symbol(ccy) if ccy else None
-        key_parts.append((_history_key(store, sym), basis, weight, ccy,
-                          _history_key(store, fx) if fx else None,
-                          store.usd_per(ccy) if basis == "current" else None))
-    key = tuple(key_parts)
-    got = _LEVELS_CACHE.get(key)
-    if got is None:
-        start = max(min(closes) for _, closes, _, _ in kept)
-        days = sorted({d for _, closes, _, _ in kept for d in closes if d >= start})
-        columns = []
-        for _sym, closes, _basis, _w in kept:
-            ds = sorted(closes)
-            columns.append((ds, [closes[d] for d in ds]))
-        values = []
-        for day in days:
-            total = 0.0
-            for (ds, vs), (_sym, _c, _b, weight) in zip(columns, kept, strict=True):
-                v = _asof(ds, vs, day)
-                assert v is not None  # every kept member has started by `start`
-                total += weight * v
-            values.append(total)
-        if len(_LEVELS_CACHE) > 64:
-            _LEVELS_CACHE.clear()
-        got = _LEVELS_CACHE[key] = (days, values)
-    return list(got[0]), list(got[1])
+def _weighted_sum(columns: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
+    total = columns[0] * weights[0]
+    for column, weight in zip(columns[1:], weights[1:], strict=True):
+        total = total + column * weight
+    return total
 
 
-def side_series(store: MarketStore, watchlist: Watchlist, symbols: Sequence[str]) -> SideSeries | None:
-    """The USD level of one side over its daily history; None when no member has history."""
+def _level(members: Sequence[tuple[pd.Series, float]]) -> _Level:
+    index, positions = _common_dates([closes.index for closes, _ in members])
+    columns = tuple(closes.to_numpy()[pos] for (closes, _), pos in zip(members, positions, strict=True))
+    weights = tuple(weight for _, weight in members)
+    return _Level(tuple(index.date), index, columns, weights, _weighted_sum(columns, weights))
+
+
+def _side(store: MarketStore, watchlist: Watchlist, symbols: Sequence[str]
+          ) -> tuple[SideSeries, _Level, np.ndarray] | None:
+    """The side's series, its calendar (memoised) and its level by date at today's factors."""
     groups = company_groups(watchlist, symbols)
     basket = len(groups) > 1
-    members: list[tuple[str, dict[dt.date, float], str, float]] = []  # symbol, usd closes, basis, weight
+    members: list[tuple[str, pd.Series, float, str, float]] = []  # symbol, closes, factor, basis, weight
     left_out: list[str] = []
     for _company, listings in groups:
         chosen = None
         for sym in listings:
-            closes = usd_closes(store, sym)
+            parts = usd_close_parts(store, sym)
             weight = _shares(store, sym) if basket else 1.0
-            if closes is not None and weight is not None:
-                chosen = (sym, closes[0], closes[1], weight)
+            if parts is not None and weight is not None:
+                chosen = (sym, *parts, weight)
                 break
         if chosen is None:
             left_out.append(listings[0])
@@ -243,54 +299,91 @@ def side_series(store: MarketStore, watchlist: Watchlist, symbols: Sequence[str]
     if not members:
         return None
     # members starting much later than the earliest (new listings) would cut the whole basket short
-    starts = {sym: min(closes) for sym, closes, _, _ in members}
+    starts = {m[0]: m[1].index[0] for m in members}
     first = min(starts.values())
     kept = [m for m in members if (starts[m[0]] - first).days <= LATE_START_DAYS]
-    left_out += [m[0] for m in members if m not in kept]
-    days, values = _levels(store, kept)
-    live_parts = [_live_usd(store, sym) for sym, _, _, _ in kept]
+    left_out += [m[0] for m in members if (starts[m[0]] - first).days > LATE_START_DAYS]
+    kept_symbols = tuple(m[0] for m in kept)
+    calendar = [(closes, weight) for _, closes, _, _, weight in kept]
+    level = store.memoised(("side level", " ".join(kept_symbols)), tuple(x for part in calendar for x in part),
+                           lambda: _level(calendar))
+    values = level.at([factor for _, _, factor, _, _ in kept])
+    live_parts = [_live_usd(store, sym) for sym in kept_symbols]
     live = (
-        sum(w * p for (_s, _c, _b, w), p in zip(kept, live_parts, strict=True))
+        sum(m[4] * p for m, p in zip(kept, live_parts, strict=True))
         if all(p is not None for p in live_parts)
         else None
     )
-    bases = {b for _, _, b, _ in kept} - {"usd"}
+    bases = {m[3] for m in kept} - {"usd"}
     basis = "usd" if not bases else ("current" if "current" in bases else "daily")
-    return SideSeries(
-        symbols=tuple(m[0] for m in kept),
-        dates=tuple(days),
-        values=tuple(values),
-        fx_basis=basis,
-        live=live,
-        basket=basket,
-        left_out=tuple(left_out),
-    )
+    side = SideSeries(symbols=kept_symbols, dates=level.dates, values=tuple(values.tolist()), fx_basis=basis,
+                      live=live, basket=basket, left_out=tuple(left_out))
+    return side, level, values
 
 
-_JOIN_CACHE: dict[tuple, tuple[list[dt.date], list[float]]] = {}
+def side_series(store: MarketStore, watchlist: Watchlist, symbols: Sequence[str]) -> SideSeries | None:
+    """The USD level of one side over its daily history; None when no member has history."""
+    got = _side(store, watchlist, symbols)
+    return got[0] if got is not None else None
 
 
-def _joined(us: SideSeries, cn: SideSeries) -> tuple[list[dt.date], list[float]]:
-    """The two sides' closes joined by date (cached: they change only with the daily history)."""
-    key = (us.symbols, us.dates, us.values, cn.symbols, cn.dates, cn.values)
-    got = _JOIN_CACHE.get(key)
-    if got is None:
-        start = max(us.dates[0], cn.dates[0])
-        days = sorted({d for d in (*us.dates, *cn.dates) if d >= start})
-        us_d, us_v = list(us.dates), list(us.values)
-        cn_d, cn_v = list(cn.dates), list(cn.values)
-        dates: list[dt.date] = []
-        xs: list[float] = []
-        for day in days:
-            a, b = _asof(us_d, us_v, day), _asof(cn_d, cn_v, day)
-            if a is None or b is None or a <= 0 or b <= 0:
-                continue
-            dates.append(day)
-            xs.append(math.log(a) - math.log(b))
-        if len(_JOIN_CACHE) > 64:
-            _JOIN_CACHE.clear()
-        got = _JOIN_CACHE[key] = (dates, xs)
-    return list(got[0]), list(got[1])
+@dataclass(frozen=True, slots=True)
+class _Join:
+    """The two sides on every date either has, each carrying its last close over the other's trading days."""
+
+    index: pd.DatetimeIndex
+    dates: tuple[dt.date, ...]
+    us: np.ndarray  # positions in the US side's level
+    cn: np.ndarray
+
+
+def _join(us: _Level, cn: _Level) -> _Join:
+    index, (us_pos, cn_pos) = _common_dates([us.index, cn.index])
+    return _Join(index, tuple(index.date), us_pos, cn_pos)
+
+
+@dataclass(frozen=True, slots=True)
+class _Ratio:
+    """ln(US / CN) by date over the daily history (the live point is added per refresh)."""
+
+    dates: tuple[dt.date, ...]
+    log_ratio: tuple[float, ...]
+    array: np.ndarray
+    _stats: dict[tuple[int, int], tuple[int, float, float]] = field(default_factory=dict)
+
+    def window_before(self, end: int, window: int) -> tuple[int, float, float]:
+        """Count, mean and sum of squared deviations of the `window - 1` points before position `end`: a window
+        of `window` points ending with a point at `end` (today's live one, or the last close) holds them."""
+        got = self._stats.get((end, window))
+        if got is None:
+            points = self.array[max(0, end - window + 1):end]
+            mean = float(points.mean()) if len(points) else 0.0
+            got = self._stats[(end, window)] = (len(points), mean, float(((points - mean) ** 2).sum()))
+        return got
+
+
+def _log_ratio(join: _Join, us: np.ndarray, cn: np.ndarray) -> _Ratio:
+    import numpy as np
+
+    a, b = us[join.us], cn[join.cn]
+    usable = (a > 0) & (b > 0)  # a level of zero has no log
+    if usable.all():
+        x, dates = np.log(a) - np.log(b), join.dates
+    else:
+        x, dates = np.log(a[usable]) - np.log(b[usable]), tuple(join.index[usable].date)
+    return _Ratio(dates, tuple(x.tolist()), x)
+
+
+def _window_stats(ratio: _Ratio, end: int, last: float, window: int) -> tuple[int, float, float]:
+    """Count, mean and sample standard deviation of the window of `window` points ending with `last` at position
+    `end`: the history's part is computed once (cached with the ratio), the last point added to it here, so
+    that a refresh with new prices costs a few operations, not a pass over a year of points."""
+    n0, mean0, m2 = ratio.window_before(end, window)
+    n = n0 + 1
+    delta = last - mean0
+    mean = mean0 + delta / n
+    m2 += delta * (last - mean)
+    return n, mean, math.sqrt(max(m2, 0.0) / (n - 1)) if n > 1 else 0.0
 
 
 def relative_performance(
@@ -301,38 +394,52 @@ def relative_performance(
     now: float | None = None,
     window: int = WINDOW,
 ) -> RelativePerformance | None:
-    """The pair's FX-adjusted log price ratio by day, the last point live; None without history on both sides."""
-    us = side_series(store, watchlist, pair.us)
-    cn = side_series(store, watchlist, pair.cn)
-    if us is None or cn is None or not us.dates or not cn.dates:
+    """The pair's FX-adjusted log price ratio by day, the last point live; None without history on both sides.
+
+    z, its window's mean and std are those of `zscore` and `mean_std` over the last `window` points (live one
+    included); the history's part of them is computed once per daily history, not at every refresh."""
+    us_side, cn_side = _side(store, watchlist, pair.us), _side(store, watchlist, pair.cn)
+    if us_side is None or cn_side is None:
         return None
-    dates, xs = _joined(us, cn)
+    (us, us_level, us_values), (cn, cn_level, cn_values) = us_side, cn_side
+    name = f"{' '.join(us.symbols)} / {' '.join(cn.symbols)}"
+    join = store.memoised(("join", name), (us_level, cn_level), lambda: _join(us_level, cn_level))
+    # the same level arrays (every member in USD or at its dated FX): the same ratio; at today's rate: anew
+    ratio = store.memoised(("log ratio", name), (join, us_values, cn_values),
+                           lambda: _log_ratio(join, us_values, cn_values))
+    dates, xs = ratio.dates, ratio.log_ratio
+    if not xs:
+        return None
+    end = len(xs) - 1  # where the last point goes: over the last close, or after it on a new day
     live = us.live is not None and cn.live is not None and us.live > 0 and cn.live > 0
-    if live and dates:
+    if live:
         today = dt.datetime.fromtimestamp(now, dt.UTC).date() if now is not None else dates[-1]
         x_live = math.log(us.live) - math.log(cn.live)  # type: ignore[arg-type]
         if today <= dates[-1]:
-            xs[-1] = x_live
+            xs = (*xs[:-1], x_live)
         else:
-            dates.append(today)
-            xs.append(x_live)
-    if not xs:
-        return None
-    tail = xs[-window:]
-    ms = mean_std(tail) if len(tail) >= MIN_POINTS else None
+            dates, xs, end = (*dates, today), (*xs, x_live), end + 1
+    n, mean, std = _window_stats(ratio, end, xs[-1], window)
     return RelativePerformance(
-        dates=tuple(dates),
-        log_ratio=tuple(xs),
-        z=zscore(xs, window),
-        mean=ms[0] if ms else None,
-        std=ms[1] if ms else None,
-        window=len(tail),
-        z_short=zscore(xs, SHORT_WINDOW),
+        dates=dates,
+        log_ratio=xs,
+        z=_z(xs[-1], n, mean, std),
+        mean=mean if n >= MIN_POINTS else None,
+        std=std if n >= MIN_POINTS else None,
+        window=n,
+        z_short=_z(xs[-1], *_window_stats(ratio, end, xs[-1], SHORT_WINDOW)),
         change=math.expm1(xs[-1] - xs[0]) if len(xs) >= 2 else None,
         us=us,
         cn=cn,
         live=live,
     )
+
+
+def _z(last: float, n: int, mean: float, std: float) -> float | None:
+    """As `zscore`: None with fewer than MIN_POINTS points or a flat window."""
+    if n < max(2, MIN_POINTS) or std <= _FLAT * max(1.0, abs(mean)):
+        return None
+    return (last - mean) / std
 
 
 def history_symbols(watchlist: Watchlist, pair: Pair, store: MarketStore | None = None) -> list[str]:

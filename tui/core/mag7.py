@@ -114,8 +114,10 @@ def mag7_symbols(path: Path | None = None) -> tuple[str, ...]:
 def gspc_on(store: MarketStore, day: dt.date) -> float | None:
     """^GSPC's close on `day` (or the last close before it), from the daily history held."""
     closes = daily_closes(store, INDEX)
-    before = [d for d in closes if d <= day]
-    return closes[max(before)] if before else None
+    if closes is None:
+        return None
+    before = closes.loc[:day.isoformat()]
+    return float(before.iloc[-1]) if len(before) else None
 
 
 def mag7_share(

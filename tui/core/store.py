@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from tui.core.statements import Statements, merge_statements
 from tui.model import Bar, Fundamentals, Quote
+
+T = TypeVar("T")
+_BY_VALUE = (str, int, float, tuple, type(None))  # memo inputs compared by value; anything else by identity
 
 # Yahoo's FX symbols: "HKD=X" is USD→HKD, i.e. HKD per USD.
 FX_SYMBOLS = {"HKD": "HKD=X", "CNY": "CNY=X", "JPY": "JPY=X", "EUR": "EUR=X", "GBP": "GBP=X", "TWD": "TWD=X"}
@@ -92,6 +96,18 @@ class MarketStore:
                 self._touch(symbol)
 
     # -- readers (UI, snapshot, analytics) -------------------------------------------------
+    def memoised(self, key: tuple[str, str], inputs: tuple, compute: Callable[[], T]) -> T:
+        """`compute()`, remembered under `key` until one of `inputs` changes.
+
+        Objects (quotes, fundamentals, bar lists, series computed from them) are compared by identity: the store
+        replaces them, never changes them. Strings, numbers and tuples of them are compared by value."""
+        held = self.memo.get(key)
+        if held is not None and _same(held[0], inputs):
+            return held[1]  # type: ignore[return-value]
+        value = compute()
+        self.memo[key] = (inputs, value)
+        return value
+
     def changed_since(self, seq: int) -> set[str]:
         if seq >= self.seq:
             return set()
@@ -119,6 +135,12 @@ class MarketStore:
             return q.currency
         f = self.fundamentals.get(symbol)
         return f.currency if f is not None else None
+
+
+def _same(old: tuple, new: tuple) -> bool:
+    return len(old) == len(new) and all(
+        a is b or (isinstance(a, _BY_VALUE) and type(a) is type(b) and a == b) for a, b in zip(old, new, strict=True)
+    )
 
 
 def _fill_missing(new: Quote, old: Quote) -> Quote:

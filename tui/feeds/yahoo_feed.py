@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from tui.core.clock import Clock
+from tui.core.history import analytics_loaded, load_analytics
 from tui.core.sessions import all_closed
 from tui.core.store import MarketStore
 from tui.feeds.cache import HISTORY_MAX_AGE, DiskCache
@@ -201,17 +202,22 @@ class YahooFeed:
         await self.rest.close()
 
     async def fetch_history(self, symbol: str, range_: str = "1y", interval: str = "1d") -> None:
-        """Daily bars into the store: from the disk cache while fresh, else one chart request (then cached)."""
+        """Daily bars into the store: from the disk cache while fresh, else one chart request (then cached).
+
+        The analytics that read daily history run on pandas: its first import is done in a thread before any
+        history goes into the store (`load_analytics`), so the screen's refresh never stands still for it."""
         now = self.clock.now()
         if self.cache is not None and interval == "1d":
             got = self.cache.get_history(symbol, range_, interval, now, self.history_max_age)
             if got is not None:
+                await load_analytics()
                 self.store.apply_history(symbol, got[0])
                 if range_ == self.history_range:
                     self._history_at[symbol] = got[1]
                 self._notify()
                 return
         bars = await self.rest.chart(symbol, range_, interval)
+        await load_analytics()
         self.store.apply_history(symbol, bars)
         if interval == "1d" and range_ == self.history_range:
             self._history_at[symbol] = now
@@ -263,7 +269,9 @@ class YahooFeed:
                         self._statements_at[symbol] = st.fetched_at
                         self._statements_ok.add(symbol)
                     loaded += 1
-            if self.history_range and symbol not in self._history_at:
+            # history only once pandas is loaded (see fetch_history); until then the background loop takes it
+            # from here, through fetch_history, without a request
+            if self.history_range and symbol not in self._history_at and analytics_loaded():
                 got = self.cache.get_history(symbol, self.history_range, "1d", now, self.history_max_age)
                 if got is not None:
                     bars, fetched_at = got
