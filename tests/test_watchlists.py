@@ -38,8 +38,8 @@ cn = "0981.HK"
 
 
 def universe() -> set[str]:
-    """The simulator's symbol universe, read from docs/DESIGN.md."""
-    text = (ROOT / "docs" / "DESIGN.md").read_text("utf-8")
+    """The simulator's symbol universe, read from docs/architecture.md."""
+    text = (ROOT / "docs" / "architecture.md").read_text("utf-8")
     section = text.split("## Symbol universe", 1)[1].split("\n## ", 1)[0]
     symbols: set[str] = set()
     for line in section.splitlines()[1:]:
