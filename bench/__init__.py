@@ -1,1 +1,1 @@
-"""aiwatch benchmarks: `python -m bench` (see bench/main.py and the README's "Performance" section)."""
+"""aiwatch benchmarks: `python -m bench` (see bench/main.py and docs/performance.md)."""

@@ -2,7 +2,7 @@
 lines (fundamentals time series).
 
 A restart should not refetch a quoteSummary fetched an hour ago, nor a year of daily bars: that is most of
-the requests a cold start costs (README, "Yahoo: requests, limits and connections"). Files live in the
+the requests a cold start costs (docs/data-sources.md, "The request budget"). Files live in the
 platform's cache dir (`tui.paths.cache_dir()`, `$AIWATCH_CACHE_DIR`), one JSON file per symbol and kind,
 under a namespace per data source, so data from a test server or another base URL never mixes with Yahoo's:
 

@@ -36,7 +36,7 @@ from tui.model import Bar, Fundamentals, Quote
 log = logging.getLogger(__name__)
 
 BATCH = 50  # symbols per v7 request (Yahoo draws 429s somewhere past ~65-100)
-BACKGROUND_PER_MINUTE = 20  # requests a minute beyond which fundamentals and history wait (README: budget)
+BACKGROUND_PER_MINUTE = 20  # requests a minute beyond which fundamentals and history wait (docs/data-sources.md: budget)
 
 
 class RateLimited(Exception):
