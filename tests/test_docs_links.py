@@ -38,6 +38,18 @@ def test_every_relative_link_leads_somewhere(page: Path) -> None:
     assert not broken, f"{page.name}: links to nothing: {broken}"
 
 
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_file_named_in_the_docs_exists(page: Path) -> None:
+    """Paths in backquotes (`tui/core/history.py`, `tests/test_soak.py`, `test_soak.py`) name files that exist."""
+    missing = []
+    for name in re.findall(r"`((?:tui|tests|bench|docs|watchlists)/[\w/.-]+\.(?:py|toml|md|svg)|test_\w+\.py)`",
+                           page.read_text("utf-8")):
+        path = ROOT / "tests" / name if name.startswith("test_") else ROOT / name
+        if not path.exists():
+            missing.append(name)
+    assert not missing, f"{page.name} names files that do not exist: {missing}"
+
+
 def test_readme_first_screen_has_the_picture_and_the_two_commands() -> None:
     lines = (ROOT / "README.md").read_text("utf-8").splitlines()
     first_screen = "\n".join(lines[:40])
