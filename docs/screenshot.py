@@ -1,9 +1,9 @@
 """Regenerate docs/screenshot.svg, the README's picture: `python docs/screenshot.py` from the checkout.
 
 It is what `aiwatch --demo --at 2026-11-24T15:00:00Z --speed 0` shows in a 120x40 terminal (the built-in
-simulator with its default seed and rate, a year of daily history for the pairs' z-scores, the clock frozen at
-10:00 in New York), drawn by Textual's own screenshot once every quote, statement, sparkline and daily history
-is in. The status line is hidden: its request counters follow the wall clock, not the frozen one.
+simulator with its default seed and rate, a year of daily history for the pairs' z-scores and the statements
+for the capex gauge, the clock frozen at 10:00 in New York), drawn by Textual's own screenshot once every quote,
+statement, sparkline and daily history is in. The status line is hidden: its request counters follow the wall clock, not the frozen one.
 """
 
 from __future__ import annotations
@@ -36,13 +36,15 @@ async def main() -> None:
     from tui.watchlists import load_all
 
     runtime = Runtime(demo=True, clock=Clock(at=parse_instant(AT), speed=0.0), seed=7, rate=20.0,
-                      history_range="1y")
+                      history_range="1y", statements=True)
     app = AiwatchApp(runtime, load_all(), initial="ai-rivals")
     async with app.run_test(size=SIZE) as pilot:
         store, wl = runtime.store, app.watchlist
         await until(lambda: runtime.feed is not None and runtime.status().state == "live")
         await until(lambda: all(s in store.quotes for s in wl.symbols)
                     and all(relative_performance(store, wl, p) is not None for p in wl.pairs))
+        if await runtime.wait_for_statements(wl.symbols, 60):
+            raise SystemExit("the demo's statements did not come in")
         await until(app.sparklines_settled)
         start = app.refreshes
         await until(lambda: app.refreshes >= start + 3)
