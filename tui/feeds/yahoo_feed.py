@@ -61,6 +61,10 @@ class FeedStatus:
     connects: int = 0
     streaming_symbols: int = 0  # symbols with a stream update within the poll interval
     polled_symbols: int = 0  # symbols the REST poll covers at the moment
+    # well-formed frames for a symbol this feed subscribed to earlier but no longer wants: Yahoo keeps sending a
+    # symbol for a moment after it is unsubscribed (and frames already on the way arrive anyway). Ordinary after
+    # every watchlist switch, so not counted in `rejected_frames`, which is only for what was malformed.
+    late_frames: int = 0
 
 
 def _is_equity_guess(symbol: str) -> bool:
@@ -113,6 +117,8 @@ class YahooFeed:
         )
         self._symbols: tuple[str, ...] = self.extra_symbols
         self._symbol_set: frozenset[str] = frozenset(self._symbols)
+        self._ever_subscribed: frozenset[str] = self._symbol_set  # every symbol asked for in this feed's life
+        self.late_frames = 0  # frames for a symbol asked for earlier, no longer wanted (FeedStatus.late_frames)
         self._pending: set[str] = set()  # new symbols to quote at once
         self._last_stream: dict[str, float] = {}  # symbol -> monotonic time of its last stream quote
         self._summary_at: dict[str, float] = {}  # symbol -> app time of the last quoteSummary attempt
@@ -148,6 +154,7 @@ class YahooFeed:
         added = set(wanted) - set(self._symbols)
         self._symbols = wanted
         self._symbol_set = frozenset(wanted)
+        self._ever_subscribed |= self._symbol_set
         self.stream.set_symbols(wanted)
         if added and self._tasks:
             self._load_cached(added)
@@ -191,6 +198,7 @@ class YahooFeed:
             connects=self.stream.connects,
             streaming_symbols=len(recent),
             polled_symbols=len(set(self._symbols) - recent),
+            late_frames=self.late_frames,
         )
 
     async def stop(self) -> None:
@@ -285,8 +293,12 @@ class YahooFeed:
     # -- stream callbacks ------------------------------------------------------------------------------
     def _on_stream_quote(self, quote: Quote) -> None:
         if quote.symbol not in self._symbol_set:
-            # Yahoo may still send a symbol just unsubscribed; a symbol never asked for is garbage
-            self._on_reject(f"symbol not subscribed: {quote.symbol}")
+            if quote.symbol in self._ever_subscribed:
+                # a symbol of a watchlist just left: Yahoo still sends it for a moment. Dropped, and counted
+                # apart from the malformed frames the status line's "rejected" counts
+                self.late_frames += 1
+                return
+            self._on_reject(f"symbol never subscribed: {quote.symbol}")  # a symbol never asked for is garbage
             return
         self._last_stream[quote.symbol] = time.monotonic()
         self.store.apply_quote(quote)
