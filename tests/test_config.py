@@ -100,7 +100,10 @@ def test_cli_uses_config_and_command_line_wins(tmp_path):
 
     args = build_parser().parse_args(["--config", str(p)])
     _apply_config(args)
-    assert (args.stale_after, args.log_level, args.proxy, args.watchlist) == (30.0, "DEBUG", "http://p:1", "chips")
+    assert (args.stale_after, args.log_level, args.proxy) == (30.0, "DEBUG", "http://p:1")
+    # the config's list is opened by the app or snapshot (reported and replaced by ai-rivals if it does not load);
+    # args.watchlist is only what the command line asked for, which must load
+    assert args.watchlist is None and args.config_obj.default_watchlist == "chips"
     args = build_parser().parse_args(["--config", str(p), "--stale-after", "5", "--log-level", "ERROR", "-w", "evs"])
     _apply_config(args)
     assert (args.stale_after, args.log_level, args.watchlist) == (5.0, "ERROR", "evs")

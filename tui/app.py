@@ -140,6 +140,15 @@ class AiwatchApp(App[None]):
         self._stopped = False
         self._refresh_failures = 0
         self.refreshes = 0  # completed refreshes (tests wait on this)
+        if initial is None and self.watchlists:
+            # the config's default_watchlist; one that does not load (a typo, a list of the user's that broke
+            # since) is reported with the config's problems and ai-rivals opens: a bad setting never locks anyone out
+            from tui.watchlists import configured_watchlist
+
+            initial, problem = configured_watchlist(watchlists, self.config.default_watchlist,
+                                                    str(self.config.path or "config"))
+            if problem:
+                self.config_problems.append(problem)
         if initial is not None and initial in watchlists.watchlists:
             self.current = list(watchlists.watchlists).index(initial)
 

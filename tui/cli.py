@@ -173,14 +173,20 @@ def _spawn_demo_simulator(args, clock):
         return True
 
 
-def _pick_watchlist(result, name: str | None):
-    if not result.watchlists:
-        return None, "no watchlist could be loaded"
-    if name is None:
-        name = "ai-rivals" if "ai-rivals" in result.watchlists else next(iter(result.watchlists))
-    if name not in result.watchlists:
-        return None, f"unknown watchlist {name!r}; known: {', '.join(result.watchlists)}"
-    return result.watchlists[name], None
+def _requested_watchlist(args, result) -> int | None:
+    """Stop (exit status 2) when the list asked for with --watchlist did not load, or no list loaded at all;
+    None to go on. The config's default_watchlist never stops anything: a bad one is reported and `ai-rivals`
+    opened (tui.watchlists.configured_watchlist)."""
+    from tui.watchlists import requested_watchlist_error
+
+    if args.watchlist is not None:
+        error = requested_watchlist_error(result, args.watchlist)
+    else:
+        error = None if result.watchlists else "no watchlist could be loaded"
+    if error is None:
+        return None
+    print(f"aiwatch: {error}", file=sys.stderr)
+    return 2
 
 
 def cmd_run(args) -> int:
@@ -191,16 +197,16 @@ def cmd_run(args) -> int:
         from tui.watchlists import load_all
 
         result = load_all()
-        watchlist, error = _pick_watchlist(result, args.watchlist)
-        if error:
+        stop = _requested_watchlist(args, result)
+        if stop is not None:
             for p in result.problems:
                 print(p, file=sys.stderr)
-            print(f"aiwatch: {error}", file=sys.stderr)
-            return 2
+            return stop
         from tui.app import AiwatchApp
 
         runtime = _runtime(args, clock=clock, sim_process=sim)
-        app = AiwatchApp(runtime, result, initial=watchlist.name, stale_after=args.stale_after,
+        # without --watchlist, the app opens the config's default_watchlist, or reports it and opens ai-rivals
+        app = AiwatchApp(runtime, result, initial=args.watchlist, stale_after=args.stale_after,
                          handle_signals=True, config=getattr(args, "config_obj", None),
                          config_problems=getattr(args, "config_problems", ()))
         app.run()
@@ -214,16 +220,22 @@ def cmd_run(args) -> int:
 
 
 def cmd_snapshot(args) -> int:
-    from tui.watchlists import load_all
+    from tui.watchlists import configured_watchlist, load_all
 
     result = load_all()
     for p in result.problems:
         print(f"warning: {p}", file=sys.stderr)
-    watchlist, error = _pick_watchlist(result, args.watchlist)
-    if error:
-        print(f"aiwatch: {error}", file=sys.stderr)
-        return 2
-    return asyncio.run(_snapshot(args, watchlist))
+    stop = _requested_watchlist(args, result)
+    if stop is not None:
+        return stop
+    name = args.watchlist
+    if name is None:
+        config = getattr(args, "config_obj", None)
+        name, problem = configured_watchlist(result, getattr(config, "default_watchlist", None),
+                                             str(getattr(config, "path", None) or "config"))
+        if problem:
+            print(f"warning: {problem}", file=sys.stderr)
+    return asyncio.run(_snapshot(args, result.watchlists[name]))
 
 
 async def _snapshot(args, watchlist) -> int:
@@ -306,8 +318,8 @@ def _apply_config(args) -> None:
         args.stale_after = config.stale_after
     if getattr(args, "proxy", None) is None and config.proxy:
         args.proxy = config.proxy
-    if getattr(args, "watchlist", None) is None and config.default_watchlist:
-        args.watchlist = config.default_watchlist
+    # the config's default_watchlist is not copied into args.watchlist: a list asked for on the command line
+    # must load or stop the command, the config's may be bad and is then reported and replaced by ai-rivals
     if args.command in ("snapshot", "serve"):
         for p in problems:
             print(f"warning: {p}", file=sys.stderr)
@@ -347,6 +359,13 @@ def serve_app_args(args) -> list[str]:
 
 def cmd_serve(args) -> int:
     from tui.serve import run_serve
+
+    if args.watchlist is not None:  # asked for on the command line: say so now, not in every browser tab
+        from tui.watchlists import load_all
+
+        stop = _requested_watchlist(args, load_all())
+        if stop is not None:
+            return stop
 
     return run_serve(args.host, args.port, serve_app_args(args))
 

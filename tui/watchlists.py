@@ -589,6 +589,43 @@ def load_all(shipped_dir: Path | None = None, user_dir: Path | None = None) -> L
     return result
 
 
+# -- which list to open --------------------------------------------------------------------------
+
+
+def _why_not_loaded(result: LoadResult, name: str) -> str:
+    """Why no watchlist `name` is in `result`: its file did not load, or there is no such list."""
+    paths = (getattr(p, "path", None) for p in result.problems)
+    broken = sorted({str(p) for p in paths if isinstance(p, Path) and p.suffix == ".toml" and p.stem == name})
+    if broken:
+        return f"the watchlist {name!r} did not load: fix {', '.join(broken)} (its problems are listed with it)"
+    known = ", ".join(result.watchlists) or "none"
+    return f"unknown watchlist {name!r}{_did_you_mean(name, result.watchlists)}; known: {known}"
+
+
+def requested_watchlist_error(result: LoadResult, name: str) -> str | None:
+    """For a list asked for by name on the command line (`--watchlist NAME`): None when it loaded, else the
+    error to stop on. The user asked for that list: showing another instead would answer another question."""
+    return None if name in result.watchlists else _why_not_loaded(result, name)
+
+
+def configured_watchlist(result: LoadResult, name: str | None, where: str = "config") -> tuple[str | None, str | None]:
+    """The list to open for the config's `default_watchlist` (`where`: the config file, for the message).
+
+    Returns (name to open, problem). A bad setting never stops the app or a snapshot: when `name` is no loaded
+    list (a typo, or a list of the user's that broke since), the problem names the file and the key, and the
+    default list (`ai-rivals`, else the first that loaded) is opened instead, as for any bad value in the config.
+    (None, problem) only when no list at all loaded."""
+    lists = result.watchlists
+    if name and name in lists:
+        return name, None
+    fallback = DEFAULT if DEFAULT in lists else next(iter(lists), None)
+    if not name or name == DEFAULT:  # the built-in default itself: a missing shipped list is reported as such
+        return fallback, None
+    problem = f"{where}: default_watchlist: {_why_not_loaded(result, name)}; "
+    problem += f"opening {fallback!r}" if fallback else "and no other watchlist could be loaded"
+    return fallback, problem
+
+
 # -- check ---------------------------------------------------------------------------------------
 
 
