@@ -21,7 +21,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from tui.atomic import atomic_write_text  # noqa: F401 - also the writer export.py and tests use
+from tui.atomic import NotOverwritten, atomic_write_text, read_bytes_or_none
 from tui.paths import config_dir
 
 log = logging.getLogger(__name__)
@@ -133,9 +133,9 @@ def default_path() -> Path:
 
 
 def write_default(path: Path) -> None:
-    """Write the commented defaults atomically (temp file in the same dir, then rename)."""
+    """Write the commented defaults atomically, only where no file is (one that appeared meanwhile is kept)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, DEFAULT_TEXT)
+    atomic_write_text(path, DEFAULT_TEXT, expect=None)
 
 
 def _number(key: str, value: Any, lo: float, hi: float, problems: list[str], default: float) -> float:
@@ -292,6 +292,8 @@ def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
         try:
             write_default(p)
             log.info("wrote the default config to %s", p)
+        except NotOverwritten:
+            pass  # another aiwatch wrote it in the meantime: read that one
         except OSError as exc:
             log.warning("could not write the default config to %s: %s", p, exc)
             return Config(), []
@@ -307,12 +309,22 @@ def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
 
 
 def append_alert(table: dict, path: Path | None = None) -> Path:
-    """Add an [[alerts]] rule to the config file (comments kept, written atomically); returns the file."""
+    """Add an [[alerts]] rule to the config file (comments kept, written atomically); returns the file.
+
+    Only ever on top of the file as read: a config.toml that cannot be read or parsed is left exactly as it is
+    and ValueError says which file to fix (the rule still works for this session); one written by someone else
+    in the meantime is not replaced (tui.atomic.NotOverwritten)."""
     import tomlkit
 
     p = Path(path) if path is not None else default_path()
-    text = p.read_text(encoding="utf-8") if p.exists() else DEFAULT_TEXT
-    doc = tomlkit.parse(text)
+    try:
+        data = read_bytes_or_none(p)
+    except OSError as exc:
+        raise ValueError(f"cannot read {p} ({exc.strerror or exc}); it is left as it is") from None
+    try:
+        doc = tomlkit.parse(DEFAULT_TEXT if data is None else data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:  # tomlkit's ParseError is a ValueError
+        raise ValueError(f"{p} is not valid TOML ({exc}): fix it to save rules there; it is left as it is") from None
     aot = doc.get("alerts")
     if aot is None:
         aot = tomlkit.aot()
@@ -323,5 +335,5 @@ def append_alert(table: dict, path: Path | None = None) -> Path:
     for k, v in table.items():
         item.add(k, v)
     aot.append(item)
-    atomic_write_text(p, tomlkit.dumps(doc))
+    atomic_write_text(p, tomlkit.dumps(doc), expect=data)
     return p

@@ -3,7 +3,8 @@
 Two files per export, `<watchlist>-board-<UTC stamp>.csv` and `<watchlist>-spreads-<UTC stamp>.csv`, each row
 carrying `as_of` and `source` ("demo" for simulated data, so an export can never pass for real quotes; "other"
 and the server's URL when Yahoo's hosts were pointed elsewhere, so it cannot pass for Yahoo's either).
-Written atomically. Nothing here imports Textual.
+Written atomically, and never over an earlier export: a second export in the same second gets `-2` after its
+stamp (both files of one export share the number). Nothing here imports Textual.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import io
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tui.atomic import atomic_write_text
+from tui.atomic import NotOverwritten, atomic_write_text
 from tui.core.snapshot import CSV_COLUMNS, build_snapshot, csv_row
 from tui.core.store import MarketStore
 from tui.model import Watchlist
@@ -51,8 +52,20 @@ def export_csv(store: MarketStore, watchlist: Watchlist, *, now: float, source: 
                         m_cn["total"], _cell(p["us_change_pct"]), _cell(p["cn_change_pct"]), doc["as_of"], source,
                         _cell(doc["source_url"])])
 
-    board_path = out_dir / f"{watchlist.name}-board-{stamp}.csv"
-    spreads_path = out_dir / f"{watchlist.name}-spreads-{stamp}.csv"
-    atomic_write_text(board_path, board.getvalue())
-    atomic_write_text(spreads_path, spreads.getvalue())
-    return board_path, spreads_path
+    for n in range(1, 1000):
+        tail = stamp if n == 1 else f"{stamp}-{n}"
+        board_path = out_dir / f"{watchlist.name}-board-{tail}.csv"
+        spreads_path = out_dir / f"{watchlist.name}-spreads-{tail}.csv"
+        if spreads_path.exists():
+            continue
+        try:
+            atomic_write_text(board_path, board.getvalue(), expect=None)  # an earlier export is never replaced
+        except NotOverwritten:
+            continue
+        try:
+            atomic_write_text(spreads_path, spreads.getvalue(), expect=None)
+        except NotOverwritten:  # taken in the instant between: this export's pair under the next free number
+            board_path.unlink()
+            continue
+        return board_path, spreads_path
+    raise NotOverwritten(out_dir / f"{watchlist.name}-board-{stamp}.csv", "and 998 numbered exports after it exist")

@@ -3,7 +3,9 @@
 Edits go through tomlkit so the file's comments and layout survive. Every save is atomic (a temp file in the
 same folder, checked by the watchlist loader, then renamed over the old file): a crash or a kill halfway leaves
 the old file whole. Editing a shipped list writes a user copy in `<config>/watchlists/` that overrides it.
-Nothing here imports Textual.
+A save never replaces a file the edit was not made from (`tui.atomic`): a user copy that is there but did not
+load (a mistake in it) or was written after aiwatch loaded its lists is left alone, and the edit is refused with
+the file to fix. Nothing here imports Textual.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ import re
 from pathlib import Path
 
 import tomlkit
+from tomlkit.exceptions import TOMLKitError
 from tomlkit.items import AoT, Table
 
 from tui import paths
-from tui.atomic import atomic_write_text
+from tui.atomic import ANY, NotOverwritten, atomic_write_text
 from tui.model import Watchlist
 from tui.watchlists import load_file, symbol_problem
 
@@ -41,14 +44,52 @@ def target_path(watchlist: Watchlist, user_dir: Path | None = None) -> Path:
     return (user_dir or paths.user_watchlists_dir()) / f"{watchlist.name}.toml"
 
 
-def _source_text(watchlist: Watchlist) -> str:
+def _source(watchlist: Watchlist, user_dir: Path | None) -> tuple[tomlkit.TOMLDocument, Path, bytes | None]:
+    """The document an edit of `watchlist` starts from, the file it is saved to, and what that file must still
+    hold for the save to replace it (None: no file may be there).
+
+    Refused (EditError naming the file) when the save would replace a file this edit was not made from: a user
+    copy of a shipped list that is there but did not load, or appeared after aiwatch loaded its lists."""
     if watchlist.path is None:
         raise EditError(f"watchlist {watchlist.name!r} has no file to edit")
-    return Path(watchlist.path).read_text(encoding="utf-8")
+    source = Path(watchlist.path)
+    target = target_path(watchlist, user_dir)
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise EditError(f"cannot read {source}: {exc.strerror or exc}") from None
+    if target != source:
+        expect = None
+        if target.exists():
+            raise EditError(_not_the_list_on_screen(target, watchlist))
+    else:
+        expect = data
+    try:
+        doc = tomlkit.parse(data.decode("utf-8"))
+    except (UnicodeDecodeError, TOMLKitError, ValueError) as exc:
+        raise EditError(f"{source} changed since aiwatch loaded it and is no longer valid ({exc}): fix it "
+                        "(aiwatch check lists its problems), then try again") from None
+    return doc, target, expect
 
 
-def save_atomic(path: Path, text: str, *, check: bool = True) -> Watchlist | None:
-    """Write `text` to `path` atomically; with `check`, the watchlist loader must accept it before the rename.
+def _not_the_list_on_screen(target: Path, watchlist: Watchlist) -> str:
+    """Why a save to `target` (a user copy of the shipped list on screen) is refused, and what to do."""
+    _, problems = load_file(target, shipped=False)
+    if problems:
+        first = problems[0]
+        where = f"line {first.line}: " if first.line else ""
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        return (f"your {target} did not load ({where}{first.message}{more}), so the shipped {watchlist.name!r} "
+                f"is on screen; saving would replace your file. Fix it (aiwatch check {target}) or move it "
+                "away, then try again")
+    return (f"your {target} was written after aiwatch loaded its lists, so the shipped {watchlist.name!r} is on "
+            "screen; saving would replace your file. Restart aiwatch to use it, then try again")
+
+
+def save_atomic(path: Path, text: str, *, check: bool = True, expect: bytes | None | object = ANY
+                ) -> Watchlist | None:
+    """Write `text` to `path` atomically; with `check`, the watchlist loader must accept it before the rename;
+    `expect`: what `path` must hold for it to be replaced (None: nothing may be there; see tui.atomic).
 
     Returns the loaded watchlist (when checked). On any failure the old file is untouched."""
     loaded: Watchlist | None = None
@@ -60,7 +101,10 @@ def save_atomic(path: Path, text: str, *, check: bool = True) -> Watchlist | Non
         if loaded is None:
             raise EditError("; ".join(p.message for p in problems) or "the edited file does not load")
 
-    atomic_write_text(path, text, check=must_load if check else None)
+    try:
+        atomic_write_text(path, text, check=must_load if check else None, expect=expect)
+    except NotOverwritten as exc:
+        raise EditError(f"not saved: {exc}, and is left as it is") from None
     if loaded is not None:
         from dataclasses import replace
 
@@ -89,7 +133,7 @@ def add_symbol(watchlist: Watchlist, symbol: str, name: str, side: str, *, note:
     if side not in ("us", "cn"):
         raise EditError(f"side must be \"us\" or \"cn\", not {side!r}")
     name = name.strip() or symbol
-    doc = tomlkit.parse(_source_text(watchlist))
+    doc, target, expect = _source(watchlist, user_dir)
     table = tomlkit.table()
     table.add("symbol", symbol)
     table.add("name", name)
@@ -99,7 +143,7 @@ def add_symbol(watchlist: Watchlist, symbol: str, name: str, side: str, *, note:
     if note:
         table.add("note", note)
     _instruments(doc).append(table)
-    return save_atomic(target_path(watchlist, user_dir), tomlkit.dumps(doc))
+    return save_atomic(target, tomlkit.dumps(doc), expect=expect)
 
 
 def remove_symbol(watchlist: Watchlist, symbol: str, *, user_dir: Path | None = None) -> Watchlist:
@@ -108,7 +152,7 @@ def remove_symbol(watchlist: Watchlist, symbol: str, *, user_dir: Path | None = 
         raise EditError(f"{symbol} is not on {watchlist.title}")
     if len(watchlist.instruments) <= 1:
         raise EditError("a watchlist needs at least one symbol: delete the file instead")
-    doc = tomlkit.parse(_source_text(watchlist))
+    doc, target, expect = _source(watchlist, user_dir)
     aot = _instruments(doc)
     for i in range(len(aot) - 1, -1, -1):
         if str(aot[i].get("symbol", "")).strip() == symbol:
@@ -135,7 +179,7 @@ def remove_symbol(watchlist: Watchlist, symbol: str, *, user_dir: Path | None = 
                 del pairs[i]
         if len(pairs) == 0:
             del doc["pair"]
-    return save_atomic(target_path(watchlist, user_dir), tomlkit.dumps(doc))
+    return save_atomic(target, tomlkit.dumps(doc), expect=expect)
 
 
 NEW_HEADER = """\
@@ -173,4 +217,4 @@ def create_watchlist(name: str, title: str, symbol: str, symbol_name: str, side:
     t.add("side", side)
     aot.append(t)
     doc.add("instrument", aot)
-    return save_atomic(path, tomlkit.dumps(doc))
+    return save_atomic(path, tomlkit.dumps(doc), expect=None)  # a file of that name appearing meanwhile is kept
