@@ -97,3 +97,32 @@ def test_columns_fit_whole_at_every_width(width):
     numeric = [c for c in cols if c.key in ("price", "change", "change_pct", "cap", "pe")]
     full = {c.key: c.width for c in layout(200)}
     assert all(c.width == full[c.key] for c in numeric)  # numbers are never narrowed
+
+
+async def test_a_stale_resize_never_lays_the_screen_out_at_a_size_the_app_no_longer_has():
+    """A Resize of a size the app has left (a browser tab's start-up size arriving after the page's first resize)
+    is dropped by every screen. Textual laid the screen out at it and posted itself another: with two such in its
+    queue the screen flipped between two sizes for ever, a core at 100 % and no timer or signal handled
+    (tests/test_serve_browser.py shows it with a real browser)."""
+    from textual import events
+    from textual.geometry import Size
+
+    from tui.screens.help import HelpScreen
+
+    runtime = StaticRuntime()
+    app = AiwatchApp(runtime, watchlists())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.refreshes >= 2 and runtime.started)
+        for screen in (app.screen, HelpScreen([], simulated=True)):
+            if screen is not app.screen:
+                await app.push_screen(screen)
+                await pilot.pause()
+            regions = {w.id: tuple(w.region) for w in screen.query("*") if w.id}
+            stale = Size(100, 44)
+            screen.post_message(events.Resize(stale, stale))
+            screen.call_later(lambda: None)
+            screen.post_message(events.Resize(stale, stale))
+            await pilot.pause()
+            await pilot.pause()
+            assert screen.size == Size(100, 30) == app.size
+            assert {w.id: tuple(w.region) for w in screen.query("*") if w.id} == regions

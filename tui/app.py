@@ -27,6 +27,7 @@ from tui.panel_pace import PanelPace
 from tui.refresh_pacer import RefreshPacer
 from tui.screens.commands import WatchlistCommands
 from tui.screens.help import HelpScreen, key_rows
+from tui.screens.steady import SteadyScreen
 from tui.spark_seeder import SparkSeeder
 from tui.terminal import hangup_safe_driver, terminal_hung_up
 from tui.widgets.board import QuoteBoard
@@ -161,6 +162,11 @@ class AiwatchApp(App[None]):
             self._filters = [NoColor() if isinstance(f, Monochrome) else f for f in self._filters]
 
     # -- layout ----------------------------------------------------------------------------
+    def get_default_screen(self) -> SteadyScreen:
+        """The main screen, laid out only at the app's current size (tui/screens/steady.py: a browser tab's
+        start-up resize once set Textual's screen flipping between two sizes for ever, spinning a core)."""
+        return SteadyScreen(id="_default")
+
     def compose(self) -> ComposeResult:
         yield WatchHeader(simulated=self.runtime.simulated, source_label=getattr(self.runtime, "source_label", None),
                           clock_seconds=self.config.clock_seconds,

@@ -76,6 +76,29 @@ def hangup_safe_driver(driver_class):
             elif getattr(self, "is_web", False) and callable(getattr(self, "_write", None)):
                 self._write = HangupSafeWrite(self._write)
 
+        def start_application_mode(self) -> None:
+            super().start_application_mode()
+            if getattr(self, "is_web", False):
+                self._resend_size()
+
+        def _resend_size(self) -> None:
+            """The web driver posts its start-up size from another thread, and it may arrive after the browser's
+            first resize: the app would stay at the page's first size. Post the size the browser gave last, after
+            it (the app ignores a Resize of the size it already has)."""
+            import asyncio
+
+            from textual import events
+            from textual.geometry import Size
+
+            app = self._app
+
+            async def latest() -> None:
+                size = getattr(self, "_size", None)
+                if size:
+                    await app._post_message(events.Resize(Size(*size), Size(*size)))
+
+            asyncio.run_coroutine_threadsafe(latest(), asyncio.get_running_loop())
+
     HangupSafeDriver.__name__ = HangupSafeDriver.__qualname__ = f"HangupSafe{driver_class.__name__}"
     return HangupSafeDriver
 

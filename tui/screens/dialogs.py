@@ -10,7 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from tui.screens.steady import SteadyModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 # check(symbol) -> (display name from the source or None when the source says "not found")
@@ -37,7 +37,7 @@ def _side_guess(symbol: str) -> str:
     return guess_side(symbol)
 
 
-class _Dialog(ModalScreen):
+class _Dialog(SteadyModalScreen):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
     DEFAULT_CSS = """
     _Dialog, AddSymbolScreen, ConfirmScreen, NewWatchlistScreen, FilterScreen, PromptScreen,

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
+from tui.screens.steady import SteadyModalScreen
 from textual.widgets import Static
 
 from tui.widgets.header import DEMO_BADGE, YAHOO_BADGE
@@ -60,7 +60,7 @@ def key_rows(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
     return rows
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(SteadyModalScreen[None]):
     """Escape, ? or q closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

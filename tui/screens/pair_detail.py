@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
+from tui.screens.steady import SteadyScreen
 from textual.widgets import Footer, Static
 
 from tui.charts import block_chart, sparkline
@@ -272,7 +272,7 @@ def intraday_line(store: MarketStore, symbol: str, width: int, now: float | None
         (f" · delayed {delay}m" if delay else "", "$warning"))
 
 
-class PairDetailScreen(Screen[None]):
+class PairDetailScreen(SteadyScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", key_display="Esc", tooltip="Back to the watchlist", id="pair.back"),
         Binding("q", "back", "Back", show=False, id="pair.back_q"),

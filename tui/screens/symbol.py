@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
+from tui.screens.steady import SteadyModalScreen
 from textual.widgets import Static
 
 from tui.charts import block_chart
@@ -31,7 +31,7 @@ def _closes(bars: list[Bar]) -> list[float]:
     return [b.close for b in bars if b.close is not None]
 
 
-class SymbolScreen(ModalScreen[None]):
+class SymbolScreen(SteadyModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,enter", "close", "Close", id="symbol.close")]
     DEFAULT_CSS = """
     SymbolScreen { align: center middle; }
@@ -179,7 +179,7 @@ class SymbolScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-class AlertsLogScreen(ModalScreen[None]):
+class AlertsLogScreen(SteadyModalScreen[None]):
     """The alerts log file, newest last. On the demo (`simulated`) a DEMO badge says its alerts are on simulated
     prices; their log lines start with DEMO."""
 
