@@ -126,3 +126,28 @@ async def test_a_stale_resize_never_lays_the_screen_out_at_a_size_the_app_no_lon
             await pilot.pause()
             assert screen.size == Size(100, 30) == app.size
             assert {w.id: tuple(w.region) for w in screen.query("*") if w.id} == regions
+
+
+def test_every_screen_of_the_app_drops_stale_resizes():
+    """New screens too (a portfolio screen, …): each derives from tui.screens.steady's bases."""
+    import importlib
+    import pkgutil
+
+    import tui.screens
+    from textual.screen import Screen
+
+    from tui.screens.steady import SteadyResize
+
+    for info in pkgutil.iter_modules(tui.screens.__path__):
+        importlib.import_module(f"tui.screens.{info.name}")
+    screens = set()
+    todo = [Screen]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            todo.append(sub)
+            if sub.__module__.startswith("tui."):
+                screens.add(sub)
+    assert screens, "no screens found"
+    plain = sorted(f"{c.__module__}.{c.__qualname__}" for c in screens if not issubclass(c, SteadyResize))
+    assert not plain, f"screens that would lay out at a stale size: {plain} (derive from SteadyScreen/SteadyModalScreen)"
+    assert issubclass(type(AiwatchApp(StaticRuntime(), watchlists()).get_default_screen()), SteadyResize)

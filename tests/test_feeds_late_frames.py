@@ -40,7 +40,7 @@ async def test_switching_watchlists_while_streaming_rejects_nothing(user_dirs):
             await pilot.press("2" if presses % 2 == 0 else "1")
             presses += 1
             frames = runtime.feed.stream.frames
-            await wait_for(lambda: runtime.feed.stream.frames > frames)  # the stream ran between switches
+            await wait_for(lambda seen=frames: runtime.feed.stream.frames > seen)  # the stream ran between switches
         await pilot.press("tab", "shift+tab")
         status = runtime.feed.status()
         assert status.rejected_frames == 0, status

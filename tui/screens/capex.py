@@ -18,7 +18,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.screen import Screen
+from tui.screens.steady import SteadyScreen
 from textual.widgets import Footer, Static
 
 from tui.charts import spark_slots
@@ -411,7 +411,7 @@ class CapexTable(LinesView, can_focus=True):
             self.scroll_to(y=max(0, self.cursor + 1 - (self.size.height - 1)), animate=False)
 
 
-class CapexScreen(Screen[None]):
+class CapexScreen(SteadyScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", key_display="Esc", tooltip="Back to the watchlist", id="capex.back"),
         Binding("c,q", "back", "Back", show=False, id="capex.back_keys"),
