@@ -190,6 +190,16 @@ _PROXY_WORDS = ("proxy", "connect tunnel")
 
 
 def _short(exc: BaseException) -> str:
+    """The words of `exc` worth showing: the TLS library's reason, the OS's error, else its first line."""
+    inner = getattr(exc, "certificate_error", None) or getattr(exc, "os_error", None) or exc
+    if isinstance(inner, ssl.SSLError | ssl.CertificateError):
+        reason = getattr(inner, "verify_message", None) or getattr(inner, "reason", None)
+        if reason:
+            return clean_message(str(reason).replace("_", " ").lower())
+    if inner is not exc and isinstance(inner, OSError) and (inner.errno or inner.strerror):
+        import os
+
+        return clean_message((os.strerror(inner.errno) if inner.errno else inner.strerror).lower())
     text = str(exc)
     return clean_message(text.splitlines()[0] if text else type(exc).__name__)
 
