@@ -8,7 +8,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui.sanitize import MESSAGE_MAX, NAME_MAX, clean, clean_lines, clean_message, clean_name, csv_cell, json_text
+from tui.sanitize import (
+    MESSAGE_MAX,
+    NAME_MAX,
+    clean,
+    clean_lines,
+    clean_message,
+    clean_name,
+    csv_cell,
+    json_text,
+)
 
 BIDI = {0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
 

@@ -7,7 +7,6 @@ import base64
 import csv
 import io
 import json
-from pathlib import Path
 
 import pytest
 from hostile_support import CONTROL_MARKERS, MARKERS, TEXT_MARKERS, hostile_watchlist, traces
@@ -263,11 +262,9 @@ async def test_markup_in_titles_names_and_messages_is_shown_as_text(tmp_path, mo
     wl, problems = load_file(user / "marks.toml")
     assert not problems
 
-    class Result:
-        watchlists = {"marks": wl}
-        problems: list = []
+    from tui.watchlists import LoadResult
 
-    app = AiwatchApp(StaticRuntime(), Result(), initial="marks")
+    app = AiwatchApp(StaticRuntime(), LoadResult(watchlists={"marks": wl}), initial="marks")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         app.notify(f"{wl.title}: {HOSTILE_MESSAGE}", title="[/t]")

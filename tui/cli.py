@@ -89,7 +89,7 @@ def _sim_options(p: argparse.ArgumentParser, *, with_demo: bool) -> None:
                    help="run the clock X times faster than real time; 0 freezes it (default: 1)")
     g.add_argument("--faults", type=_faults, default=None, metavar="SPEC",
                    help="simulator fault switches, e.g. drop=10s,close=25s,http429=3,http500=0.1,slow=0.05,"
-                   "garbage=0.01")
+                   "garbage=0.01; hostile=1 (names with escape sequences), hostile_errors=0.2")
 
 
 def _source_options(p: argparse.ArgumentParser) -> None:

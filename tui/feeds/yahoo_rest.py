@@ -213,7 +213,8 @@ class YahooRest:
                     self._trouble_of(Cause.SERVER, self.endpoints.crumb_url, f"HTTP {resp.status} for the crumb",
                                      resp.status)
                 elif resp.status == 200:  # an answer, but not a crumb
-                    self._trouble_of(Cause.GARBAGE, self.endpoints.crumb_url, "the crumb is not a crumb")
+                    self._trouble_of(Cause.GARBAGE, self.endpoints.crumb_url,
+                                     "the answer to the crumb request is not a crumb")
                 else:
                     self._trouble_of(Cause.AUTH, self.endpoints.crumb_url, status=resp.status)
                 raise AuthError(f"no crumb from {self.source_name} (HTTP {resp.status})")
