@@ -302,9 +302,9 @@ class YahooRest:
         fundamentals time series in one request: quarterly, annual and trailing, 27 types (yfinance splits at 60).
         Yahoo answered without a crumb in 2025; the session's cookie and crumb are sent all the same."""
         now = self.clock.now()
-        doc = await self._get_json(self.endpoints.timeseries(symbol),
-                                   {"symbol": symbol, **timeseries_params(now, types)})
-        return parse_timeseries(doc, symbol, now)
+        url = self.endpoints.timeseries(symbol)
+        doc = await self._get_json(url, {"symbol": symbol, **timeseries_params(now, types)})
+        return self._parsed(url, parse_timeseries, doc, symbol, now, per_symbol=True)
 
     async def close(self) -> None:
         await self.transport.close()
