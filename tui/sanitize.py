@@ -16,7 +16,8 @@ nothing downstream — the board's hand-built strips, `print`, the log, a CSV ce
 - lone surrogates (which cannot be encoded, so cannot be written to a terminal or a file);
 and caps the length (an ellipsis marks a cut).
 
-`csv_cell` keeps a spreadsheet from reading a text cell as a formula (OWASP, "CSV Injection").
+`csv_cell` keeps a spreadsheet from reading a text cell as a formula (OWASP, "CSV Injection") and cleans the cell;
+`json_text` writes JSON whose strings hold nothing a terminal acts on (as \\u escapes, so the data is unchanged).
 
 This module imports nothing of aiwatch: every layer may use it.
 """
