@@ -133,9 +133,9 @@ def test_every_screen_of_the_app_drops_stale_resizes():
     import importlib
     import pkgutil
 
-    import tui.screens
     from textual.screen import Screen
 
+    import tui.screens
     from tui.screens.steady import SteadyResize
 
     for info in pkgutil.iter_modules(tui.screens.__path__):

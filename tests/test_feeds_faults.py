@@ -46,9 +46,10 @@ async def test_every_fault_at_once() -> None:
     states: list[str] = []
     try:
         await feed.start()
-        await wait_for(lambda: states.append(feed.status().state) or "rate-limited" in states[-1], 10,
-                       "the 429 shown in the state")
-        assert re.fullmatch(r"rate-limited, next try \d\d:\d\d \(stream .+\)", states[-1]), states[-1]
+        await wait_for(lambda: states.append(feed.status().last_error or "") or "rate-limited" in states[-1], 10,
+                       "the 429 said as the feed's trouble")
+        assert re.match(r"rate-limited by 127\.0\.0\.1:\d+ \(HTTP 429\) since \d\d:\d\d; next try \d\d:\d\d",
+                        states[-1]), states[-1]
         assert feed.status().rate_limited_until is not None
         # quotes arrive anyway: streamed for the open markets while REST waits, then polled for New York
         assert await feed.wait_until_quoted(SYMBOLS, 20) == set(), feed.status()
@@ -120,7 +121,8 @@ async def _idle(seconds: float) -> None:
 
 
 async def test_status_line_says_rate_limited_and_the_next_try_once() -> None:
-    """A 429 puts "rate-limited, next try HH:MM" in the feed's state; the status line shows it once."""
+    """A 429 is the feed's trouble: "rate-limited by HOST (HTTP 429) since HH:MM; next try HH:MM", on the status
+    line once."""
     from tui.widgets.status import status_content
 
     clock = Clock(T0, speed=1.0)
@@ -132,11 +134,13 @@ async def test_status_line_says_rate_limited_and_the_next_try_once() -> None:
         await wait_for(lambda: feed.status().rate_limited_until is not None, 10, "the 429")
         status = feed.status()
         next_try = time.strftime("%H:%M", time.localtime(status.rate_limited_until))
-        assert status.state.startswith(f"rate-limited, next try {next_try} (stream ")
+        assert status.trouble is not None and status.trouble.cause == "rate-limited"
+        assert abs(status.trouble.next_try - status.rate_limited_until) < 1  # both: the back-off's end
         assert 110 < status.rate_limited_until - clock.now() <= 121
         text = status_content(status, clock.now()).plain
         assert text.count("rate-limited") == 1 and "rate limited" not in text, text
-        assert f"feed rate-limited, next try {next_try}" in text
+        assert f"rate-limited by {sim.base_url.split('//')[1]} (HTTP 429) since " in text
+        assert f"; next try {next_try}" in text
     finally:
         await feed.stop()
         await sim.stop()

@@ -117,7 +117,9 @@ async def test_rate_limit_reported_in_status(fake: FakeYahoo) -> None:
     try:
         await wait_for(lambda: feed.status().rate_limited_until is not None, 5, "the 429")
         status = feed.status()
-        assert status.state.startswith("rate-limited, next try ")  # with the time: the status line shows it
+        # the cause, since when and the next try: the status line and `aiwatch snapshot` say it
+        assert status.last_error is not None and status.last_error.startswith("rate-limited by ")
+        assert "(HTTP 429) since " in status.last_error and "; next try " in status.last_error
         assert status.rate_limited_until > feed.clock.now() + 60  # minutes, not seconds
         assert "AAPL" not in store.quotes
     finally:

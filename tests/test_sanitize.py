@@ -8,7 +8,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui.sanitize import MESSAGE_MAX, NAME_MAX, clean, clean_lines, clean_message, clean_name, csv_cell
+from tui.sanitize import (
+    MESSAGE_MAX,
+    NAME_MAX,
+    clean,
+    clean_lines,
+    clean_message,
+    clean_name,
+    csv_cell,
+    json_text,
+)
 
 BIDI = {0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
 
@@ -96,9 +105,36 @@ def test_non_text_is_shown_as_text() -> None:
     assert clean(12.5) == "12.5"
 
 
-@pytest.mark.parametrize("cell", ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+@pytest.mark.parametrize("cell", ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)"])
 def test_csv_formula_cells_are_neutralised(cell: str) -> None:
     assert csv_cell(cell) == "'" + cell
+
+
+@pytest.mark.parametrize(("cell", "out"), [("\tx", "' x"), ("\r=1", "' =1"), ("\x1b[0m=1+1", "'=1+1"),
+                                          ("  @SUM(A1)", "'  @SUM(A1)"), ("a\x1b]0;t\x07b", "ab")])
+def test_csv_cells_are_cleaned_and_a_formula_behind_spaces_or_controls_is_neutralised(cell: str, out: str) -> None:
+    assert csv_cell(cell) == out
+
+
+@given(hostile_text)
+@settings(max_examples=300, deadline=None)
+def test_no_csv_cell_is_a_formula_or_holds_a_control(text: str) -> None:
+    out = csv_cell(text)
+    assert isinstance(out, str)
+    assert not any(interpreted(ch) for ch in out)
+    assert out.startswith("'") or not out.lstrip(" ").startswith(("=", "+", "-", "@"))
+
+
+@given(st.recursive(st.one_of(st.none(), st.booleans(), st.floats(allow_nan=False), hostile_text),
+                    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                            st.dictionaries(hostile_text, inner, max_size=4)), max_leaves=12))
+@settings(max_examples=300, deadline=None)
+def test_json_text_means_the_same_and_holds_nothing_a_terminal_acts_on(doc) -> None:
+    import json
+
+    text = json_text(doc, indent=2)
+    assert not any(interpreted(ch) for ch in text if ch != "\n")
+    assert json.loads(text) == json.loads(json.dumps(doc))
 
 
 def test_csv_numbers_and_plain_text_stay_as_they_are() -> None:

@@ -153,6 +153,16 @@ class AiwatchApp(App[None]):
         if initial is not None and initial in watchlists.watchlists:
             self.current = list(watchlists.watchlists).index(initial)
 
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Every notification of the app (and of its widgets and screens, which come here): messages quote
+        outside text (a source's errors, file problems, names), so they are shown as plain text, never as
+        markup, each line cleaned (tui/sanitize.py). `markup` is accepted and ignored."""
+        from tui.sanitize import clean_lines, clean_name
+
+        super().notify("\n".join(clean_lines(message)), title=clean_name(title), severity=severity,
+                       timeout=timeout, markup=False)
+
     def _honour_no_color(self) -> None:
         """NO_COLOR (no-color.org): Textual only turns colours grey (still 256/truecolor sequences); send none.
         The board marks its cursor row in reverse video instead (QuoteBoard._render_row)."""

@@ -12,8 +12,17 @@ from pathlib import Path
 
 from tui import __version__
 from tui.logs import setup_logging
+from tui.sanitize import clean_lines
 
 log = logging.getLogger("tui")
+
+
+def say(text: object, file=None) -> None:
+    """Print `text` to stderr (or `file`), each line cleaned: messages quote file contents and servers' words, and
+    stderr is a terminal. Every message of the command line goes out through here."""
+    out = sys.stderr if file is None else file
+    for line in clean_lines(str(text), None):
+        print(line, file=out)
 
 EPILOG = """\
 examples:
@@ -80,7 +89,7 @@ def _sim_options(p: argparse.ArgumentParser, *, with_demo: bool) -> None:
                    help="run the clock X times faster than real time; 0 freezes it (default: 1)")
     g.add_argument("--faults", type=_faults, default=None, metavar="SPEC",
                    help="simulator fault switches, e.g. drop=10s,close=25s,http429=3,http500=0.1,slow=0.05,"
-                   "garbage=0.01")
+                   "garbage=0.01; hostile=1 (names with escape sequences), hostile_errors=0.2")
 
 
 def _source_options(p: argparse.ArgumentParser) -> None:
@@ -112,9 +121,13 @@ def build_parser() -> argparse.ArgumentParser:
     _sim_options(parser, with_demo=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    from tui.feeds.trouble import EXIT_HELP
+
     snap = sub.add_parser("snapshot", help="connect, wait for every quote, print once and exit",
                           description="Connect, wait until every symbol has a quote (or the timeout, then say "
-                          "which are missing), print once and exit.")
+                          "which are missing and why: the source's failure, e.g. \"rate-limited by Yahoo (HTTP "
+                          "429) since 14:02; next try 14:04\"), print once and exit.",
+                          epilog=EXIT_HELP)
     _source_options(snap)
     _sim_options(snap, with_demo=True)
     snap.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format")
@@ -185,7 +198,7 @@ def _requested_watchlist(args, result) -> int | None:
         error = None if result.watchlists else "no watchlist could be loaded"
     if error is None:
         return None
-    print(f"aiwatch: {error}", file=sys.stderr)
+    say(f"aiwatch: {error}")
     return 2
 
 
@@ -200,7 +213,7 @@ def cmd_run(args) -> int:
         stop = _requested_watchlist(args, result)
         if stop is not None:
             for p in result.problems:
-                print(p, file=sys.stderr)
+                say(p)
             return stop
         from tui.app import AiwatchApp
 
@@ -224,7 +237,7 @@ def cmd_snapshot(args) -> int:
 
     result = load_all()
     for p in result.problems:
-        print(f"warning: {p}", file=sys.stderr)
+        say(f"warning: {p}")
     stop = _requested_watchlist(args, result)
     if stop is not None:
         return stop
@@ -234,17 +247,19 @@ def cmd_snapshot(args) -> int:
         name, problem = configured_watchlist(result, getattr(config, "default_watchlist", None),
                                              str(getattr(config, "path", None) or "config"))
         if problem:
-            print(f"warning: {problem}", file=sys.stderr)
+            say(f"warning: {problem}")
     return asyncio.run(_snapshot(args, result.watchlists[name]))
 
 
 async def _snapshot(args, watchlist) -> int:
     from tui.core.snapshot import build_snapshot, render_csv, render_json, render_table
+    from tui.feeds.trouble import EXIT_MISSING
 
     runtime = _runtime(args)
     capex = getattr(args, "capex", False)
     no_statements: set[str] = set()
     deals = None
+    trouble = trouble_text = None
     try:
         runtime.set_symbols(watchlist.symbols)
         started = asyncio.get_running_loop().time()
@@ -257,7 +272,7 @@ async def _snapshot(args, watchlist) -> int:
             no_statements = await runtime.wait_for_statements(watchlist.symbols, left)
             deals = load_deals()
             for p in deals.problems:
-                print(f"warning: {p}", file=sys.stderr)
+                say(f"warning: {p}")
         if getattr(args, "history", False) and runtime.feed is not None:
             from tui.core.history import ensure_history, watchlist_history_symbols
 
@@ -268,19 +283,30 @@ async def _snapshot(args, watchlist) -> int:
                              missing=sorted(missing), stale_after=args.stale_after, source_url=runtime.source_url,
                              reference_overrides=dict(config.reference) if config is not None else None,
                              capex=capex, deals=deals, capex_missing=sorted(no_statements))
+        if runtime.feed is not None:  # why data is missing, read before the feed stops: what the status line says
+            trouble, trouble_text = runtime.feed.trouble(), runtime.feed.trouble_text()
     finally:
         await runtime.stop()
     render = {"json": render_json, "csv": render_csv, "table": render_table}[args.format]
-    sys.stdout.write(render(doc))
-    if not render(doc).endswith("\n"):
-        sys.stdout.write("\n")
+    text = render(doc)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
     if missing:
-        print(f"aiwatch: no quote within {args.timeout:g}s for: {', '.join(sorted(missing))}", file=sys.stderr)
-        return 3
+        unknown = sorted(s for s in missing if s in runtime.store.unknown)
+        silent = sorted(s for s in missing if s not in runtime.store.unknown)
+        parts = [trouble_text] if trouble_text else []
+        if silent:
+            parts.append(f"no quote within {args.timeout:g} s for: {', '.join(silent)}")
+        if unknown:
+            parts.append(f"the source does not know: {', '.join(unknown)}")
+        say(f"aiwatch: {'; '.join(parts)}")
+        return trouble.exit_status if trouble is not None and silent else EXIT_MISSING
     if no_statements:
-        print(f"aiwatch: no statements within {args.timeout:g}s for: {', '.join(sorted(no_statements))}",
-              file=sys.stderr)
-        return 3
+        parts = [trouble_text] if trouble_text else []
+        parts.append(f"no statements within {args.timeout:g} s for: {', '.join(sorted(no_statements))}")
+        say(f"aiwatch: {'; '.join(parts)}")
+        return trouble.exit_status if trouble is not None else EXIT_MISSING
+    if trouble_text:  # every quote is there, but part of the rest may not be (fundamentals, history)
+        say(f"aiwatch: warning: {trouble_text}")
     return 0
 
 
@@ -291,7 +317,7 @@ def cmd_simulate(args) -> int:
         return run_simulate(port=args.port, rate=args.rate, seed=args.seed, at=args.at, speed=args.speed,
                             faults=args.faults)
     except ValueError as exc:
-        print(f"aiwatch simulate: {exc}", file=sys.stderr)
+        say(f"aiwatch simulate: {exc}")
         return 2
 
 
@@ -322,7 +348,7 @@ def _apply_config(args) -> None:
     # must load or stop the command, the config's may be bad and is then reported and replaced by ai-rivals
     if args.command in ("snapshot", "serve"):
         for p in problems:
-            print(f"warning: {p}", file=sys.stderr)
+            say(f"warning: {p}")
 
 
 def _serve_parser(sub) -> None:
@@ -394,8 +420,7 @@ def main(argv: list[str] | None = None) -> int:
         log.exception("aiwatch %s failed", command)
         from tui.paths import log_dir
 
-        print(f"aiwatch: {exc.__class__.__name__}: {exc} (details in {log_dir() / 'aiwatch.log'})",
-              file=sys.stderr)
+        say(f"aiwatch: {exc.__class__.__name__}: {exc} (details in {log_dir() / 'aiwatch.log'})")
         return 1
 
 

@@ -2,6 +2,8 @@
 
 `load_config()` never raises on a bad file: every problem comes back as a message naming the key, and that key
 keeps its default. On first run (no file at the default place) the file is written with every key commented.
+The file is outside text: every key and string in it is cleaned as it is read (tui/sanitize.py), but
+`alert_command`, which is run, not shown; and so is every problem message, which may quote the file.
 Nothing here imports Textual.
 
     from tui.config import load_config
@@ -23,6 +25,7 @@ from typing import Any
 
 from tui.atomic import NotOverwritten, atomic_write_text, read_bytes_or_none
 from tui.paths import config_dir
+from tui.sanitize import clean, clean_message
 
 log = logging.getLogger(__name__)
 
@@ -233,8 +236,23 @@ def _check_keys(value: Any, problems: list[str]) -> dict[str, str]:
     return out
 
 
+def _cleaned(value: Any) -> Any:
+    """`value` with every string in it (keys of tables too) cleaned."""
+    if isinstance(value, str):
+        return clean(value, None)
+    if isinstance(value, dict):
+        return {clean(k, None) if isinstance(k, str) else k: _cleaned(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cleaned(v) for v in value]
+    return value
+
+
 def parse_config(data: dict[str, Any], path: Path | None = None) -> tuple[Config, list[str]]:
     """Settings from a parsed TOML document; problems name the key and say which default is used."""
+    command = data.get("alert_command") if isinstance(data, dict) else None
+    data = _cleaned(data)
+    if "alert_command" in data:
+        data["alert_command"] = command  # run through the shell, never shown: kept as written
     problems: list[str] = []
     d = DEFAULTS
     kw: dict[str, Any] = {"path": path}
@@ -276,14 +294,19 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> tuple[Config
         kw["alerts"] = _check_alerts(data["alerts"], problems)
     if "reference" in data:
         kw["reference"] = MappingProxyType(_check_reference(data["reference"], problems))
-    where = str(path) if path else "config"
-    return Config(**kw), [f"{where}: {p}" for p in problems]
+    where = clean(str(path), None) if path else "config"
+    return Config(**kw), [clean_message(f"{where}: {p}") for p in problems]
 
 
 def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
     """Load `path` (or the default config.toml, written with commented defaults when absent).
 
     Never raises for a bad or unreadable file: the problems come back as messages, the defaults are used."""
+    config, problems = _load_config(path)
+    return config, [clean_message(p) for p in problems]
+
+
+def _load_config(path: Path | None) -> tuple[Config, list[str]]:
     explicit = path is not None
     p = Path(path).expanduser() if explicit else default_path()
     if not p.exists():

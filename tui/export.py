@@ -4,7 +4,9 @@ Two files per export, `<watchlist>-board-<UTC stamp>.csv` and `<watchlist>-sprea
 carrying `as_of` and `source` ("demo" for simulated data, so an export can never pass for real quotes; "other"
 and the server's URL when Yahoo's hosts were pointed elsewhere, so it cannot pass for Yahoo's either).
 Written atomically, and never over an earlier export: a second export in the same second gets `-2` after its
-stamp (both files of one export share the number). Nothing here imports Textual.
+stamp (both files of one export share the number). Every cell passes `csv_cell` (tui/sanitize.py): a text
+cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, carriage return first) gets a
+leading `'`; numbers stay numbers. Nothing here imports Textual.
 """
 
 from __future__ import annotations
@@ -15,16 +17,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tui.atomic import NotOverwritten, atomic_write_text
-from tui.core.snapshot import CSV_COLUMNS, build_snapshot, csv_row
+from tui.core.snapshot import CSV_COLUMNS, build_snapshot, csv_cells, csv_row
 from tui.core.store import MarketStore
 from tui.model import Watchlist
 
 SPREAD_COLUMNS = ("pair", "metric", "us", "cn", "ratio", "premium_pct", "ey_spread_pp", "us_with_data", "us_total",
                   "cn_with_data", "cn_total", "us_change_pct", "cn_change_pct")
-
-
-def _cell(v) -> object:
-    return "" if v is None else v
 
 
 def export_csv(store: MarketStore, watchlist: Watchlist, *, now: float, source: str, stale_after: float = 60.0,
@@ -39,7 +37,7 @@ def export_csv(store: MarketStore, watchlist: Watchlist, *, now: float, source: 
     w = csv.writer(board, lineterminator="\n")
     w.writerow([*CSV_COLUMNS, "as_of"])
     for q in doc["quotes"]:
-        w.writerow([*(_cell(v) for v in csv_row(doc, q)), doc["as_of"]])
+        w.writerow(csv_cells([*csv_row(doc, q), doc["as_of"]]))
 
     spreads = io.StringIO()
     w = csv.writer(spreads, lineterminator="\n")
@@ -47,10 +45,10 @@ def export_csv(store: MarketStore, watchlist: Watchlist, *, now: float, source: 
     for p in doc["pairs"]:
         m_us, m_cn = p["members"]["us"], p["members"]["cn"]
         for metric, m in p["metrics"].items():
-            w.writerow([p["name"], metric, _cell(m["us"]), _cell(m["cn"]), _cell(m["ratio"]), _cell(m["premium_pct"]),
-                        _cell(m.get("ey_spread_pp")), m_us["with_data"], m_us["total"], m_cn["with_data"],
-                        m_cn["total"], _cell(p["us_change_pct"]), _cell(p["cn_change_pct"]), doc["as_of"], source,
-                        _cell(doc["source_url"])])
+            w.writerow(csv_cells([p["name"], metric, m["us"], m["cn"], m["ratio"], m["premium_pct"],
+                                  m.get("ey_spread_pp"), m_us["with_data"], m_us["total"], m_cn["with_data"],
+                                  m_cn["total"], p["us_change_pct"], p["cn_change_pct"], doc["as_of"], source,
+                                  doc["source_url"]]))
 
     for n in range(1, 1000):
         tail = stamp if n == 1 else f"{stamp}-{n}"

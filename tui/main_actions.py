@@ -78,10 +78,13 @@ class MainActions:
         lookup = getattr(self.app.runtime, "lookup", None)
         if lookup is None:
             raise RuntimeError("this data source cannot check symbols")
+        from tui.sanitize import clean_name
+
         quote = await lookup(symbol)
         if quote is None:
             return None
-        return getattr(quote, "short_name", None) or symbol
+        # the parsers clean a source's names; this is the second line for any source behind `lookup`
+        return clean_name(getattr(quote, "short_name", None) or "") or symbol
 
     def add_symbol(self) -> None:
         from tui.screens.dialogs import AddSymbolScreen

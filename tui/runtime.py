@@ -98,7 +98,9 @@ class Runtime:
             log.info("demo: simulator on %s", self.sim.base_url)
         else:
             endpoints = Endpoints.from_env(self._yahoo_url, self._stream_url)
-        kwargs = {"proxy": self._proxy} if self._proxy else {}
+        kwargs: dict = {"proxy": self._proxy} if self._proxy else {}
+        if self.simulated:  # what a failure calls the source ("rate-limited by the demo simulator (HTTP 429)")
+            kwargs["source_name"] = "the demo simulator"
         kwargs.update(_feed_extras(endpoints, self.history_range))  # disk cache, daily history
         if self.statements:
             kwargs["statements"] = True

@@ -16,7 +16,8 @@ nothing downstream — the board's hand-built strips, `print`, the log, a CSV ce
 - lone surrogates (which cannot be encoded, so cannot be written to a terminal or a file);
 and caps the length (an ellipsis marks a cut).
 
-`csv_cell` keeps a spreadsheet from reading a text cell as a formula (OWASP, "CSV Injection").
+`csv_cell` keeps a spreadsheet from reading a text cell as a formula (OWASP, "CSV Injection") and cleans the cell;
+`json_text` writes JSON whose strings hold nothing a terminal acts on (as \\u escapes, so the data is unchanged).
 
 This module imports nothing of aiwatch: every layer may use it.
 """
@@ -50,8 +51,10 @@ def clean(text: object, limit: int | None = NAME_MAX) -> str:
     control, line breaks turned into spaces, cut to `limit` characters (None: no cap) with an ellipsis."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)
-    if text.isprintable() and text.isascii():
-        out = text  # the common case: plain ASCII names and messages cost one scan
+    if text.isprintable():
+        # the common case costs one scan, in any script: Python's "printable" excludes every control (Cc),
+        # format character (Cf: the bidi controls), line and paragraph separator and lone surrogate
+        out = text
     else:
         out = _UNSAFE.sub("", _BREAKS.sub(" ", _ESCAPES.sub("", text)))
     if limit is not None and len(out) > limit:
@@ -61,6 +64,8 @@ def clean(text: object, limit: int | None = NAME_MAX) -> str:
 
 def clean_name(text: object) -> str:
     """A name (symbol name, title): cleaned, surrounding spaces stripped, at most NAME_MAX characters."""
+    if type(text) is str and len(text) <= NAME_MAX and text.isprintable() and text.strip() == text:
+        return text  # a plain name, as nearly every one is: one scan
     return clean(clean(text, None).strip(), NAME_MAX)
 
 
@@ -81,8 +86,29 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_cell(value: object) -> object:
-    """A value ready for csv.writer: text that a spreadsheet would run as a formula gets a leading `'`;
-    numbers (int, float, Decimal, bool) and None stay what they are."""
+    """A value ready for csv.writer: text is cleaned (a CSV is read in terminals too: `cat`, `less`), and text
+    that a spreadsheet would run as a formula gets a leading `'`, also when only spaces or removed control
+    characters stand before the formula; numbers (int, float, Decimal, bool) and None stay what they are."""
     if isinstance(value, str):
-        return "'" + value if value.startswith(_FORMULA_START) else value
+        text = clean(value, None)
+        if value.startswith(_FORMULA_START) or text.lstrip(" ").startswith(_FORMULA_START):
+            return "'" + text
+        return text
     return value
+
+
+# What json.dumps(..., ensure_ascii=False) leaves as it is inside strings although a terminal acts on it: the C1
+# controls (U+0080-U+009F), DEL, the bidi controls, the line separators and lone surrogates (C0 it escapes).
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def json_text(doc: object, **kwargs: object) -> str:
+    """`json.dumps(doc, ensure_ascii=False, **kwargs)` with every character a terminal would act on written as a
+    \\uXXXX escape (only ever inside strings, so the JSON means the same): names in any script stay readable and a
+    document printed to a terminal is safe even if an unclean string reached it."""
+    import json
+
+    text = json.dumps(doc, ensure_ascii=False, **kwargs)  # type: ignore[arg-type]
+    if text.isascii():
+        return text
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -21,6 +21,7 @@ from tomlkit.items import AoT, Table
 from tui import paths
 from tui.atomic import ANY, NotOverwritten, atomic_write_text
 from tui.model import Watchlist
+from tui.sanitize import clean_name
 from tui.watchlists import load_file, symbol_problem
 
 log = logging.getLogger(__name__)
@@ -132,7 +133,7 @@ def add_symbol(watchlist: Watchlist, symbol: str, name: str, side: str, *, note:
     side = side.strip().lower()
     if side not in ("us", "cn"):
         raise EditError(f"side must be \"us\" or \"cn\", not {side!r}")
-    name = name.strip() or symbol
+    name = clean_name(name) or symbol  # a source's name or what was typed: outside text, as the loader reads it
     doc, target, expect = _source(watchlist, user_dir)
     table = tomlkit.table()
     table.add("symbol", symbol)
@@ -209,11 +210,11 @@ def create_watchlist(name: str, title: str, symbol: str, symbol_name: str, side:
     doc = tomlkit.document()
     for line in NEW_HEADER.splitlines():
         doc.add(tomlkit.comment(line.lstrip("# ")))
-    doc.add("title", title.strip() or name)
+    doc.add("title", clean_name(title) or name)
     aot = tomlkit.aot()
     t = tomlkit.table()
     t.add("symbol", symbol)
-    t.add("name", symbol_name.strip() or symbol)
+    t.add("name", clean_name(symbol_name) or symbol)
     t.add("side", side)
     aot.append(t)
     doc.add("instrument", aot)

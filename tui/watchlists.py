@@ -4,6 +4,10 @@ The format is documented in `docs/watchlists.md` and at the top of `watchlists/a
 Every problem found carries the file and, wherever it can be found, the line. A file with any
 problem is not loaded; the other files still are. Nothing here prints: `run_check` writes to the
 stream it is given.
+
+A watchlist file is outside text: every title, name, company, note and description is cleaned as it is read
+(tui/sanitize.py: no control character, escape sequence or bidi override; names at most 200 characters, notes
+500), and so is every problem message, which may quote the file.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any, TextIO
 
 from tui import paths as _paths
 from tui.model import Instrument, Pair, Side, Watchlist
+from tui.sanitize import clean, clean_message, clean_name
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +43,14 @@ class Problem:
     line: int | None
     message: str
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", clean_message(self.message))  # it may quote the file
+
     def __str__(self) -> str:
+        path = clean(str(self.path), None)  # a file name is outside text too
         if self.line is None:
-            return f"{self.path}: {self.message}"
-        return f"{self.path}:{self.line}: {self.message}"
+            return f"{path}: {self.message}"
+        return f"{path}:{self.line}: {self.message}"
 
 
 @dataclass(slots=True)
@@ -242,22 +251,37 @@ class _FileCheck:
             if key not in known:
                 self.problem(line_of(key), f"unknown key {key!r} {where}{_did_you_mean(key, known)}")
 
+    def _name(self, value: Any, what: str, line: int | None) -> str | None:
+        """A required name (title, instrument name, company, pair name), cleaned."""
+        text = self._string(value, what, line)
+        if text is None:
+            return None
+        text = clean_name(text)
+        if not text:
+            self.problem(line, f"{what} holds nothing but control characters")
+            return None
+        return text
+
+    def _note(self, value: Any, what: str, line: int | None) -> str:
+        """An optional note or description, cleaned (line breaks become spaces)."""
+        text = self._string(value, what, line, allow_empty=True)
+        return clean_message(text).strip() if text else ""
+
     def run(self) -> Watchlist | None:
         doc = self.doc
+        if clean_name(self.path.stem) != self.path.stem:
+            self.problem(None, "the file name holds control characters or is too long: rename the file (its name "
+                         "is the watchlist's, shown on screen)")
+            return None
         self._unknown_keys(doc, TOP_KEYS, "at the top level", self.at.top)
         title = None
         if "title" not in doc:
             self.problem(1 if self.at.lines else None, "missing required key 'title' at the top level")
         else:
-            title = self._string(doc["title"], "'title'", self.at.top("title"))
+            title = self._name(doc["title"], "'title'", self.at.top("title"))
         description = ""
         if "description" in doc:
-            description = (
-                self._string(
-                    doc["description"], "'description'", self.at.top("description"), allow_empty=True
-                )
-                or ""
-            )
+            description = self._note(doc["description"], "'description'", self.at.top("description"))
         if "order" in doc:
             order = doc["order"]
             if not isinstance(order, int) or isinstance(order, bool):
@@ -364,7 +388,7 @@ class _FileCheck:
                 if why:
                     self.problem(self.at.value("symbol", symbol, seen[symbol] - 1) or line("symbol"), why)
         label = f"instrument {symbol!r}" if symbol else f"instrument {n}"
-        name = self._string(table["name"], f"{label}: 'name'", line("name")) if "name" in table else None
+        name = self._name(table["name"], f"{label}: 'name'", line("name")) if "name" in table else None
         side = None
         if "side" in table:
             raw = self._string(table["side"], f"{label}: 'side'", line("side"), allow_empty=True)
@@ -375,10 +399,10 @@ class _FileCheck:
                     self.problem(line("side"), f'{label}: side must be "us" or "cn", not {raw!r}')
         company = symbol or ""
         if "company" in table:
-            company = self._string(table["company"], f"{label}: 'company'", line("company")) or ""
+            company = self._name(table["company"], f"{label}: 'company'", line("company")) or ""
         note = ""
         if "note" in table:
-            note = self._string(table["note"], f"{label}: 'note'", line("note"), allow_empty=True) or ""
+            note = self._note(table["note"], f"{label}: 'note'", line("note"))
         kind = _kind_of_symbol(symbol) if symbol else "equity"
         if "kind" in table:
             raw = self._string(table["kind"], f"{label}: 'kind'", line("kind"), allow_empty=True)
@@ -438,11 +462,11 @@ class _FileCheck:
         for key in ("name", "us", "cn"):
             if key not in table:
                 self.problem(line(), f"pair {n}: missing required key {key!r}")
-        name = self._string(table["name"], f"pair {n}: 'name'", line("name")) if "name" in table else None
+        name = self._name(table["name"], f"pair {n}: 'name'", line("name")) if "name" in table else None
         label = f"pair {name!r}" if name else f"pair {n}"
         note = ""
         if "note" in table:
-            note = self._string(table["note"], f"{label}: 'note'", line("note"), allow_empty=True) or ""
+            note = self._note(table["note"], f"{label}: 'note'", line("note"))
         sides: dict[str, tuple[str, ...]] = {}
         for key in ("us", "cn"):
             if key not in table:
@@ -669,7 +693,7 @@ def run_check(paths: list[str], out: TextIO | None = None) -> int:
         print(problem, file=out)
     for path in files:
         if path not in troubled:
-            print(f"ok: {path}", file=out)
+            print(f"ok: {clean(str(path), None)}", file=out)
     good = sum(1 for path in files if path not in troubled)
     if problems:
         print(

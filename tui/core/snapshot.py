@@ -2,13 +2,17 @@
 
 `build_snapshot` returns plain data (JSON-ready: floats, strings, bools, None; never NaN); `render_json`,
 `render_csv` and `render_table` turn it into text. Nothing here prints.
+
+The document's text was cleaned where it entered the model (tui/sanitize.py); the renderers are the second line,
+since their output goes to a terminal or a spreadsheet: every CSV cell passes `csv_cell` (a text cell that would
+start a formula gets a leading `'`; numbers stay numbers), every table line `clean`, and the JSON is written with
+`json_text` (anything a terminal acts on as a \\u escape).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -24,6 +28,7 @@ from tui.core.spreads import PairSpread, SideAggregate, pair_spread
 from tui.core.store import FX_SYMBOLS, MarketStore
 from tui.core.valuation import listing_premiums, valuation
 from tui.model import Watchlist
+from tui.sanitize import clean, csv_cell, json_text
 
 SCHEMA_VERSION = 1
 CSV_COLUMNS = (
@@ -359,7 +364,7 @@ def _concentration_doc(c) -> dict | None:
 
 
 def render_json(doc: dict) -> str:
-    return json.dumps(doc, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+    return json_text(doc, indent=2, allow_nan=False) + "\n"
 
 
 def render_csv(doc: dict) -> str:
@@ -368,8 +373,14 @@ def render_csv(doc: dict) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for q in doc["quotes"]:
-        writer.writerow(["" if v is None else v for v in csv_row(doc, q)])
+        writer.writerow(csv_cells(csv_row(doc, q)))
     return out.getvalue()
+
+
+def csv_cells(values: Iterable[Any]) -> list:
+    """A row as csv.writer should get it: None as an empty cell, text through `csv_cell` (no formulas, no control
+    characters), numbers as they are."""
+    return ["" if v is None else csv_cell(v) for v in values]
 
 
 def csv_row(doc: dict, q: dict) -> list:
@@ -490,7 +501,7 @@ def render_table(doc: dict) -> str:
     lines.append(
         "data: US|CN members with fundamentals / members; EY pp: US minus CN earnings yield; cap in USD"
     )
-    return "\n".join(_wrap100(lines)) + "\n"
+    return "\n".join(clean(line, None) for line in _wrap100(lines)) + "\n"
 
 
 def _wrap100(lines: list[str]) -> list[str]:

@@ -31,7 +31,8 @@ class CurlTransport:
     """curl_cffi's AsyncSession, impersonating Chrome; cookies kept in the session between calls.
 
     Errors come out as the built-in exceptions the REST client and the feed already expect:
-    `TimeoutError` for timeouts and `ConnectionError` (an OSError) for everything else libcurl reports.
+    `TimeoutError` for timeouts and `ConnectionError` (an OSError) for everything else libcurl reports, each
+    carrying the cause libcurl's error code names (`trouble_cause`, read by tui/feeds/trouble.py).
     """
 
     def __init__(
@@ -66,9 +67,15 @@ class CurlTransport:
         try:
             resp = await session.get(url, params=dict(params) if params else None, allow_redirects=True)
         except Timeout as exc:
-            raise TimeoutError(f"timed out: {_short(exc)}") from None
+            err: OSError = TimeoutError(f"timed out: {_short(exc)}")
+            err.trouble_cause = curl_cause(getattr(exc, "code", None), proxied=bool(self.proxy),  # type: ignore[attr-defined]
+                                           text=str(exc))
+            raise err from None
         except (RequestException, CurlError) as exc:
-            raise ConnectionError(_short(exc)) from None
+            err = ConnectionError(_short(exc))
+            err.trouble_cause = curl_cause(getattr(exc, "code", None), proxied=bool(self.proxy),  # type: ignore[attr-defined]
+                                           text=str(exc))
+            raise err from None
         return Response(resp.status_code, dict(resp.headers.items()), bytes(resp.content))
 
     async def close(self) -> None:
@@ -79,6 +86,35 @@ class CurlTransport:
                 await session.close()
             except Exception:  # closing: nothing left to save
                 log.debug("curl session close failed", exc_info=True)
+
+
+# libcurl's error codes (curl.h, CURLcode) by the cause they stand for
+_CURL_TLS = {35, 51, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91, 98}
+_CURL_NETWORK = {52, 55, 56}  # nothing answered, send or receive failed mid-way
+
+
+def curl_cause(code: object, *, proxied: bool, text: str = ""):
+    """The trouble.Cause a libcurl error code stands for (through a proxy, failures to connect are the proxy's)."""
+    from tui.feeds.trouble import Cause
+
+    try:
+        code = int(code)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        code = -1
+    lowered = text.lower()
+    if code in (5, 97) or (proxied and ("proxy" in lowered or "connect tunnel" in lowered)):
+        return Cause.PROXY
+    if code == 6:
+        return Cause.DNS
+    if code == 7:
+        return Cause.PROXY if proxied else Cause.REFUSED
+    if code == 28:
+        return Cause.TIMEOUT
+    if code in _CURL_TLS:
+        return Cause.TLS
+    if code in _CURL_NETWORK:
+        return Cause.NETWORK
+    return Cause.NETWORK
 
 
 def _short(exc: BaseException) -> str:

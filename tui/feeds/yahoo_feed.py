@@ -11,8 +11,8 @@ Background work (quoteSummary, then a year of daily bars per symbol when `histor
 request at a time, yields to the poll when it is due, and waits while the REST client's per-minute budget
 is spent. With a `cache` (tui/feeds/cache.py) fresh fundamentals and history are taken from disk at start
 and on every watchlist switch, and whatever is fetched is written back: a restart costs a batched quote,
-not a quoteSummary and a chart per symbol. While Yahoo's 429 back-off runs, `status().state` says so,
-with the time of the next try.
+not a quoteSummary and a chart per symbol. Why there is no data (a 429 back-off, a refused connection, garbage:
+tui/feeds/trouble.py) is `trouble()`, which `status()` carries to the status line and `aiwatch snapshot` prints.
 
 With `statements=True`, each equity's statement lines (capex, cash flow, revenue, EBITDA, debt: the fundamentals
 time series) are fetched last in that background order, at most every `statements_max_age` (12 h) per symbol, and
@@ -35,10 +35,12 @@ from tui.core.sessions import all_closed
 from tui.core.store import MarketStore
 from tui.feeds.cache import HISTORY_MAX_AGE, DiskCache
 from tui.feeds.endpoints import Endpoints
+from tui.feeds.trouble import Trouble, combined
 from tui.feeds.yahoo_parse import YahooError, merge_fundamentals
 from tui.feeds.yahoo_rest import RateLimited, YahooRest
 from tui.feeds.yahoo_stream import YahooStream
 from tui.model import Quote
+from tui.sanitize import clean_message
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +59,7 @@ class FeedStatus:
     rejected_frames: int
     requests_last_minute: int
     rate_limited_until: float | None  # app clock; None when not backing off
-    last_error: str | None
+    last_error: str | None  # why there is no data, in words (every trouble's describe()), or another failure
     connects: int = 0
     streaming_symbols: int = 0  # symbols with a stream update within the poll interval
     polled_symbols: int = 0  # symbols the REST poll covers at the moment
@@ -65,6 +67,7 @@ class FeedStatus:
     # symbol for a moment after it is unsubscribed (and frames already on the way arrive anyway). Ordinary after
     # every watchlist switch, so not counted in `rejected_frames`, which is only for what was malformed.
     late_frames: int = 0
+    trouble: Trouble | None = None  # the most telling trouble (REST's first), for its cause and times
 
 
 def _is_equity_guess(symbol: str) -> bool:
@@ -91,6 +94,7 @@ class YahooFeed:
         history_max_age: float = HISTORY_MAX_AGE,
         statements: bool = False,
         statements_max_age: float = STATEMENTS_MAX_AGE,
+        source_name: str | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -103,7 +107,8 @@ class YahooFeed:
         self.cache = cache
         self.statements = statements  # fetch each equity's statement lines (the capex screen, snapshot --capex)
         self.statements_max_age = statements_max_age
-        self.rest = rest or YahooRest(endpoints, clock, proxy=proxy, min_interval=min_interval)
+        self.rest = rest or YahooRest(endpoints, clock, proxy=proxy, min_interval=min_interval,
+                                      source_name=source_name)
         self.stream = stream or YahooStream(
             endpoints.stream_url,
             self._on_stream_quote,
@@ -114,6 +119,7 @@ class YahooFeed:
             # frame times can be checked against our clock when both follow one time line: real time with
             # real Yahoo, or the simulator, which runs on the app's own clock
             max_ahead=MAX_AHEAD if (endpoints.is_local or not clock.pinned) else None,
+            source_name=source_name,
         )
         self._symbols: tuple[str, ...] = self.extra_symbols
         self._symbol_set: frozenset[str] = frozenset(self._symbols)
@@ -181,24 +187,30 @@ class YahooFeed:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), left)
 
+    def trouble(self) -> Trouble | None:
+        """Why data is missing, REST's trouble first (quotes come that way first), else the stream's; None when
+        both are answering."""
+        return self.rest.trouble or self.stream.trouble
+
+    def trouble_text(self) -> str | None:
+        """Every trouble of the feed in words, each cause once: what the status line and the snapshot say."""
+        return combined(self.rest.trouble, self.stream.trouble)
+
     def status(self) -> FeedStatus:
         recent = self._streaming_symbols()
-        state = self.stream.state
-        until = self.rest.rate_limited_until
-        if until is not None:
-            state = f"rate-limited, next try {time.strftime('%H:%M', time.localtime(until))} (stream {state})"
         return FeedStatus(
-            state=state,
+            state=self.stream.state,
             last_message_time=self.stream.last_message_time,
             reconnects=self.stream.reconnects,
             rejected_frames=self.store.rejected_frames,
             requests_last_minute=self.rest.requests_last_minute(),
             rate_limited_until=self.rest.rate_limited_until,
-            last_error=self.last_error or self.stream.last_error,
+            last_error=self.trouble_text() or self.last_error,
             connects=self.stream.connects,
             streaming_symbols=len(recent),
             polled_symbols=len(set(self._symbols) - recent),
             late_frames=self.late_frames,
+            trouble=self.trouble(),
         )
 
     async def stop(self) -> None:
@@ -340,17 +352,21 @@ class YahooFeed:
             except asyncio.CancelledError:
                 raise
             except RateLimited:
-                self.last_error = None  # status().state says it, with the time of the next try
+                self.last_error = None  # the REST client's trouble says it, with the time of the next try
                 if not self._first_quote_done:
                     self._start_stream()
             except Exception as exc:  # noqa: BLE001 - the loop must outlive any failure
                 failed = True
-                self.last_error = f"{type(exc).__name__}: {exc}"[:200]
-                log.warning("Yahoo REST: %s", self.last_error)
+                # the REST client's trouble names the cause; anything it did not see (a bug) is said as it is
+                self.last_error = None if self.rest.trouble is not None else clean_message(
+                    f"{type(exc).__name__}: {exc}")
+                log.warning("%s REST: %s", self.rest.source_name,
+                            self.rest.trouble.what() if self.rest.trouble is not None else self.last_error)
                 if not self._first_quote_done:
                     self._start_stream()  # prices may still stream while REST is failing
             if failed:
                 error_delay = min(max(1.0, error_delay * 2), max(self.poll_interval, 1.0) * 4)
+                self.rest.set_next_try(error_delay)
             limited = self.rest.rate_limit_left()
             if limited > 0:
                 wait = limited

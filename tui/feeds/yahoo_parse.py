@@ -10,6 +10,9 @@ Choices kept here, so every caller agrees:
 - Float32 numbers (every streamer price, chart bars) are turned into the shortest decimal that is the same
   float32 (24.5349998… → 24.535). `price_hint` is a display hint, not a rounding rule: 24.535 has hint 2.
 - Chart bars with a null close are skipped.
+- Every text taken from an answer (names, codes, error descriptions) goes through tui/sanitize.py here, where it
+  enters the model: a name carrying an escape sequence or a bidi override never reaches the store, the screen, a
+  file or the log. A stream frame's text is cleaned once per distinct value (a frame repeats its symbol's text).
 """
 
 from __future__ import annotations
@@ -25,20 +28,24 @@ from typing import Any
 
 from tui.feeds.pricing import PricingData
 from tui.model import Bar, Fundamentals, MarketState, Quote, QuoteSource
+from tui.sanitize import clean_message, clean_name
 
 
 class FrameError(ValueError):
-    """A streamer frame that cannot be turned into a Quote; `reason` says why."""
+    """A streamer frame that cannot be turned into a Quote; `reason` says why (cleaned: it may quote the frame)."""
 
     def __init__(self, reason: str) -> None:
+        reason = clean_message(reason)
         super().__init__(reason)
         self.reason = reason
 
 
 class YahooError(Exception):
-    """Yahoo answered with an error envelope (or something that is not the expected document)."""
+    """Yahoo answered with an error envelope (or something that is not the expected document). The code and the
+    description are the server's words, cleaned: they reach the status line, stderr and the log."""
 
     def __init__(self, code: str, description: str = "") -> None:
+        code, description = clean_name(code), clean_message(description)
         super().__init__(f"{code}: {description}" if description else code)
         self.code = code
         self.description = description
@@ -137,11 +144,30 @@ def _int(value: Any) -> int | None:
 
 
 def _str(value: Any) -> str | None:
+    """A text field (a name, a code): cleaned and stripped, None when absent or empty."""
     value = _raw(value)
     if isinstance(value, str):
-        value = value.strip()
-        return value or None
+        return clean_name(value) or None
     return None
+
+
+_CLEANED: dict[str, str | None] = {}  # a stream frame's text field -> its cleaned value (None when empty)
+_CLEANED_MAX = 4096
+_CLEANED_LONGEST = 256  # longer text is cleaned every time rather than held (a hostile source could send many)
+
+
+def _frame_text(value: str) -> str | None:
+    """A stream frame's text field (short name, currency, exchange), cleaned: once per distinct value, since
+    this runs for every frame and a symbol's frames repeat the same text."""
+    held = _CLEANED.get(value, _CLEANED)
+    if held is not _CLEANED:
+        return held  # type: ignore[return-value]
+    out = clean_name(value) or None
+    if len(value) <= _CLEANED_LONGEST:
+        if len(_CLEANED) >= _CLEANED_MAX:
+            _CLEANED.clear()
+        _CLEANED[value] = out
+    return out
 
 
 # -- market states ---------------------------------------------------------------------------------------
@@ -191,7 +217,7 @@ def _frame_message(text: str | bytes) -> str:
         raise FrameError("not a pricing envelope")
     kind = envelope.get("type", "pricing")
     if kind != "pricing":
-        raise FrameError(f"not a pricing envelope: type {str(kind)[:40]!r}")
+        raise FrameError(f"not a pricing envelope: type {clean_name(str(kind))[:40]!r}")
     return message
 
 
@@ -222,6 +248,8 @@ def quote_from_pricing(msg: Any, received: float) -> Quote:
     symbol = msg.id.strip()
     if not symbol:
         raise FrameError("no id")
+    if not symbol.isprintable() or len(symbol) > 32:  # no symbol of any exchange looks like that
+        raise FrameError(f"bad id {clean_name(symbol)[:40]!r}")
     price = float(msg.price)
     if not math.isfinite(price) or price <= 0:
         raise FrameError(f"bad price for {symbol}: {price!r}")
@@ -236,7 +264,7 @@ def quote_from_pricing(msg: Any, received: float) -> Quote:
         time=when / 1000.0,
         source=_STREAM,
         received=received,
-        currency=msg.currency.strip() or None,
+        currency=_frame_text(msg.currency),
         change=_f32_field(msg.change),
         change_pct=_f32_field(msg.change_percent),
         previous_close=_f32_field(msg.previous_close),
@@ -244,9 +272,9 @@ def quote_from_pricing(msg: Any, received: float) -> Quote:
         day_high=_f32_field(msg.day_high),
         day_low=_f32_field(msg.day_low),
         volume=int(volume) if volume > 0 else None,
-        exchange=msg.exchange.strip() or None,
+        exchange=_frame_text(msg.exchange),
         market_state=_STREAM_STATES.get(int(msg.market_hours)),
-        short_name=msg.short_name.strip() or None,
+        short_name=_frame_text(msg.short_name),
     )
 
 

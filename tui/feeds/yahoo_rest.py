@@ -5,6 +5,10 @@ after HTTP 429, the crumb renewed once on 401, and a per-minute budget that back
 (fundamentals, history, statements) respect. The transport sits behind a small protocol: curl_cffi with browser
 impersonation for Yahoo's real hosts, aiohttp for loopback (tui/feeds/transport_curl.py chooses).
 Cookies and crumbs are never logged.
+
+Every failure is recorded as the client's `trouble` (tui/feeds/trouble.py: rate limit, connection refused, DNS,
+TLS, proxy, crumb refused, garbage, HTTP error; since when, next try) and cleared by the next answer read: the
+status line and `aiwatch snapshot` say why there is no data from it.
 """
 
 from __future__ import annotations
@@ -23,8 +27,10 @@ from tui.core.statements import Statements
 from tui.feeds.endpoints import Endpoints
 from tui.feeds.http import Response, Transport
 from tui.feeds.transport_curl import make_transport
+from tui.feeds.trouble import Cause, Trouble, TroubleSlot, app_time_in, classify, host_of, source_name_of
 from tui.feeds.yahoo_parse import (
     SUMMARY_MODULES,
+    NotFound,
     YahooError,
     parse_chart,
     parse_quote_summary,
@@ -69,9 +75,13 @@ class YahooRest:
         rate_limit_backoff: float = 120.0,
         rate_limit_max: float = 1800.0,
         background_per_minute: int | None = None,
+        source_name: str | None = None,
     ) -> None:
         self.endpoints = endpoints
         self.clock = clock
+        self.proxy = proxy or None
+        self.source_name = source_name or source_name_of(endpoints.quote_url)  # what failures call the source
+        self._trouble = TroubleSlot()
         if transport is None:
             transport = make_transport(endpoints, proxy=proxy)
         self.transport: Transport = transport
@@ -101,6 +111,29 @@ class YahooRest:
     @property
     def has_crumb(self) -> bool:
         return self._crumb is not None
+
+    @property
+    def trouble(self) -> Trouble | None:
+        """Why the last request failed, since when, and the next try (None once an answer was read)."""
+        return self._trouble.current
+
+    def set_next_try(self, seconds: float) -> None:
+        """The caller retries in `seconds` of real time: the trouble says when (a 429 says it itself)."""
+        held = self._trouble.current
+        if held is not None and held.cause is not Cause.RATE_LIMITED:
+            self._trouble.next_try(app_time_in(self.clock, seconds))
+
+    def _failed(self, trouble: Trouble) -> Trouble:
+        held = self._trouble.failed(trouble, self.clock.now())
+        self.last_error = held.what()
+        return held
+
+    def _trouble_of(self, cause: Cause, url: str, detail: str = "", status: int | None = None) -> Trouble:
+        return self._failed(Trouble(cause, self.source_name, host_of(url), detail=detail, status=status))
+
+    def _answered(self) -> None:
+        self._trouble.clear()
+        self.last_error = None
 
     def requests_last_minute(self) -> int:
         cutoff = time.monotonic() - 60.0
@@ -140,8 +173,8 @@ class YahooRest:
             self._recent.append(now)
             try:
                 resp = await self.transport.get(url, params)
-            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-                self.last_error = f"{type(exc).__name__}: {exc}"[:200]
+            except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
+                self._failed(classify(exc, url=url, source=self.source_name, proxy=self.proxy))
                 raise
             finally:
                 self._last_request = time.monotonic()
@@ -153,8 +186,10 @@ class YahooRest:
                 if retry_after is not None:
                     backoff = min(self.rate_limit_max, max(backoff, retry_after))
                 self._limited_until_mono = time.monotonic() + backoff
-                self.last_error = f"HTTP 429 from Yahoo: backing off {backoff / 60:.1f} min"
-                log.warning("Yahoo answered 429 (rate limit); backing off %.0f s", backoff)
+                held = self._trouble_of(Cause.RATE_LIMITED, url, status=429)
+                self._trouble.next_try(self.rate_limited_until)
+                self.last_error = held.what()
+                log.warning("%s answered 429 (rate limit); backing off %.0f s", self.source_name, backoff)
                 raise RateLimited(backoff)
             if resp.status < 400:
                 self._strikes = 0
@@ -168,12 +203,21 @@ class YahooRest:
             self._crumb = None
             cookie_resp = await self._send(self.endpoints.cookie_url, None)
             if cookie_resp.status >= 500:
+                self._trouble_of(Cause.SERVER, self.endpoints.cookie_url, f"HTTP {cookie_resp.status} for the cookie",
+                                 cookie_resp.status)
                 raise AuthError(f"cookie request failed: HTTP {cookie_resp.status}")
             resp = await self._send(self.endpoints.crumb_url, None)
             crumb = resp.text().strip()
             if resp.status != 200 or not crumb or len(crumb) > 64 or "<" in crumb or " " in crumb:
-                self.last_error = f"no crumb (HTTP {resp.status})"
-                raise AuthError(f"no crumb from Yahoo (HTTP {resp.status})")
+                if resp.status >= 500:
+                    self._trouble_of(Cause.SERVER, self.endpoints.crumb_url, f"HTTP {resp.status} for the crumb",
+                                     resp.status)
+                elif resp.status == 200:  # an answer, but not a crumb
+                    self._trouble_of(Cause.GARBAGE, self.endpoints.crumb_url,
+                                     "the answer to the crumb request is not a crumb")
+                else:
+                    self._trouble_of(Cause.AUTH, self.endpoints.crumb_url, status=resp.status)
+                raise AuthError(f"no crumb from {self.source_name} (HTTP {resp.status})")
             self._crumb = crumb
             log.info("Yahoo session ready")
 
@@ -188,17 +232,19 @@ class YahooRest:
                 continue
             if resp.status in (401, 403):
                 self._crumb = None
-                self.last_error = f"HTTP {resp.status} after renewing the crumb"
-                raise AuthError(self.last_error)
+                self._trouble_of(Cause.AUTH, url, "refused again after renewing the crumb", resp.status)
+                raise AuthError(f"HTTP {resp.status} after renewing the crumb")
             try:
                 doc = resp.json()
-            except ValueError:
+            except (ValueError, RecursionError):
                 if resp.status >= 400:
+                    self._trouble_of(Cause.SERVER, url, status=resp.status)
                     raise HttpError(resp.status, url) from None
+                self._trouble_of(Cause.GARBAGE, url, f"not JSON from {_path_of(url)}")
                 raise YahooError("BadDocument", f"not JSON from {url}") from None
             if resp.status >= 500 or (resp.status >= 400 and not isinstance(doc, dict)):
                 # a server error is transient whatever its envelope says: the caller retries soon, not in 30 min
-                self.last_error = f"HTTP {resp.status} from Yahoo"
+                self._trouble_of(Cause.SERVER, url, status=resp.status)
                 raise HttpError(resp.status, url)
             # on other 4xx Yahoo's error envelope is more telling than the status: the parsers raise it
             return doc
@@ -212,8 +258,9 @@ class YahooRest:
         funds: list[Fundamentals] = []
         for i in range(0, len(wanted), BATCH):
             chunk = wanted[i : i + BATCH]
-            doc = await self._get_json(self.endpoints.quote_url, {"symbols": ",".join(chunk)})
-            q, f = parse_v7_quote(doc, self.clock.now())
+            url = self.endpoints.quote_url
+            doc = await self._get_json(url, {"symbols": ",".join(chunk)})
+            q, f = self._parsed(url, parse_v7_quote, doc, self.clock.now())
             quotes.extend(q)
             funds.extend(f)
         got = {q.symbol.upper() for q in quotes}
@@ -221,28 +268,52 @@ class YahooRest:
         return quotes, funds, missing
 
     async def quote_summary(self, symbol: str, modules: Iterable[str] = SUMMARY_MODULES) -> Fundamentals:
-        doc = await self._get_json(
-            self.endpoints.summary(symbol), {"modules": ",".join(modules), "formatted": "false"}
-        )
-        return parse_quote_summary(doc, symbol, self.clock.now())
+        url = self.endpoints.summary(symbol)
+        doc = await self._get_json(url, {"modules": ",".join(modules), "formatted": "false"})
+        return self._parsed(url, parse_quote_summary, doc, symbol, self.clock.now(), per_symbol=True)
 
     async def chart(self, symbol: str, range_: str = "1y", interval: str = "1d") -> list[Bar]:
-        doc = await self._get_json(
-            self.endpoints.chart(symbol), {"range": range_, "interval": interval, "includePrePost": "false"}
-        )
-        return parse_chart(doc)[1]
+        url = self.endpoints.chart(symbol)
+        doc = await self._get_json(url, {"range": range_, "interval": interval, "includePrePost": "false"})
+        return self._parsed(url, parse_chart, doc, per_symbol=True)[1]
+
+    def _parsed(self, url: str, parse, doc, *args, per_symbol: bool = False):
+        """`parse(doc, *args)`, recording what its failure says about the source: a document that is not what the
+        protocol says is garbage; an error envelope on the batched quote is the server's error. A symbol the
+        source does not know, or an error about one symbol's statements or chart, is an answer like any other."""
+        try:
+            out = parse(doc, *args)
+        except NotFound:
+            self._answered()
+            raise
+        except YahooError as exc:
+            if exc.code == "BadDocument":
+                self._trouble_of(Cause.GARBAGE, url, exc.description or "not the document expected")
+            elif per_symbol:
+                self._answered()
+            else:
+                self._trouble_of(Cause.SERVER, url, str(exc))
+            raise
+        self._answered()
+        return out
 
     async def timeseries(self, symbol: str, types: list[str] | None = None) -> Statements:
         """Statement lines of `symbol` (capex, cash flow, revenue, EBITDA, EBIT, interest, debt, cash) from the
         fundamentals time series in one request: quarterly, annual and trailing, 27 types (yfinance splits at 60).
         Yahoo answered without a crumb in 2025; the session's cookie and crumb are sent all the same."""
         now = self.clock.now()
-        doc = await self._get_json(self.endpoints.timeseries(symbol),
-                                   {"symbol": symbol, **timeseries_params(now, types)})
-        return parse_timeseries(doc, symbol, now)
+        url = self.endpoints.timeseries(symbol)
+        doc = await self._get_json(url, {"symbol": symbol, **timeseries_params(now, types)})
+        return self._parsed(url, parse_timeseries, doc, symbol, now, per_symbol=True)
 
     async def close(self) -> None:
         await self.transport.close()
+
+
+def _path_of(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).path or url
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:

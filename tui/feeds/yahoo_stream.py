@@ -2,7 +2,8 @@
 
 Unlike yfinance's AsyncWebSocket, every way a connection can end (clean close, abrupt drop, refused connect,
 error frame) leads to the same jittered exponential back-off before the next attempt, and the delay resets
-only after a connection stayed healthy for a while.
+only after a connection stayed healthy for a while. A connection that fails, or frames that cannot be read
+(GARBAGE_RUN in a row), are recorded as the stream's `trouble` (tui/feeds/trouble.py), with the next try.
 """
 
 from __future__ import annotations
@@ -18,10 +19,14 @@ import aiohttp
 
 from tui.core.clock import Clock
 from tui.feeds.http import USER_AGENT
+from tui.feeds.trouble import Cause, Trouble, TroubleSlot, app_time_in, classify, host_of, source_name_of
 from tui.feeds.yahoo_parse import FrameError, parse_stream_frame
 from tui.model import Quote
+from tui.sanitize import clean_message
 
 log = logging.getLogger(__name__)
+
+GARBAGE_RUN = 20  # frames in a row that cannot be read before the stream is said to send garbage
 
 
 class YahooStream:
@@ -39,8 +44,12 @@ class YahooStream:
         proxy: str | None = None,
         rng: random.Random | None = None,
         max_ahead: float | None = None,
+        source_name: str | None = None,
     ) -> None:
         self.url = url
+        self.source_name = source_name or source_name_of(url)
+        self._trouble = TroubleSlot()
+        self._bad_run = 0  # frames rejected since the last good one
         self.on_quote = on_quote
         self.on_reject = on_reject
         self.clock = clock
@@ -66,6 +75,11 @@ class YahooStream:
         self.last_message_time: float | None = None  # app clock
         self.state = "stopped"
         self.last_error: str | None = None
+
+    @property
+    def trouble(self) -> Trouble | None:
+        """Why the stream has no data (connection failed, frames unreadable), or None."""
+        return self._trouble.current
 
     # -- subscription ----------------------------------------------------------------------------------
     @property
@@ -128,8 +142,10 @@ class YahooStream:
                     except asyncio.CancelledError:
                         raise
                     except Exception as exc:  # noqa: BLE001 - every failure leads to the back-off below
-                        self.last_error = f"{type(exc).__name__}: {exc}"[:200]
+                        self.last_error = clean_message(f"{type(exc).__name__}: {exc}")
                         log.info("stream connection ended: %s", self.last_error)
+                        self._trouble.failed(classify(exc, url=self.url, source=self.source_name, proxy=self.proxy,
+                                                      channel="stream"), self.clock.now())
                     finally:
                         self._ws = None
                         self._sent = set()
@@ -140,6 +156,7 @@ class YahooStream:
                     delay = self._delay * self._rng.uniform(0.8, 1.2)
                     self._delay = min(self.backoff_max, self._delay * 2)
                     self.state = f"reconnecting in {delay:.1f}s"
+                    self._trouble.next_try(app_time_in(self.clock, delay))
                     await self._wait_any(asyncio.sleep(delay))
         finally:
             self._ws = None
@@ -171,6 +188,8 @@ class YahooStream:
             if is_reconnect:
                 self.reconnects += 1
             self.state = "live"
+            self._trouble.clear()
+            self._bad_run = 0
             log.info("stream connected (%s)", "reconnect" if is_reconnect else "first connect")
             await self._send_subscription(ws)
             beat = asyncio.create_task(self._heartbeat(ws))
@@ -189,6 +208,9 @@ class YahooStream:
                 code = ws.close_code
                 self.last_error = f"server closed the stream (code {code})"
                 log.info("%s", self.last_error)
+                self._trouble.failed(Trouble(Cause.NETWORK, self.source_name, host_of(self.url),
+                                             detail=f"closed by the server (code {code})", channel="stream"),
+                                     self.clock.now())
 
     async def _heartbeat(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         while not ws.closed:
@@ -205,9 +227,20 @@ class YahooStream:
         except FrameError as exc:
             self.rejected += 1
             log.debug("frame rejected: %s", exc.reason)
+            self._bad_run += 1
+            if self._bad_run >= GARBAGE_RUN:
+                held = self._trouble.current
+                if held is None or held.cause is not Cause.GARBAGE:
+                    log.warning("stream: %d frames in a row cannot be read (last: %s)", self._bad_run, exc.reason)
+                self._trouble.failed(Trouble(Cause.GARBAGE, self.source_name, host_of(self.url),
+                                             detail=f"stream frames cannot be read ({exc.reason})",
+                                             channel="stream"), now)
             if self.on_reject is not None:
                 self.on_reject(exc.reason)
             return
+        if self._bad_run:
+            self._bad_run = 0
+            self._trouble.clear()
         self.frames += 1
         try:
             self.on_quote(quote)

@@ -18,7 +18,6 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from tui.screens.steady import SteadyScreen
 from textual.widgets import Footer, Static
 
 from tui.charts import spark_slots
@@ -27,6 +26,7 @@ from tui.core.capex import CapexView, CompanyCapex, SideCapex, capex_view
 from tui.core.store import MarketStore, fx_symbol
 from tui.format import NO_DATA, clip
 from tui.model import Side, Watchlist
+from tui.screens.steady import SteadyScreen
 from tui.widgets.header import DEMO_BADGE
 from tui.widgets.lines import LinesView
 

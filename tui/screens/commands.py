@@ -1,4 +1,7 @@
-"""Command palette provider: "Switch watchlist: <title>" for each watchlist."""
+"""Command palette provider: "Switch watchlist: <title>" for each watchlist.
+
+Textual's palette reads a hit's prompt and help as markup: titles and descriptions come from files, so the prompt
+is given as literal Content (highlighted here) and the help escaped (tui/widgets/plain.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +10,10 @@ from functools import partial
 from typing import Protocol, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
 
 from tui.model import Watchlist
+from tui.widgets.plain import markup_literal, plain
 
 
 class WatchlistHolder(Protocol):
@@ -22,13 +27,13 @@ class WatchlistHolder(Protocol):
 class WatchlistCommands(Provider):
     def _entries(self) -> list[tuple[str, str, int]]:
         app = cast(WatchlistHolder, self.app)
-        return [(f"Switch watchlist: {wl.title}", wl.description or wl.name, n)
+        return [(plain(f"Switch watchlist: {wl.title}").plain, markup_literal(wl.description or wl.name), n)
                 for n, wl in enumerate(app.watchlists)]
 
     async def discover(self) -> Hits:
         app = cast(WatchlistHolder, self.app)
         for text, help_text, n in self._entries():
-            yield DiscoveryHit(text, partial(app.switch_watchlist, n), help=help_text)
+            yield DiscoveryHit(Content(text), partial(app.switch_watchlist, n), text=text, help=help_text)
 
     async def search(self, query: str) -> Hits:
         app = cast(WatchlistHolder, self.app)
@@ -36,4 +41,17 @@ class WatchlistCommands(Provider):
         for text, help_text, n in self._entries():
             score = matcher.match(text)
             if score > 0:
-                yield Hit(score, matcher.highlight(text), partial(app.switch_watchlist, n), help=help_text)
+                yield Hit(score, _highlight(matcher, text), partial(app.switch_watchlist, n), text=text,
+                          help=help_text)
+
+
+def _highlight(matcher, text: str) -> Content:
+    """`text` as literal Content with the letters the query matched highlighted (Textual's own
+    `Matcher.highlight` reads the candidate as markup)."""
+    content = Content(text)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, text)
+    if score:
+        for offset in offsets:
+            if not text[offset].isspace():
+                content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content

@@ -10,8 +10,10 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from tui.screens.steady import SteadyModalScreen
 from textual.widgets import Button, Input, Label, Static
+
+from tui.screens.steady import SteadyModalScreen
+from tui.widgets.plain import plain
 
 # check(symbol) -> (display name from the source or None when the source says "not found")
 Checker = Callable[[str], Awaitable["str | None"]]
@@ -68,7 +70,7 @@ class AddSymbolScreen(_Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="add-box"):
-            yield Label(self.heading, classes="help-heading")
+            yield Label(plain(self.heading), classes="help-heading")
             yield Input(placeholder="Yahoo symbol, e.g. AMD, 0700.HK, 688256.SS", id="add-symbol")
             yield Input(placeholder="side: us or cn (default from the suffix)", id="add-side")
             yield Input(placeholder="name (default: the data source's)", id="add-name")
@@ -86,7 +88,7 @@ class AddSymbolScreen(_Dialog):
         self.submit()
 
     def _error(self, text: str) -> None:
-        self.query_one("#add-error", Static).update(text)
+        self.query_one("#add-error", Static).update(plain(text))  # it may quote the source's error
 
     def submit(self) -> None:
         if self.busy:
@@ -136,7 +138,7 @@ class NewWatchlistScreen(AddSymbolScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="new-box"):
-            yield Label(self.heading, classes="help-heading")
+            yield Label(plain(self.heading), classes="help-heading")
             yield Input(placeholder="name (file name): lower case, e.g. my-chips", id="new-name")
             yield Input(placeholder="title, e.g. My chips", id="new-title")
             yield Input(placeholder="first symbol, e.g. NVDA", id="add-symbol")
@@ -181,7 +183,7 @@ class ConfirmScreen(_Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="confirm-box"):
-            yield Static(self.question, id="confirm-question")
+            yield Static(plain(self.question), id="confirm-question")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Yes (y)", id="confirm-yes", variant="error")
                 yield Button("No (n)", id="confirm-no")
@@ -230,7 +232,7 @@ class PromptScreen(FilterScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="prompt-box"):
-            yield Static(self.hint, id="prompt-hint")
+            yield Static(plain(self.hint), id="prompt-hint")
             yield Input(value=self.current, placeholder=self.placeholder, id="filter-input")
             yield Static("", classes="dialog-error", id="prompt-error")
 

@@ -9,9 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from tui.screens.steady import SteadyModalScreen
 from textual.widgets import Static
 
+from tui.screens.steady import SteadyModalScreen
 from tui.widgets.header import DEMO_BADGE, YAHOO_BADGE
 
 LEGEND = (

@@ -18,7 +18,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
-from tui.screens.steady import SteadyScreen
 from textual.widgets import Footer, Static
 
 from tui.charts import block_chart, sparkline
@@ -39,6 +38,7 @@ from tui.format import (
     fmt_ratio,
 )
 from tui.model import Pair, Watchlist
+from tui.screens.steady import SteadyScreen
 from tui.widgets.header import DEMO_BADGE
 
 log = logging.getLogger(__name__)

@@ -14,13 +14,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from tui.screens.steady import SteadyModalScreen
 from textual.widgets import Static
 
 from tui.charts import block_chart
 from tui.format import fmt_multiple
 from tui.model import Bar, Instrument
+from tui.sanitize import clean_message
 from tui.screens.pair_detail import last_session, session_label
+from tui.screens.steady import SteadyModalScreen
+from tui.widgets.plain import plain
 
 
 def _fmt(x: float | None, digits: int = 2) -> str:
@@ -78,7 +80,7 @@ class SymbolScreen(SteadyModalScreen[None]):
 
     def _refresh_facts(self) -> None:
         if self.is_mounted:
-            self.query_one("#symbol-facts", Static).update(self._facts())
+            self.query_one("#symbol-facts", Static).update(plain(self._facts()))
 
     @work(exclusive=True, group="symbol-charts")
     async def _load(self) -> None:
@@ -91,13 +93,13 @@ class SymbolScreen(SteadyModalScreen[None]):
             try:
                 self.intraday = [(b.time, b.close) for b in await rest.chart(sym, "1d", "5m") if b.close is not None]
             except Exception as exc:  # noqa: BLE001 - show what failed, keep the screen
-                self.errors.append(f"intraday chart: {exc}")
+                self.errors.append(clean_message(f"intraday chart: {exc}"))
             try:
                 bars = await rest.chart(sym, "1y", "1d")
                 self.year = _closes(bars)
                 self.runtime.store.apply_history(sym, bars)
             except Exception as exc:  # noqa: BLE001
-                self.errors.append(f"one-year chart: {exc}")
+                self.errors.append(clean_message(f"one-year chart: {exc}"))
         self.loaded = True
         self._draw()
 
@@ -129,7 +131,7 @@ class SymbolScreen(SteadyModalScreen[None]):
         intraday = [p for _, p in points] or None
         self.query_one("#intraday-chart", Static).update(self._chart(intraday, 3 if small else 6, "intraday"))
         self.query_one("#year-chart", Static).update(self._chart(self.year, 3 if small else 6, "one-year"))
-        self.query_one("#symbol-facts", Static).update(self._facts())
+        self.query_one("#symbol-facts", Static).update(plain(self._facts()))
 
     def _facts(self) -> str:
         from tui.core.freshness import age_seconds, delay_minutes, format_age, is_stale
@@ -217,7 +219,7 @@ class AlertsLogScreen(SteadyModalScreen[None]):
                 yield Static(f"{DEMO_BADGE}: alerts here fire on simulated prices (log lines marked DEMO)",
                              id="alerts-badge", classes="-demo")
             with VerticalScroll(id="alerts-scroll"):
-                yield Static(Content(self.text()), id="alerts-text")
+                yield Static(plain(self.text()), id="alerts-text")
             yield Static("Escape closes", classes="dialog-hint")
 
     def on_mount(self) -> None:

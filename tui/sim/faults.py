@@ -8,6 +8,11 @@ Spec: comma-separated `name=value` items, e.g. `drop=10s,close=25s,http429=3,htt
 - slow=P          delay a fraction P of REST requests by `slow_delay` seconds (default 3)
 - slow_delay=DURATION
 - garbage=P       replace a fraction P of stream frames with a malformed one
+- hostile=1       a hostile data source: every name the simulator sends (stream frames' short names, v7 quote's
+                  and quoteSummary's names, chart meta) carries escape sequences (OSC 0 title, OSC 52 clipboard,
+                  CSI clear / report / move), C1 controls, NUL, bidi overrides or 10,000 characters, and starts like
+                  a spreadsheet formula; the one-year daily chart answers an error whose description does the same
+- hostile_errors=P  answer a fraction P of v7 quote requests with an error envelope carrying HOSTILE_MESSAGE
 Durations: `10s`, `500ms`, `2m` or a plain number of seconds.
 """
 
@@ -16,10 +21,32 @@ from __future__ import annotations
 import base64
 import json
 import random
+import zlib
 from dataclasses import dataclass, field
 
 GARBAGE_KINDS = ("bad_json", "bad_base64", "bad_protobuf", "nan_price", "negative_price", "unknown_symbol",
                  "future_time")
+
+# What a hostile source puts in names. Each starts like a formula (=, +, -, @; some after a tab or a CR) and holds
+# what a terminal would act on: an OSC 0 retitling it, OSC 52 writing its clipboard, CSI clearing the screen,
+# asking for the cursor position and moving the cursor, CSI and OSC as C1 code points, NUL, bidi overrides and
+# isolates; the last is 10,000 characters long. The words inside the escape sequences ("PWNED", the base64
+# payload) can only reach an output if a sequence was not removed whole: tests look for them.
+HOSTILE_NAMES = (
+    '=HYPERLINK("http://evil.example/","NVDA")\x1b]0;PWNED-TITLE\x07 Corp',
+    "+Evil\x1b]52;c;cHduZWQtY2xpcGJvYXJk\x07 Clipboard Inc",
+    "-Evil\x1b[2J\x1b[6n\x1b[9;9;9H Cleared Ltd",
+    "@Evil\x9b31m\x9d0;PWNED-C1\x9c\x00Nul plc",
+    "\t=1+1 Evil \u202eSREDAEL\u202c \u2066isolated\u2069 SA\r",
+    "-" + "W" * 9_999,
+)
+HOSTILE_MESSAGE = ("Bad symbol\x1b]0;PWNED-TITLE\x07\x1b[2J\x9b6n \u202ereversed\u202c\x00 "
+                   "\x1b]52;c;cHduZWQtY2xpcGJvYXJk\x1b\\" + "M" * 10_000)
+
+
+def hostile_name(symbol: str) -> str:
+    """The hostile name the simulator gives `symbol` (always the same one)."""
+    return HOSTILE_NAMES[zlib.crc32(symbol.encode()) % len(HOSTILE_NAMES)]
 
 
 def _duration(name: str, text: str) -> float:
@@ -69,6 +96,8 @@ class Faults:
     slow: float = 0.0
     slow_delay: float = 3.0
     garbage: float = 0.0
+    hostile: bool = False
+    hostile_errors: float = 0.0
     seed: int = 7
     rng: random.Random = field(default_factory=random.Random, repr=False)
     rest_requests: int = 0
@@ -79,7 +108,7 @@ class Faults:
     @property
     def any(self) -> bool:
         return bool(self.drop_every or self.close_every or self.http429_first or self.http500 or self.slow
-                    or self.garbage)
+                    or self.garbage or self.hostile or self.hostile_errors)
 
     # -- REST --------------------------------------------------------------------------------
     def rest_fault(self) -> tuple[int | None, float]:
@@ -90,6 +119,10 @@ class Faults:
         status = 500 if self.http500 and self.rng.random() < self.http500 else None
         delay = self.slow_delay if self.slow and self.rng.random() < self.slow else 0.0
         return status, delay
+
+    def hostile_error(self) -> bool:
+        """Whether this v7 quote request gets a hostile error envelope (fraction `hostile_errors`)."""
+        return bool(self.hostile_errors) and self.rng.random() < self.hostile_errors
 
     # -- stream ------------------------------------------------------------------------------
     def garbage_frame(self, good_message: str, now: float) -> str | None:
@@ -124,7 +157,7 @@ def make_garbage(kind: str, good_message: str, now: float) -> str:
                       separators=(",", ":"))
 
 
-_KEYS = {"drop", "close", "http429", "http500", "slow", "slow_delay", "garbage"}
+_KEYS = {"drop", "close", "http429", "http500", "slow", "slow_delay", "garbage", "hostile", "hostile_errors"}
 
 
 def parse_faults(spec: str | None, seed: int = 7) -> Faults:
@@ -157,4 +190,10 @@ def parse_faults(spec: str | None, seed: int = 7) -> Faults:
             faults.slow_delay = _duration(name, value)
         elif name == "garbage":
             faults.garbage = _fraction(name, value)
+        elif name == "hostile":
+            if value not in ("0", "1"):
+                raise ValueError(f"fault {name}={value}: 1 (on) or 0 (off)")
+            faults.hostile = value == "1"
+        elif name == "hostile_errors":
+            faults.hostile_errors = _fraction(name, value)
     return faults

@@ -18,10 +18,13 @@ MARKET_HOURS = {SESSION_PRE: 0, "regular": 1, SESSION_POST: 2}
 __all__ = ["MARKET_HOURS", "QUOTE_TYPE_CODES", "PricingData", "frame_text", "pricing_message"]
 
 
-def pricing_message(li: Listing, tick: Tick) -> str:
-    """The base64 protobuf of one tick. Equities carry no currency field (as DKNG's real frame)."""
+def pricing_message(li: Listing, tick: Tick, *, short_name: str | None = None) -> str:
+    """The base64 protobuf of one tick. Equities carry no currency field (as DKNG's real frame); a short name only
+    when given (the hostile fault switch: tui/sim/faults.py)."""
     msg = PricingData()
     msg.id = li.symbol
+    if short_name is not None:
+        msg.short_name = short_name
     msg.price = rnd(tick.price, li)
     msg.time = int(tick.time) * 1000
     if li.quote_type == "CURRENCY":

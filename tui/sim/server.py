@@ -26,7 +26,7 @@ from aiohttp import WSMsgType, web
 
 from tui.core.clock import Clock
 from tui.sim import payloads
-from tui.sim.faults import Faults, parse_faults
+from tui.sim.faults import HOSTILE_MESSAGE, Faults, hostile_name, parse_faults
 from tui.sim.frames import frame_text, pricing_message
 from tui.sim.market import SimMarket
 
@@ -166,9 +166,16 @@ class Simulator:
     async def _quote(self, request: web.Request) -> web.Response:
         if not self._authorized(request):
             return _finance_error("Unauthorized", "Invalid Crumb", 401)
+        if self.faults.hostile_error():
+            return _json({"quoteResponse": {"result": None, "error": {"code": "Bad Request\x1b[2J",
+                                                                      "description": HOSTILE_MESSAGE}}}, 400)
         t = self._now()
         wanted = [s.strip() for s in request.query.get("symbols", "").split(",") if s.strip()]
         result = [payloads.v7_quote(self.market, s, t) for s in dict.fromkeys(wanted) if self._listed(s, t)]
+        if self.faults.hostile:
+            for item in result:
+                name = hostile_name(item["symbol"])
+                item.update(shortName=name, longName=name, fullExchangeName=HOSTILE_MESSAGE, displayName=name)
         return _json({"quoteResponse": {"result": result, "error": None}})
 
     async def _summary(self, request: web.Request) -> web.Response:
@@ -181,6 +188,9 @@ class Simulator:
                 "code": "Not Found", "description": f"Quote not found for symbol: {symbol}"}}}, 404)
         modules = [m.strip() for m in request.query.get("modules", "price").split(",") if m.strip()]
         body = payloads.summary_modules(self.market, symbol, t, modules)
+        if self.faults.hostile and "price" in body:
+            body["price"].update(shortName=hostile_name(symbol), longName=hostile_name(symbol),
+                                 exchangeName=HOSTILE_MESSAGE)
         if request.query.get("formatted", "true").lower() != "false":
             body = {name: payloads.format_module(module) for name, module in body.items()}
         return _json({"quoteSummary": {"result": [body], "error": None}})
@@ -191,11 +201,17 @@ class Simulator:
         if not self._listed(symbol, t):
             return _json({"chart": {"result": None, "error": {
                 "code": "Not Found", "description": "No data found, symbol may be delisted"}}}, 404)
+        if self.faults.hostile and request.query.get("range") == "1y":
+            return _json({"chart": {"result": None, "error": {"code": "Bad Request\x9b2J",
+                                                               "description": HOSTILE_MESSAGE}}}, 400)
         try:
             body = self._chart_body(symbol, request.query, t)
         except ValueError as exc:
             return _json({"chart": {"result": None, "error": {"code": "Unprocessable Entity",
                                                                "description": str(exc)}}}, 422)
+        if self.faults.hostile:
+            body["meta"].update(shortName=hostile_name(symbol), longName=hostile_name(symbol),
+                                fullExchangeName=HOSTILE_MESSAGE)
         return _json({"chart": {"result": [body], "error": None}})
 
     async def _timeseries(self, request: web.Request) -> web.Response:
@@ -313,7 +329,8 @@ class Simulator:
         if key in self._frame_cache:
             return self._frame_cache[key]
         tick = market.tick(symbol, t)
-        text = None if tick is None else pricing_message(market.listing(symbol), tick)
+        name = hostile_name(symbol) if self.faults.hostile else None
+        text = None if tick is None else pricing_message(market.listing(symbol), tick, short_name=name)
         self._frame_cache[key] = text
         if len(self._frame_cache) > FRAME_CACHE:
             self._frame_cache.popitem(last=False)

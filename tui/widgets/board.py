@@ -23,6 +23,7 @@ from textual.strip import Strip
 from tui.core.store import FX_SYMBOLS, MarketStore
 from tui.format import clip
 from tui.model import Instrument, change_pct_of
+from tui.sanitize import clean
 from tui.widgets.rows import RowView, row_view, with_age
 
 log = logging.getLogger(__name__)
@@ -120,9 +121,13 @@ def _put(runs: list[list], text: str, style: Style) -> None:
 
 
 def _strip_of(runs: list[list], width: int, base: Style) -> Strip:
-    """One Strip of `runs`, exactly `width` cells (padded in `base`, or cut)."""
-    segments = [Segment(text, style) for text, style in runs if text]
+    """One Strip of `runs`, exactly `width` cells (padded in `base`, or cut). A row holding anything a terminal
+    would act on (the loaders clean names first; this is the second line) is drawn with its runs cleaned."""
     text = "".join(t for t, _ in runs)
+    if not text.isprintable():
+        runs = [[clean(t, None), st] for t, st in runs]
+        text = "".join(t for t, _ in runs)
+    segments = [Segment(text, style) for text, style in runs if text]
     length = len(text) if text.isascii() else cell_len(text)
     if length == width:
         return Strip(segments, width)

@@ -12,6 +12,7 @@ from textual.widgets import Static
 from tui.core.sessions import MARKETS, holidays_known, state_at
 from tui.model import MarketState
 from tui.widgets.lines import OneLine
+from tui.widgets.plain import plain
 
 CLOCK_MARKETS = ("US", "HK", "SS")
 _SHORT = {"US": "NY", "HK": "HK", "SS": "SH"}
@@ -63,7 +64,7 @@ class WatchHeader(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(id="header-top"):
             yield Static("", id="watchlist-title")
-            badge = Static(DEMO_BADGE if self.simulated else self.source_label, id="source-badge")
+            badge = Static(plain(DEMO_BADGE if self.simulated else self.source_label), id="source-badge")
             badge.set_class(self.simulated, "-demo")
             yield badge
         yield OneLine(id="clocks")  # drawn again only when its text changes

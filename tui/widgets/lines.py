@@ -20,6 +20,8 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui.sanitize import clean
+
 
 class LinesView(ScrollView):
     """Lines of `Content`, as tall as they are (up to the CSS max-height, then it scrolls)."""
@@ -106,8 +108,14 @@ class LinesView(ScrollView):
         return style
 
     def _render_content_line(self, line: Content, width: int) -> Strip:
-        """One line of Content as a Strip `width` cells wide, cut with an ellipsis when too long."""
+        """One line of Content as a Strip `width` cells wide, cut with an ellipsis when too long.
+
+        A line holding anything a terminal would act on (which the parsers and loaders should have cleaned
+        already) is drawn cleaned and unstyled: the panels and the status line never write a control sequence."""
         text = line.plain
+        if not text.isprintable():
+            line = Content(clean(text, None))
+            text = line.plain
         spans = [sp for sp in line.spans if sp.end > sp.start]
         if not spans:
             segments = [Segment(text, self._rich_style(()))]

@@ -1,4 +1,5 @@
-"""The feed status line: state, last message age, reconnects, rejected frames, requests per minute."""
+"""The feed status line: state, why data is missing (the feed's trouble: tui/feeds/trouble.py), last message age,
+reconnects, rejected frames, requests per minute."""
 
 from __future__ import annotations
 
@@ -39,19 +40,19 @@ def status_content(status: FeedStatusLike, now: float) -> Content:
         last = "no message yet"
     else:
         last = f"last msg {format_age(max(0.0, now - last_time))} ago"
-    parts: list[tuple[str, str] | str] = [
-        "feed ", (status.state, _state_style(status.state)),
-        f" · {last} · reconnects {status.reconnects} · rejected {status.rejected_frames}",
-        f" · {status.requests_last_minute} req/min",
-    ]
-    polled = getattr(status, "polled_symbols", 0)
-    if polled:
-        parts.append((f" · {polled} polled (REST)", "$warning"))
+    parts: list[tuple[str, str] | str] = ["feed ", (status.state, _state_style(status.state))]
+    # why data is missing comes right after the state, before the counters a narrow terminal cuts first: the
+    # feed's words (`aiwatch snapshot` prints the same), which say a rate limit with its next try
     if (status.rate_limited_until is not None and status.rate_limited_until > now
-            and "rate-limited" not in status.state):  # the feed's state may already say it, with the next try
+            and "rate-limited" not in (status.last_error or "")):
         parts.append((f" · rate-limited {format_age(status.rate_limited_until - now)} more", "bold $error"))
     if status.last_error:
         parts.append((f" · {status.last_error}", "$error"))
+    parts += [f" · {last} · reconnects {status.reconnects} · rejected {status.rejected_frames}",
+              f" · {status.requests_last_minute} req/min"]
+    polled = getattr(status, "polled_symbols", 0)
+    if polled:
+        parts.append((f" · {polled} polled (REST)", "$warning"))
     return Content.assemble(*parts)
 
 
