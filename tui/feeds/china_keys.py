@@ -16,6 +16,9 @@ import re
 from tui.core.sessions import market_of
 
 CHINA_MARKETS = ("HK", "SS", "SZ")
+GROUPS = ("hk", "cn")  # the market groups a quote page is chosen for (config [sources])
+CHOICES = ("tencent", "sina", "yahoo")
+DEFAULT_CHOICE = {"hk": "tencent", "cn": "tencent"}
 # the group each market's source is chosen for (config [sources] hk / cn)
 GROUP_OF_MARKET = {"HK": "hk", "SS": "cn", "SZ": "cn"}
 
@@ -88,3 +91,12 @@ def symbol_of(key: str) -> str | None:
     if k in TENCENT_FX_KEYS:
         return TENCENT_FX_KEYS[k]
     return None
+
+
+def chain_for(choice: str) -> tuple[str, ...]:
+    """The quote pages tried for a market group, in order (Yahoo, always running beside them, comes after)."""
+    if choice == "tencent":
+        return ("tencent", "sina")
+    if choice == "sina":
+        return ("sina", "tencent")
+    return ()

@@ -26,7 +26,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from tui.core.clock import Clock
@@ -61,6 +61,9 @@ class FeedStatus:
     connects: int = 0
     streaming_symbols: int = 0  # symbols with a stream update within the poll interval
     polled_symbols: int = 0  # symbols the REST poll covers at the moment
+    # every upstream source of the run (tui/feeds/upstream.py): yahoo, tencent, sina with their states
+    sources: tuple = ()
+    notice: str | None = None  # what is missing and why, e.g. the Yahoo-only figures while Yahoo is unreachable
 
 
 def _is_equity_guess(symbol: str) -> bool:
@@ -87,8 +90,10 @@ class YahooFeed:
         history_max_age: float = HISTORY_MAX_AGE,
         statements: bool = False,
         statements_max_age: float = STATEMENTS_MAX_AGE,
+        on_change: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
+        self.on_change = on_change  # called after quotes or figures went into the store (tui/feeds/upstream.py)
         self.clock = clock
         self.endpoints = endpoints
         self.poll_interval = poll_interval
@@ -298,6 +303,8 @@ class YahooFeed:
     def _notify(self) -> None:
         if self._changed is not None:
             self._changed.set()
+        if self.on_change is not None:
+            self.on_change()
 
     def _streaming_symbols(self) -> set[str]:
         cutoff = time.monotonic() - self.poll_interval
