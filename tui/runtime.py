@@ -65,7 +65,7 @@ class Runtime:
         china_sources: dict[str, str] | None = None,
         china_options: dict | None = None,
     ) -> None:
-        from tui.feeds.china_feed import DEFAULT_CHOICE, GROUPS
+        from tui.feeds.china_keys import DEFAULT_CHOICE, GROUPS
 
         self.store = MarketStore()
         self.clock = clock or Clock()
@@ -135,7 +135,7 @@ class Runtime:
 
     def _redirected_china(self) -> list[tuple[str, str]]:
         """(name, base URL) of each quote page in use whose host was pointed elsewhere."""
-        from tui.feeds.china_feed import chain_for
+        from tui.feeds.china_keys import chain_for
         from tui.feeds.endpoints import ChinaEndpoints
 
         china = ChinaEndpoints.from_env(self._tencent_url, self._sina_url)
@@ -146,7 +146,7 @@ class Runtime:
         """Each source of the run, for the snapshot's header: its name, base URL (None for the demo's simulator,
         on a port of the moment), what it is (`source`: demo, its own name on its real host, or other with
         `source_url`, as for the whole document) and the market groups it is used for."""
-        from tui.feeds.china_feed import chain_for
+        from tui.feeds.china_keys import chain_for
         from tui.feeds.endpoints import ChinaEndpoints, Endpoints
         from tui.feeds.upstream import yahoo_base
 

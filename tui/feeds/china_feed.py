@@ -34,7 +34,15 @@ from tui.core.clock import Clock
 from tui.core.sessions import MARKETS, state_at
 from tui.core.store import MarketStore
 from tui.feeds import sina, tencent
-from tui.feeds.china_keys import GROUP_OF_MARKET, group_of, key_for
+from tui.feeds.china_keys import (
+    CHOICES,
+    DEFAULT_CHOICE,
+    GROUP_OF_MARKET,
+    GROUPS,
+    chain_for,
+    group_of,
+    key_for,
+)
 from tui.feeds.endpoints import ChinaEndpoints
 from tui.feeds.http import AiohttpTransport, Transport
 from tui.model import MarketState, Quote
@@ -43,9 +51,6 @@ from tui.sanitize import clean_message
 log = logging.getLogger(__name__)
 
 SOURCES = ("tencent", "sina")
-CHOICES = ("tencent", "sina", "yahoo")
-GROUPS = ("hk", "cn")
-DEFAULT_CHOICE = {"hk": "tencent", "cn": "tencent"}
 OPEN_INTERVAL = 3.0
 CLOSED_INTERVAL = 60.0
 FAIL_OVER_AFTER = 60.0
@@ -120,15 +125,6 @@ class _Health:
         self.failures += 1
         self.retry_at = now + wait
         self.last_error = clean_message(error)
-
-
-def chain_for(choice: str) -> tuple[str, ...]:
-    """The quote pages tried for a market group, in order (Yahoo, always running, comes after them)."""
-    if choice == "tencent":
-        return ("tencent", "sina")
-    if choice == "sina":
-        return ("sina", "tencent")
-    return ()
 
 
 class ChinaFeed:

@@ -23,8 +23,8 @@ from collections.abc import Iterable, Mapping
 
 from tui.core.clock import Clock
 from tui.core.store import MarketStore
-from tui.feeds.china_feed import DEFAULT_CHOICE, GROUPS, ChinaFeed, SourceFailed, SourceStatus, chain_for
-from tui.feeds.china_keys import is_china_listing
+from tui.feeds.china_feed import ChinaFeed, SourceFailed, SourceStatus
+from tui.feeds.china_keys import DEFAULT_CHOICE, GROUPS, chain_for, is_china_listing
 from tui.feeds.endpoints import ChinaEndpoints, Endpoints
 from tui.feeds.yahoo_feed import FeedStatus, YahooFeed
 from tui.model import Quote
