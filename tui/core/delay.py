@@ -21,6 +21,7 @@ import math
 from dataclasses import dataclass
 
 from tui.core.sessions import Market, market_of, segment_start
+from tui.model import SOURCE_YAHOO, Quote
 
 REALTIME_WITHIN = 120.0  # seconds of lag still called real-time
 WINDOW = 60.0  # seconds of arrivals the best (smallest) lag is taken over
@@ -31,6 +32,16 @@ _BUCKET = 10.0  # seconds per bucket of that window
 class _Track:
     buckets: dict[int, float]  # bucket number (arrival time / _BUCKET) -> smallest lag seen in it
     minutes: int  # the measured delay, in whole minutes
+
+
+def effective_delay(quote: Quote) -> int:
+    """How late the quote is, in minutes: its source's delay as measured in session once it was, else what the
+    source declared. Yahoo declares it in REST quotes only (stream frames say nothing): a Yahoo quote that
+    declares none is taken to be as late as Yahoo usually is in its market. Tencent and Sina declare every
+    quote's delay (0 for the real-time keys aiwatch asks for)."""
+    if quote.delay_measured or quote.delay_minutes > 0 or quote.source_name != SOURCE_YAHOO:
+        return quote.delay_minutes
+    return market_of(quote.symbol).delay_minutes
 
 
 def minutes_of(lag: float) -> int:

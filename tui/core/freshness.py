@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from tui.core.delay import effective_delay
 from tui.core.sessions import market_of, segment_start, state_at
 from tui.core.store import MarketStore, fx_symbol
-from tui.model import SOURCE_YAHOO, MarketState, Quote
+from tui.model import MarketState, Quote
 
 DEFAULT_STALE_AFTER = 60.0  # seconds beyond the market's delay
 
@@ -17,13 +18,8 @@ def age_seconds(quote: Quote, now: float) -> float:
 
 
 def delay_minutes(quote: Quote) -> int:
-    """How late the quote is: its source's delay as measured in session (tui/core/delay.py) once it was, else
-    what the source declared. Yahoo declares it in REST quotes only (stream frames say nothing): a Yahoo quote
-    that declares none is taken to be as late as Yahoo usually is in its market. Tencent and Sina declare
-    every quote's delay (0 for the real-time keys aiwatch asks for)."""
-    if quote.delay_measured or quote.delay_minutes > 0 or quote.source_name != SOURCE_YAHOO:
-        return quote.delay_minutes
-    return market_of(quote.symbol).delay_minutes
+    """How late the quote is, in minutes: measured in session, else declared (tui/core/delay.py)."""
+    return effective_delay(quote)
 
 
 def is_stale(quote: Quote, now: float, *, stale_after: float = DEFAULT_STALE_AFTER) -> bool:

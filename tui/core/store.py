@@ -5,7 +5,7 @@ they last saw (`changed_since`). Everything runs on one event loop: no locks.
 
 Several sources may quote one symbol (Yahoo, and Tencent or Sina for the Hong Kong and mainland listings). The
 store keeps each source's latest quote (`by_source`); "the" quote of a symbol (`quotes`) is the one with the
-newest exchange time, whichever source it came from: a real-time source's price wins over Yahoo's copy of 15
+newest exchange time, whichever source it came from (at equal times, the less delayed source's): a real-time source's price wins over Yahoo's copy of 15
 minutes ago, and a source that stops is overtaken by the next one's newer prices. Every quote is stamped with
 its source's measured delay (tui/core/delay.py). When two sources' prices of one symbol at the same instant
 (within DISAGREE_WITHIN seconds) differ by more than DISAGREE_PCT, it is logged and kept in `disagreements`.
@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 from dataclasses import dataclass
 
-from tui.core.delay import DelayMeter
+from tui.core.delay import DelayMeter, effective_delay
 from tui.core.sessions import market_of
 from tui.core.statements import Statements, merge_statements
 from tui.model import Bar, Fundamentals, Quote
@@ -109,10 +109,14 @@ class MarketStore:
         quote = self._stamp_delay(quote)
         mine[name] = quote
         if len(mine) > 1:
-            self._cross_check(quote, mine)
+            self._cross_check(quote)
         shown = self.quotes.get(symbol)
-        if shown is not None and shown.source_name != name and quote.time <= shown.time:
-            return False  # another source's price is newer (Yahoo's copy of a real-time listing): held, not shown
+        if shown is not None and shown.source_name != name and (
+                quote.time < shown.time
+                or (quote.time == shown.time and effective_delay(quote) >= effective_delay(shown))):
+            # another source's price is newer (Yahoo's copy of a real-time listing), or as new and no later a
+            # source (a close both serve): held, not shown; whatever order they came in, the same one is shown
+            return False
         self.quotes[symbol] = quote
         self.unknown.discard(symbol)
         points = self.intraday.get(symbol)
@@ -133,7 +137,7 @@ class MarketStore:
             return quote
         return _with_delay(quote, measured)
 
-    def _cross_check(self, quote: Quote, mine: dict[str, Quote]) -> None:
+    def _cross_check(self, quote: Quote) -> None:
         """Trace each source's prices of a symbol quoted by several; compare `quote` with the others at its time."""
         traces = self._traces.get(quote.symbol)
         if traces is None:

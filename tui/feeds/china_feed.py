@@ -174,6 +174,7 @@ class ChinaFeed:
         self._due = {g: 0.0 for g in GROUPS}  # monotonic time each group is next polled
         self._task: asyncio.Task[None] | None = None
         self._wake: asyncio.Event | None = None
+        self._first_round = asyncio.Event()  # set once the first round has been tried (answered or not)
         self.rounds = 0
         self.rejected = 0
 
@@ -206,6 +207,15 @@ class ChinaFeed:
         for transport in self.transports.values():
             with contextlib.suppress(Exception):
                 await transport.close()
+
+    async def first_round(self, timeout: float) -> bool:
+        """Wait (at most `timeout` seconds) until the first round of requests has been answered or has failed;
+        True if it was."""
+        try:
+            await asyncio.wait_for(self._first_round.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
 
     def active(self, group: str, now: float | None = None) -> str:
         """The source quoting `group` now: tencent, sina, or yahoo when both have failed for too long (or the
@@ -310,6 +320,7 @@ class ChinaFeed:
                         self._due[g] = now + self._interval(g)
             if plan:
                 self.rounds += 1
+            self._first_round.set()
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._next_wake(time.monotonic()))

@@ -31,6 +31,7 @@ from tui.model import Quote
 
 log = logging.getLogger(__name__)
 
+CHINA_FIRST_WAIT = 3.0  # seconds Yahoo's start waits for the quote pages' first answer
 YAHOO_UNREACHABLE_AFTER = 15.0  # seconds of failures with no answer ever before Yahoo is called unreachable
 YAHOO_ONLY = "US quotes, fundamentals (P/E, market caps), history and Yahoo's FX rates"
 
@@ -85,11 +86,17 @@ class Upstream:
         return self.yahoo.symbols
 
     async def start(self) -> None:
+        """The quote pages first (one request), then Yahoo (cookie, crumb, quote, stream): the China listings
+        appear at once in real time, never first as Yahoo's copy of 15 minutes ago (a flash of older prices, and
+        an older point in the intraday line). The wait is bounded: a quote page that does not answer does not
+        hold Yahoo up for long."""
         self._started_mono = time.monotonic()
-        await self.yahoo.start()
         if self.china is not None:
             self.china.set_symbols(self.yahoo.symbols)
             await self.china.start()
+            if self.china.symbols:
+                await self.china.first_round(CHINA_FIRST_WAIT)
+        await self.yahoo.start()
 
     async def stop(self) -> None:
         results = await asyncio.gather(
