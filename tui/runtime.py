@@ -175,8 +175,9 @@ class Runtime:
         return out
 
     def notice(self) -> str | None:
-        """What the sources cannot give now and why (Yahoo unreachable: which figures are missing)."""
-        return getattr(self.feed.status(), "notice", None) if self.feed is not None else None
+        """What the sources cannot give now and why (Yahoo unreachable: which figures are missing), judged now
+        (a snapshot that waited its whole timeout without one answer from Yahoo says so)."""
+        return self.feed.notice(after=0.0) if self.feed is not None else None
 
     def yahoo_source(self) -> tuple[str, str | None]:
         return data_source(self._yahoo_url, demo=self.simulated, stream_url=self._stream_url)
@@ -201,7 +202,8 @@ class Runtime:
             return StartingStatus()
         status = self.feed.status()
         if self._sim_state is not None:  # the simulator is down: that is the feed's state, whatever the stream says
-            return dataclasses.replace(status, state=self._sim_state, last_error=self._sim_error or status.last_error)
+            return dataclasses.replace(status, state=self._sim_state, last_error=self._sim_error or status.last_error,
+                                       sources=())
         return status
 
     # -- the demo's simulator as a child process --------------------------------------------------------

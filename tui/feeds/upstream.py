@@ -74,6 +74,7 @@ class Upstream:
             self.china = ChinaFeed(store, clock, self.china_endpoints, choice=self.china_sources, proxy=proxy,
                                    on_change=self._notify, **dict(china_options or {}))
         self._started_mono: float | None = None
+        self.unreachable_after = YAHOO_UNREACHABLE_AFTER
 
     # -- what the runtime and the app use ---------------------------------------------------------------
     @property
@@ -163,37 +164,40 @@ class Upstream:
     def yahoo_reached(self) -> bool:
         return self.yahoo.rest.last_ok is not None or self.yahoo.stream.last_message_time is not None
 
-    def yahoo_unreachable(self) -> bool:
-        """No answer from Yahoo at all since the start, failures seen, for YAHOO_UNREACHABLE_AFTER seconds."""
+    def yahoo_unreachable(self, after: float | None = None) -> bool:
+        """No answer from Yahoo at all since the start, failures seen, for `after` seconds (default
+        `unreachable_after`: a slow first connection is not called unreachable)."""
         if self.yahoo_reached() or self._started_mono is None:
             return False
         failed = self.yahoo.last_error or self.yahoo.rest.last_error or self.yahoo.stream.last_error
-        return bool(failed) and time.monotonic() - self._started_mono >= YAHOO_UNREACHABLE_AFTER
+        wait = self.unreachable_after if after is None else after
+        return bool(failed) and time.monotonic() - self._started_mono >= wait
 
-    def sources(self) -> tuple[SourceStatus, ...]:
+    def sources(self, after: float | None = None) -> tuple[SourceStatus, ...]:
         """Yahoo, Tencent and Sina as the status line and the snapshot show them."""
         ys = self.yahoo.status()
-        rest = self.yahoo.rest
-        if self.yahoo_unreachable():
+        if self.yahoo_unreachable(after):
             state = "unreachable"
         elif ys.rate_limited_until is not None:
             state = "rate-limited"
         else:
             state = ys.state
-        last_ok = self.yahoo.stream.last_message_time
-        yahoo = SourceStatus("yahoo", state, yahoo_base(self.endpoints), last_ok, ys.last_error,
-                             ys.requests_last_minute, ("all",))
+        yahoo = SourceStatus("yahoo", state, yahoo_base(self.endpoints), self.yahoo.stream.last_message_time,
+                             ys.last_error, ys.requests_last_minute, ("all",))
         china = self.china.status() if self.china is not None else tuple(
             SourceStatus(name, "off", self.china_endpoints.base(name)) for name in ("tencent", "sina"))
         return (yahoo, *china)
 
+    def notice(self, after: float | None = None) -> str | None:
+        """What is missing and why: while Yahoo cannot be reached, the figures only Yahoo gives."""
+        sources = self.sources(after)
+        if sources[0].state != "unreachable":
+            return None
+        china_live = any(s.state == "live" for s in sources[1:])
+        return (f"Yahoo unreachable: {YAHOO_ONLY} missing until it is reached (set a proxy: --proxy or proxy in "
+                "config.toml)" + ("; Hong Kong and mainland quotes are live" if china_live else ""))
+
     def status(self) -> FeedStatus:
         """Yahoo's feed status (its stream, REST, rejected frames), with every source's state and a notice of
         what is missing while Yahoo cannot be reached."""
-        sources = self.sources()
-        notice = None
-        if sources[0].state == "unreachable":
-            china_live = any(s.state == "live" for s in sources[1:])
-            notice = (f"Yahoo unreachable: {YAHOO_ONLY} missing until it is reached (set a proxy: --proxy or "
-                      "proxy in config.toml)" + ("; Hong Kong and mainland quotes are live" if china_live else ""))
-        return dataclasses.replace(self.yahoo.status(), sources=sources, notice=notice)
+        return dataclasses.replace(self.yahoo.status(), sources=self.sources(), notice=self.notice())

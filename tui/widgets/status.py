@@ -1,4 +1,11 @@
-"""The feed status line: state, last message age, reconnects, rejected frames, requests per minute."""
+"""The feed status line: each source and its state, last message age, reconnects, rejected frames, requests per
+minute, and what is missing while a source cannot be reached.
+
+    yahoo live · tencent 2s · sina idle · last msg 1s ago · reconnects 0 · rejected 0 · 8 req/min
+
+A quote page (Tencent, Sina) in use shows the age of its last answer; one standing by says `idle`; `failing`
+while it fails (the next one takes over after a minute), `down` once given up on (probed until it answers).
+"""
 
 from __future__ import annotations
 
@@ -25,9 +32,33 @@ def _state_style(state: str) -> str:
     s = state.lower()
     if s.startswith(("live", "polling")):
         return "bold $success"
-    if any(w in s for w in ("reconnect", "stopped", "error", "rate", "fail", "down")):
+    if any(w in s for w in ("reconnect", "stopped", "error", "rate", "fail", "down", "unreachable")):
         return "bold $error"
     return "bold $warning"
+
+
+STALE_ANSWER = 60.0  # seconds after which a quote page's last answer is shown as a warning
+
+
+def _source_parts(sources, now: float) -> list[tuple[str, str] | str]:
+    """`yahoo live · tencent 2s · sina idle`: every source in use, in the order they are tried."""
+    parts: list[tuple[str, str] | str] = []
+    for src in sources:
+        if src.state == "off":
+            continue
+        if parts:
+            parts.append(" · ")
+        text, style = src.state, _state_style(src.state)
+        if src.name != "yahoo":
+            if src.state == "live" and src.last_ok is not None:
+                age = max(0.0, now - src.last_ok)
+                text, style = format_age(age), "bold $success" if age <= STALE_ANSWER else "bold $warning"
+            elif src.state == "idle":
+                style = "$text-muted"
+            elif src.state == "starting":
+                style = "$warning"
+        parts += [f"{src.name} ", (text, style)]
+    return parts
 
 
 def status_content(status: FeedStatusLike, now: float) -> Content:
@@ -39,8 +70,13 @@ def status_content(status: FeedStatusLike, now: float) -> Content:
         last = "no message yet"
     else:
         last = f"last msg {format_age(max(0.0, now - last_time))} ago"
+    sources = getattr(status, "sources", ())
+    notice = getattr(status, "notice", None)
+    head = _source_parts(sources, now) if sources else ["feed ", (status.state, _state_style(status.state))]
+    if notice:  # before the counters: on a narrow terminal what is missing is what must show
+        head.append((f" · {notice}", "bold $error"))
     parts: list[tuple[str, str] | str] = [
-        "feed ", (status.state, _state_style(status.state)),
+        *head,
         f" · {last} · reconnects {status.reconnects} · rejected {status.rejected_frames}",
         f" · {status.requests_last_minute} req/min",
     ]
