@@ -173,7 +173,8 @@ async def test_feed_china_upstream_hands_over_and_the_snapshot_follows():
         rt.sim.faults.sina = "down"
         await until(lambda: rt.feed.china.active("hk") == "yahoo")
         clock.advance(16 * 60)  # Yahoo's copy, 15 minutes late, catches up with the last real-time price
-        await until(lambda: rt.store.quotes["0981.HK"].source_name == "yahoo", tick=lambda: clock.advance(0.05))
+        await until(lambda: all(rt.store.quotes[s].source_name == "yahoo" for s in CHINA),
+                    tick=lambda: clock.advance(0.05))
         q = _snapshot_quote(rt, "0981.HK")
         assert (q["source_name"], q["delay_minutes"], q["delay_measured"]) == ("yahoo", 15, True)
         sources = {s["name"]: s for s in
@@ -234,3 +235,39 @@ async def test_feed_china_with_yahoo_unreachable_the_china_side_is_live_and_the_
         assert rt.source == "other"
     finally:
         await rt.stop()
+
+
+async def test_feed_china_snapshot_without_yahoo_says_what_is_missing_and_where_the_rest_came_from(tmp_path):
+    import json
+    import os
+    import sys
+    from pathlib import Path
+
+    from tui.core.clock import Clock
+
+    root = Path(__file__).resolve().parents[1]
+    server = Simulator(Clock(), seed=7, rate=0)  # real time: without --demo the CLI runs on the real clock
+    await server.start()
+    dead = free_dead_port()
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tui", "snapshot", "-w", "chips", "--format", "json", "--timeout", "4",
+            "--yahoo-url", f"http://127.0.0.1:{dead}", "--stream-url", f"ws://127.0.0.1:{dead}/streamer/",
+            "--tencent-url", server.base_url, "--sina-url", server.base_url,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=root,
+            env={**os.environ, "PYTHONPATH": str(root), "AIWATCH_CONFIG_DIR": str(tmp_path)})
+        out, err = await asyncio.wait_for(proc.communicate(), 90)
+    finally:
+        await server.stop()
+    assert proc.returncode == 3, err.decode()
+    doc = json.loads(out)
+    quotes = {q["symbol"]: q for q in doc["quotes"]}
+    for symbol in ("0981.HK", "688981.SS", "1347.HK"):
+        assert quotes[symbol]["source_name"] == "tencent" and quotes[symbol]["source"] == "poll"
+    assert "NVDA" in doc["missing"] and "NVDA" not in quotes
+    assert doc["notice"].startswith("Yahoo unreachable: US quotes")
+    sources = {s["name"]: s for s in doc["sources"]}
+    assert sources["tencent"]["source"] == "other" and sources["tencent"]["source_url"] == server.base_url
+    assert sources["tencent"]["quotes"] == len(quotes) and sources["yahoo"]["quotes"] == 0
+    assert doc["source"] == "other" and doc["simulated"] is None  # another server's prices: not called real
+    assert "NVDA" in err.decode()  # stderr lists what is missing

@@ -36,8 +36,10 @@ INTRADAY_POINTS = 390  # bounded intraday history per symbol, for sparklines
 DISAGREE_PCT = 1.0  # two sources' prices of one instant further apart than this (percent) are logged
 DISAGREE_WITHIN = 5.0  # seconds between two quotes' exchange times that still count as one instant
 DISAGREE_LOG_EVERY = 600.0  # seconds (arrival clock) between two log lines for one symbol and pair of sources
-_TRACE_POINTS = 900  # per symbol and source, once a symbol has two sources: (time, price) at most every 2 s
-_TRACE_STEP = 2.0
+# per symbol and source, once a symbol has two sources: (time, price) at most every 4 s over 20 minutes, enough to
+# meet Yahoo's copy 15 minutes later
+_TRACE_POINTS = 300
+_TRACE_STEP = 4.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -276,7 +276,7 @@ class ChinaFeed:
         seconds = self.open_interval if trading else self.closed_interval
         local = all(self.endpoints.is_local(s) for s in SOURCES)
         if local and self.clock.speed > 1:  # the demo in fast-forward: the market moves faster, ask faster
-            seconds = max(0.25, seconds / self.clock.speed)
+            seconds = max(0.25 if trading else 2.0, seconds / self.clock.speed)
         return seconds
 
     def _plan(self, now: float) -> dict[str, set[str]]:

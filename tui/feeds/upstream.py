@@ -86,6 +86,16 @@ class Upstream:
     def symbols(self) -> tuple[str, ...]:
         return self.yahoo.symbols
 
+    @property
+    def stream(self):
+        """Yahoo's streamer client (its connection counters, for the status and the soak tests)."""
+        return self.yahoo.stream
+
+    def tasks_alive(self) -> bool:
+        """Whether every background task of every source is still running (none died of an error)."""
+        tasks = [*self.yahoo._tasks, *([self.china._task] if self.china is not None and self.china._task else [])]
+        return bool(tasks) and all(not t.done() for t in tasks)
+
     async def start(self) -> None:
         """The quote pages first (one request), then Yahoo (cookie, crumb, quote, stream): the China listings
         appear at once in real time, never first as Yahoo's copy of 15 minutes ago (a flash of older prices, and
