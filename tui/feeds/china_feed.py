@@ -86,6 +86,7 @@ class SourceStatus:
     last_error: str | None = None
     requests_last_minute: int = 0
     serving: tuple[str, ...] = ()  # the market groups it quotes now: "hk", "cn" (Yahoo: "all")
+    interval: float | None = None  # seconds between its polls now (None: not polled)
 
 
 class _Health:
@@ -246,8 +247,9 @@ class ChinaFeed:
                 state = "live" if h.last_ok_app is not None else "starting"
             else:
                 state = "idle"
+            interval = min((self._interval(g) for g in serving[s]), default=None)
             out.append(SourceStatus(s, state, self.endpoints.base(s), h.last_ok_app, h.last_error,
-                                    h.requests_last_minute(now), tuple(serving[s])))
+                                    h.requests_last_minute(now), tuple(serving[s]), interval))
         return tuple(out)
 
     async def lookup(self, symbol: str) -> Quote | None:

@@ -3,8 +3,10 @@ minute, and what is missing while a source cannot be reached.
 
     yahoo live · tencent 2s · sina idle · last msg 1s ago · reconnects 0 · rejected 0 · 8 req/min
 
-A quote page (Tencent, Sina) in use shows the age of its last answer; one standing by says `idle`; `failing`
-while it fails (the next one takes over after a minute), `down` once given up on (probed until it answers).
+A quote page (Tencent, Sina) in use shows the age of its last answer while its markets trade (`live` while they
+are closed and it is polled once a minute on time: an idle screen stays still); one standing by says `idle`;
+`failing` while it fails (the next one takes over after a minute), `down` once given up on (probed until it
+answers).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ def _state_style(state: str) -> str:
 
 
 STALE_ANSWER = 60.0  # seconds after which a quote page's last answer is shown as a warning
+SLOW_POLL = 30.0  # a quote page polled this rarely (its markets closed) shows "live", not a ticking age
 
 
 def _source_parts(sources, now: float) -> list[tuple[str, str] | str]:
@@ -53,6 +56,11 @@ def _source_parts(sources, now: float) -> list[tuple[str, str] | str]:
             if src.state == "live" and src.last_ok is not None:
                 age = max(0.0, now - src.last_ok)
                 text, style = format_age(age), "bold $success" if age <= STALE_ANSWER else "bold $warning"
+                interval = getattr(src, "interval", None)
+                if interval is not None and interval >= SLOW_POLL and age <= 2 * interval + 5:
+                    # its markets are closed: polled once a minute, on time; an age ticking every second would
+                    # redraw an idle screen for nothing
+                    text = "live"
             elif src.state == "idle":
                 style = "$text-muted"
             elif src.state == "starting":
