@@ -36,7 +36,7 @@ def sample_text(name: str) -> str:
 def blocks(name: str) -> dict[str, str]:
     """The sample file cut at its `[T1]`, `[S10]` … headings: tag -> that block's text."""
     text = sample_text(name)
-    parts = re.split(r"^\[([TS]\d+)\]", text, flags=re.M)
+    parts = re.split(r"^\[([TS]\d+)\]", text, flags=re.MULTILINE)
     return {parts[i]: parts[i + 1] for i in range(1, len(parts) - 1, 2)}
 
 

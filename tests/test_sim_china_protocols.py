@@ -84,6 +84,7 @@ async def test_sim_china_three_protocols_agree_at_one_instant(sim):
 
 async def test_sim_china_records_follow_the_recorded_layouts(sim):
     status, body, _ = await get(tencent.quote_url(sim.base_url, ["r_hk00981", "sh688981", "r_hkHSI", "whUSDCNY"]))
+    assert status == 200
     records = dict(tencent.split_records(body.decode("gb18030")))
     hk, a, hsi = (records[k].split("~") for k in ("r_hk00981", "sh688981", "r_hkHSI"))
     assert (len(hk), len(a), len(hsi)) == (78, 88, 47)
@@ -92,6 +93,7 @@ async def test_sim_china_records_follow_the_recorded_layouts(sim):
     assert (a[0], a[82]) == ("1", "CNY") and hsi[46] == "Hang Seng Index"
     assert records["whUSDCNY"].split("~")[2] == "USDCNY"
     status, body, _ = await get(sina.quote_url(sim.base_url, ["rt_hk00981", "sh688981"]), REFERER)
+    assert status == 200
     s_records = dict(sina.split_records(body.decode("gb18030")))
     assert len(s_records["rt_hk00981"].split(",")) == 19 and len(s_records["sh688981"].split(",")) == 34
     assert s_records["sh688981"].split(",")[30:32] == ["2026-11-25", "10:30:00"]

@@ -81,7 +81,7 @@ def test_status_line_is_still_while_a_closed_market_is_polled_on_time():
                           requests_last_minute=1, rate_limited_until=None, last_error=None)
     lines = {status_content(replace(base, sources=(_source("yahoo", "live"),
                                                    _source("tencent", "live", NOW - age, 60.0))), NOW).plain
-             for age in range(0, 60)}
+             for age in range(60)}
     assert lines == {"yahoo live · tencent live · last msg 3m ago · reconnects 0 · rejected 0 · 1 req/min"}
     late = replace(base, sources=(_source("yahoo", "live"), _source("tencent", "live", NOW - 300, 60.0)))
     assert "tencent 5m" in status_content(late, NOW).plain  # not answered on time: its age says so

@@ -46,7 +46,7 @@ def effective_delay(quote: Quote) -> int:
 
 def minutes_of(lag: float) -> int:
     """A lag in seconds as a delay in whole minutes: 0 up to REALTIME_WITHIN, else rounded to the minute."""
-    return 0 if lag <= REALTIME_WITHIN else int(round(lag / 60.0))
+    return 0 if lag <= REALTIME_WITHIN else round(lag / 60.0)
 
 
 class DelayMeter:

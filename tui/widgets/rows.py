@@ -14,7 +14,6 @@ from tui.core.valuation import valuation
 from tui.format import NO_DATA, fmt_cap, fmt_change, fmt_multiple, fmt_pct, fmt_price
 from tui.model import Instrument, change_pct_of
 
-
 NO_TRADE = "no trade"  # in the change % column: halted, or no trade yet today (the price is the previous close)
 
 
