@@ -44,6 +44,7 @@ async def ready(app) -> None:
     start = app.refreshes
     await wait_for(lambda: app.refreshes >= start + 3)
     await wait_for(lambda: "Nvidia vs SMIC" in app.query_one(PairsPanel).plain)
+    await wait_for(lambda: app.query_one(StatusLine).plain.startswith("yahoo live"))  # drawn once a second
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])

@@ -74,6 +74,7 @@ class Upstream:
             self.china = ChinaFeed(store, clock, self.china_endpoints, choice=self.china_sources, proxy=proxy,
                                    on_change=self._notify, **dict(china_options or {}))
         self._started_mono: float | None = None
+        self._stopped = False
         self.unreachable_after = YAHOO_UNREACHABLE_AFTER
 
     # -- what the runtime and the app use ---------------------------------------------------------------
@@ -110,6 +111,7 @@ class Upstream:
         await self.yahoo.start()
 
     async def stop(self) -> None:
+        self._stopped = True
         results = await asyncio.gather(
             self.yahoo.stop(), *([self.china.stop()] if self.china is not None else []), return_exceptions=True)
         for r in results:
@@ -194,6 +196,8 @@ class Upstream:
             state = "unreachable"
         elif ys.rate_limited_until is not None:
             state = "rate-limited"
+        elif ys.state == "stopped" and self._started_mono is not None and not self._stopped:
+            state = "starting"  # the stream starts after the first REST quote: not stopped, on its way
         else:
             state = ys.state
         yahoo = SourceStatus("yahoo", state, yahoo_base(self.endpoints), self.yahoo.stream.last_message_time,
