@@ -2,7 +2,7 @@
 
 Everything runs for real: the simulator is a separate process (bench/sim.py: tui.sim's server over the shipped
 baseline plus US clones, so 60 symbols trade at once, and out of step as real trades are); the app
-(bench/run_app.py: AiwatchApp + Runtime + YahooFeed, what `aiwatch` runs), the baseline (bench/baseline_app.py:
+(bench/run_app.py: AiwatchApp + Runtime + Upstream, what `aiwatch` runs), the baseline (bench/baseline_app.py:
 a DataTable board calling update_cell per tick, same YahooFeed) and the prototype (bench/prototype_app.py: the
 issue's Line API board, cached strips refreshed at 5 Hz, nothing else) each run in a 120×40 pseudo-terminal
 whose every byte is read and counted. For each tick rate, the three run one after the other against the same

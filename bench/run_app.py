@@ -1,5 +1,6 @@
-"""The real aiwatch app (AiwatchApp, Runtime, YahooFeed — what `aiwatch` runs) pointed at the benchmark's
-simulator, with its clock aligned to the simulator's.
+"""The real aiwatch app (AiwatchApp, Runtime, Upstream: Yahoo and the China quote pages — what `aiwatch` runs)
+pointed at the benchmark's simulator, with its clock aligned to the simulator's. The simulator serves Tencent's and
+Sina's quote pages on the same port as Yahoo's protocols: the app's China poller asks it, never the real hosts.
 
 `aiwatch --at/--speed` need `--demo`, which would start a second simulator inside the app's process; the
 benchmark runs the simulator as a separate process instead, so this entry point does what `tui.cli.cmd_run`
@@ -40,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
 
     result = load_all()
     runtime = Runtime(demo=False, clock=Clock.aligned(args.at, args.at_wall, args.speed),
-                      yahoo_url=args.yahoo_url, stream_url=args.stream_url)
+                      yahoo_url=args.yahoo_url, stream_url=args.stream_url,
+                      tencent_url=args.yahoo_url, sina_url=args.yahoo_url)
     import inspect
 
     extra = {"handle_signals": True} if "handle_signals" in inspect.signature(AiwatchApp).parameters else {}

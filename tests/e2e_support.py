@@ -44,7 +44,25 @@ def loaded(runtime: Runtime, symbols) -> bool:
             f = store.fundamentals.get(s)
             if f is None or f.revenue_ttm is None:
                 return False
-    return all(fx in store.quotes for fx in ("HKD=X", "CNY=X", "JPY=X"))
+    if not all(fx in store.quotes for fx in ("HKD=X", "CNY=X", "JPY=X")):
+        return False
+    return china_loaded(runtime, symbols)
+
+
+def china_loaded(runtime: Runtime, symbols) -> bool:
+    """Every Hong Kong and mainland listing quoted by the quote page first used for its market, and the FX
+    cross-check in from Tencent when Tencent is used (the screen is then the same whatever came first)."""
+    from tui.feeds.china_keys import chain_for, group_of
+
+    store = runtime.store
+    firsts = {g: chain_for(c)[0] for g, c in runtime.china_sources.items() if chain_for(c)}
+    for s in symbols:
+        g = group_of(s)
+        if g in firsts and s not in store.unknown and store.quote_from(s, firsts[g]) is None:
+            return False
+    if "tencent" in firsts.values() and any(group_of(s) in firsts for s in symbols):
+        return all(store.quote_from(fx, "tencent") is not None for fx in ("HKD=X", "CNY=X"))
+    return True
 
 
 def demo_app(watchlist: str = "chips", config=None, *, at: str = US_OPEN, history: bool = False):

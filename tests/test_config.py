@@ -88,7 +88,7 @@ def test_append_alert_keeps_comments(tmp_path):
     path = tmp_path / "cfg" / "config.toml"
     append_alert({"kind": "move", "symbol": "NVDA", "pct": 5.0}, path)
     text = path.read_text()
-    assert "# HTTP(S) proxy for Yahoo" in text  # comments survive
+    assert "# HTTP(S) proxy for every source" in text  # comments survive
     c, problems = load_config(path)
     assert problems == [] and c.alerts == ({"kind": "move", "symbol": "NVDA", "pct": 5.0},)
 

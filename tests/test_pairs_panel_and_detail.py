@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from textual.widgets import Static
-from ui_support import T0, ManualClock, StaticRuntime, wait_for, watchlists
+from ui_support import T0, ManualClock, StaticRuntime, fill, wait_for, watchlists
 
 from tui.app import AiwatchApp
 from tui.model import Bar
@@ -190,8 +190,10 @@ HK_OPEN = datetime(2026, 1, 14, 3, 0, tzinfo=UTC)  # Hong Kong 11:00 (open), New
 
 
 def _runtime_at_hk_open() -> StaticRuntime:
-    """The store of `_runtime_with_history`, its quotes 5 s old at Hong Kong's open."""
-    rt = StaticRuntime(clock=ManualClock(HK_OPEN))
+    """The store of `_runtime_with_history` at Hong Kong's open, its quotes as a delayed feed shows them: 5 s
+    old, plus 15 minutes for Hong Kong's (the store measures the delay from that while Hong Kong trades)."""
+    rt = StaticRuntime(clock=ManualClock(HK_OPEN), filled=False)
+    fill(rt.store, rt.clock.now(), as_delayed=True)
     _history(rt, "NVDA", 178.0)
     _history(rt, "0981.HK", 71.0, wiggle=0.02, hour_offset=-13 * 3600)
     _history(rt, "HKD=X", 7.8, wiggle=0.0)

@@ -122,7 +122,9 @@ _CARRIED = ("currency", "previous_close", "open", "exchange", "short_name")
 def _distinct_quote(tag: str, time: float, **changes) -> Quote:
     """A Quote with a distinct value in every field (whatever fields Quote has), then `changes`."""
     values = {f.name: f"{tag}-{f.name}" for f in dataclasses.fields(Quote)}
-    values.update(symbol="X", time=time, delay_minutes=7 if tag == "old" else 3)
+    # one source (carrying happens within a source's own quotes), a market closed at `time` (nothing measured)
+    values.update(symbol="X", time=time, received=time, delay_minutes=7 if tag == "old" else 3,
+                  source_name="yahoo", delay_measured=False, no_trade=False)
     values.update(changes)
     return Quote(**values)
 

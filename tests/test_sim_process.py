@@ -165,7 +165,7 @@ async def test_a_child_that_dies_is_restarted_once_then_declared_stopped(tmp_pat
         def back_live() -> bool:  # connected again (the first child is gone: to the second), and the status line,
             feed = runtime.feed.status()  # drawn since (it counts that reconnection), says so
             line = status()
-            return feed.connects > connects and "feed live" in line and f"reconnects {feed.reconnects} ·" in line
+            return feed.connects > connects and "yahoo live" in line and f"reconnects {feed.reconnects} ·" in line
 
         await wait_for(back_live, 30)
 

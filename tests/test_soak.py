@@ -76,6 +76,29 @@ def _record_served(served: Served, monkeypatch) -> None:
         return item
 
     monkeypatch.setattr(payloads, "v7_quote", v7_quote)
+    # Tencent's and Sina's quote pages, as the client parses them (the yuan pair gives HKD=X as a ratio)
+    from tui.feeds import sina, tencent
+
+    original_tencent = Simulator._tencent_body
+
+    def tencent_body(self, request, lag):
+        text = original_tencent(self, request, lag)
+        for q in tencent.parse_reply(text, 0.0).quotes:
+            served.add(q.symbol, q.price)
+        return text
+
+    monkeypatch.setattr(Simulator, "_tencent_body", tencent_body)
+    from tui.sim import china_payloads
+
+    original_sina = china_payloads.sina_record
+
+    def sina_record(market, symbol, t, lag=0.0):
+        text = original_sina(market, symbol, t, lag)
+        for q in sina.parse_reply(text or "", 0.0).quotes:
+            served.add(q.symbol, q.price)
+        return text
+
+    monkeypatch.setattr(china_payloads, "sina_record", sina_record)
 
 
 class Watch:
@@ -175,7 +198,7 @@ async def _soak(monkeypatch, caplog, *, speed: float, seconds: float, outages: l
             await pilot.pause(0.5)
             assert app._refresh_failures == 0, _errors(caplog)[:3]
         # the feed's tasks are all still running
-        assert all(not t.done() for t in runtime.feed._tasks), runtime.feed._tasks
+        assert runtime.feed.tasks_alive()
         assert not _errors(caplog), _errors(caplog)[:3]
         assert app.is_running and app._refresh_failures == 0
         # rejected frames counted, and the status line says how many

@@ -46,3 +46,55 @@ def test_clocks_say_when_holidays_are_unknown():
     far = datetime(2031, 3, 4, 15, 0, tzinfo=UTC).timestamp()  # past every shipped calendar
     text = clocks_content(far, 120).plain
     assert "holidays unknown" in text and "Shanghai" in text.split("holidays unknown")[1]
+
+
+def _source(name: str, state: str, last_ok: float | None = None, interval: float | None = None):
+    from tui.feeds.china_feed import SourceStatus
+
+    return SourceStatus(name, state, f"https://{name}.example", last_ok=last_ok, interval=interval)
+
+
+def test_status_line_names_each_source_and_its_state():
+    from dataclasses import replace
+
+    base = RealFeedStatus(state="live", last_message_time=NOW - 1, reconnects=0, rejected_frames=0,
+                          requests_last_minute=8, rate_limited_until=None, last_error=None)
+    status = replace(base, sources=(_source("yahoo", "live"), _source("tencent", "live", NOW - 2, 3.0),
+                                    _source("sina", "idle")))
+    text = status_content(status, NOW).plain
+    assert text == "yahoo live · tencent 2s · sina idle · last msg 1s ago · reconnects 0 · rejected 0 · 8 req/min"
+    # a quote page in use that fails, one given up on, one not in use at all
+    status = replace(base, sources=(_source("yahoo", "live"), _source("tencent", "down"),
+                                    _source("sina", "failing", NOW - 70, 3.0)))
+    assert status_content(status, NOW).plain.startswith("yahoo live · tencent down · sina failing · ")
+    status = replace(base, sources=(_source("yahoo", "live"), _source("tencent", "off"), _source("sina", "live",
+                                                                                                 NOW - 75, 3.0)))
+    line = status_content(status, NOW)
+    assert line.plain.startswith("yahoo live · sina 1m · ")  # late: in the warning colour
+    assert any(str(sp.style) == "bold $warning" for sp in line.spans if line.plain[sp.start:sp.end] == "1m")
+
+
+def test_status_line_is_still_while_a_closed_market_is_polled_on_time():
+    from dataclasses import replace
+
+    base = RealFeedStatus(state="live", last_message_time=NOW - 200, reconnects=0, rejected_frames=0,
+                          requests_last_minute=1, rate_limited_until=None, last_error=None)
+    lines = {status_content(replace(base, sources=(_source("yahoo", "live"),
+                                                   _source("tencent", "live", NOW - age, 60.0))), NOW).plain
+             for age in range(60)}
+    assert lines == {"yahoo live · tencent live · last msg 3m ago · reconnects 0 · rejected 0 · 1 req/min"}
+    late = replace(base, sources=(_source("yahoo", "live"), _source("tencent", "live", NOW - 300, 60.0)))
+    assert "tencent 5m" in status_content(late, NOW).plain  # not answered on time: its age says so
+
+
+def test_status_line_puts_what_is_missing_before_the_counters():
+    from dataclasses import replace
+
+    base = RealFeedStatus(state="reconnecting in 4.0s", last_message_time=None, reconnects=3, rejected_frames=0,
+                          requests_last_minute=2, rate_limited_until=None, last_error="ClientConnectorError")
+    status = replace(base, sources=(_source("yahoo", "unreachable"), _source("tencent", "live", NOW, 3.0)),
+                     notice="Yahoo unreachable: US quotes missing")
+    line = status_content(status, NOW)
+    assert line.plain.startswith("yahoo unreachable · tencent 0s · Yahoo unreachable: US quotes missing · no "
+                                 "message yet")
+    assert any(str(sp.style) == "bold $error" for sp in line.spans if line.plain[sp.start:sp.end] == "unreachable")

@@ -98,12 +98,14 @@ def make_quote(symbol: str, price: float, now: float, *, age: float = 5.0, chang
                  delay_minutes=delay)
 
 
-def fill(store: MarketStore, now: float, symbols: Iterable[str] | None = None) -> None:
-    """Quotes and fundamentals for `symbols` (default: every hand-made one), 5 s old at `now`."""
+def fill(store: MarketStore, now: float, symbols: Iterable[str] | None = None, *, as_delayed: bool = False) -> None:
+    """Quotes and fundamentals for `symbols` (default: every hand-made one), 5 s old at `now`; with `as_delayed`,
+    a delayed listing's quote is as old as a delayed feed shows it (5 s plus its delay), which is what the store
+    measures a source's delay by while its market trades."""
     for symbol, (price, ccy, change, prev, delay) in QUOTES.items():
         if symbols is None or symbol in symbols or symbol.endswith("=X"):
             store.apply_quote(make_quote(symbol, price, now, change=change, previous_close=prev,
-                                         currency=ccy, delay=delay))
+                                         currency=ccy, delay=delay, age=5.0 + (delay * 60.0 if as_delayed else 0)))
     for symbol, (ccy, fccy, shares, eps, ni, rev) in FUNDAMENTALS.items():
         if symbols is None or symbol in symbols:
             store.apply_fundamentals(Fundamentals(symbol=symbol, as_of=now, currency=ccy, financial_currency=fccy,

@@ -126,6 +126,7 @@ class AiwatchApp(App[None]):
         self.panel_pace = PanelPace(self.main_widget, lambda: self.size)
         self._handle_signals = handle_signals  # SIGTERM/SIGHUP/SIGINT end the app cleanly (the CLI asks)
         self._quitting = False
+        self._notice_told: str | None = None  # the last source notice shown as a notification
         if handle_signals:
             self.driver_class = hangup_safe_driver(self.driver_class)
         self.runtime = runtime
@@ -543,6 +544,15 @@ class AiwatchApp(App[None]):
         try:
             now = self.runtime.clock.now()
             self.main_widget(WatchHeader).set_time(now)
-            self.main_widget(StatusLine).show(self.runtime.status(), now)
+            status = self.runtime.status()
+            self.main_widget(StatusLine).show(status, now)
+            self._tell_notice(getattr(status, "notice", None))
         except Exception:
             log.exception("clock refresh failed")
+
+    def _tell_notice(self, notice: str | None) -> None:
+        """A source's notice (Yahoo unreachable: which figures are missing) as a notification, once each time it
+        appears; the status line keeps saying it meanwhile."""
+        if notice and notice != self._notice_told:
+            self.notify(notice, title="Sources", severity="warning", timeout=30)
+        self._notice_told = notice

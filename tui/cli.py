@@ -39,6 +39,8 @@ examples:
 environment:
   AIWATCH_YAHOO_URL    one base URL replacing every Yahoo REST host (paths kept)
   AIWATCH_STREAM_URL   the streamer websocket URL
+  AIWATCH_TENCENT_URL  base URL replacing Tencent's quote page, https://qt.gtimg.cn (path /q=... kept)
+  AIWATCH_SINA_URL     base URL replacing Sina's quote page, https://hq.sinajs.cn (path /list=... kept)
   AIWATCH_CONFIG_DIR   where config.toml and the user's watchlists/ live (default: the platform's config dir)
   AIWATCH_DATA_DIR     where exports and the alerts log go (default: the platform's data dir)
   AIWATCH_LOG_DIR      where aiwatch.log goes (default: the platform's log dir)
@@ -97,7 +99,14 @@ def _source_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--watchlist", "-w", metavar="NAME", default=None, help="watchlist to open (default: the config's default_watchlist, ai-rivals)")
     g.add_argument("--yahoo-url", metavar="URL", default=None, help="base URL for Yahoo's REST hosts ($AIWATCH_YAHOO_URL)")
     g.add_argument("--stream-url", metavar="URL", default=None, help="streamer websocket URL ($AIWATCH_STREAM_URL)")
-    g.add_argument("--proxy", metavar="URL", default=None, help="HTTP(S) proxy for Yahoo (needed from mainland China)")
+    g.add_argument("--proxy", metavar="URL", default=None,
+                   help="HTTP(S) proxy for every source (Yahoo needs one from mainland China)")
+    g.add_argument("--tencent-url", metavar="URL", default=None,
+                   help="base URL for Tencent's quote page ($AIWATCH_TENCENT_URL)")
+    g.add_argument("--sina-url", metavar="URL", default=None, help="base URL for Sina's quote page ($AIWATCH_SINA_URL)")
+    g.add_argument("--china-source", choices=["tencent", "sina", "yahoo"], default=None,
+                   help="where Hong Kong, Shanghai and Shenzhen quotes come from in real time, for this run "
+                   "(default: the config's [sources], tencent; yahoo: Yahoo only, 15 minutes late)")
     g.add_argument("--log-level", default=None, choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                    help="log level of the log file (default: the config's log_level, INFO)")
     g.add_argument("--stale-after", type=_positive, default=None, metavar="S",
@@ -138,9 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help="also fetch each equity's statements: capex, cash flow, debt, the sides' totals and the "
                       "circle of deals (a `capex` object; docs/capex.md)")
 
-    sim = sub.add_parser("simulate", help="run the market simulator (speaks Yahoo's protocols on 127.0.0.1)",
+    sim = sub.add_parser("simulate", help="run the market simulator (speaks Yahoo's, Tencent's and Sina's "
+                         "protocols on 127.0.0.1)",
                          description="Run the market simulator on 127.0.0.1. Point aiwatch (or any Yahoo "
-                         "client) at it with AIWATCH_YAHOO_URL and AIWATCH_STREAM_URL.")
+                         "client) at it with AIWATCH_YAHOO_URL and AIWATCH_STREAM_URL, and with "
+                         "AIWATCH_TENCENT_URL and AIWATCH_SINA_URL for the Hong Kong and mainland quote pages.")
     sim.add_argument("--port", type=int, default=8765, metavar="N", help="TCP port on 127.0.0.1 (0: any free)")
     _sim_options(sim, with_demo=False)
     sim.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
@@ -169,7 +180,18 @@ def _runtime(args, *, clock=None, sim_process=False):
                    history_range=None if getattr(args, "command", None) == "snapshot" else "1y",
                    sim_process=sim_process, sim_log_level=getattr(args, "log_level", None) or "INFO",
                    # the app's capex screen and gauge; a snapshot only with --capex
-                   statements=getattr(args, "capex", False) or getattr(args, "command", None) != "snapshot")
+                   statements=getattr(args, "capex", False) or getattr(args, "command", None) != "snapshot",
+                   tencent_url=getattr(args, "tencent_url", None), sina_url=getattr(args, "sina_url", None),
+                   china_sources=china_sources(args))
+
+
+def china_sources(args) -> dict[str, str]:
+    """The quote page per market group: --china-source for both, else the config's [sources], else Tencent."""
+    choice = getattr(args, "china_source", None)
+    if choice:
+        return {"hk": choice, "cn": choice}
+    config = getattr(args, "config_obj", None)
+    return dict(config.sources) if config is not None else {"hk": "tencent", "cn": "tencent"}
 
 
 def _spawn_demo_simulator(args, clock):
@@ -282,7 +304,8 @@ async def _snapshot(args, watchlist) -> int:
         doc = build_snapshot(runtime.store, watchlist, now=runtime.clock.now(), source=runtime.source,
                              missing=sorted(missing), stale_after=args.stale_after, source_url=runtime.source_url,
                              reference_overrides=dict(config.reference) if config is not None else None,
-                             capex=capex, deals=deals, capex_missing=sorted(no_statements))
+                             capex=capex, deals=deals, capex_missing=sorted(no_statements),
+                             sources=runtime.sources_info(), notice=runtime.notice())
         if runtime.feed is not None:  # why data is missing, read before the feed stops: what the status line says
             trouble, trouble_text = runtime.feed.trouble(), runtime.feed.trouble_text()
     finally:
@@ -370,7 +393,8 @@ def serve_app_args(args) -> list[str]:
     """The options of `aiwatch serve` to pass on to each app it starts."""
     out: list[str] = []
     for flag, attr in (("--watchlist", "watchlist"), ("--yahoo-url", "yahoo_url"), ("--stream-url", "stream_url"),
-                       ("--proxy", "proxy"), ("--log-level", "log_level"), ("--stale-after", "stale_after"),
+                       ("--tencent-url", "tencent_url"), ("--sina-url", "sina_url"),
+                       ("--china-source", "china_source"), ("--proxy", "proxy"), ("--log-level", "log_level"), ("--stale-after", "stale_after"),
                        ("--config", "config"), ("--rate", "rate"), ("--seed", "seed"), ("--speed", "speed"),
                        ("--faults", "faults")):
         value = getattr(args, attr, None)

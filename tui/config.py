@@ -34,6 +34,9 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # aiwatch's names for Textual's two default themes; any other Textual theme name is accepted as it is
 THEME_ALIASES = {"dark": "textual-dark", "light": "textual-light"}
 ALERT_KINDS = ("price", "move", "zscore", "concentration")
+SOURCE_GROUPS = ("hk", "cn")
+SOURCE_CHOICES = ("tencent", "sina", "yahoo")
+SOURCE_DEFAULTS = {"hk": "tencent", "cn": "tencent"}
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class Config:
     alert_bell: bool = True               # ring the terminal bell when an alert fires
     alert_command_in_demo: bool = False   # run alert_command on the demo's simulated prices too
     reference: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))  # name -> {value, as_of, ...}
+    # the quote page first used per market group: hk (Hong Kong), cn (Shanghai, Shenzhen) -> tencent, sina, yahoo
+    sources: MappingProxyType = field(default_factory=lambda: MappingProxyType(dict(SOURCE_DEFAULTS)))
     log_level: str = "INFO"
     path: Path | None = None              # the file these settings came from (None: defaults only)
 
@@ -83,7 +88,8 @@ DEFAULT_TEXT = """\
 # Log file level: DEBUG, INFO, WARNING or ERROR (the file is in the platform's log dir).
 # log_level = "INFO"
 
-# HTTP(S) proxy for Yahoo Finance (Yahoo cannot be reached from mainland-China networks without one).
+# HTTP(S) proxy for every source: Yahoo Finance (which cannot be reached from mainland-China networks without
+# one), and Tencent's and Sina's quote pages.
 # proxy = "http://127.0.0.1:7890"
 
 # A command run when an alert fires, with the alert as one JSON object on its stdin. Empty: none.
@@ -123,6 +129,13 @@ DEFAULT_TEXT = """\
 # kind = "concentration"
 # gauge = "hhi"
 # above = 2500
+
+# Where Hong Kong (hk) and Shanghai / Shenzhen (cn) quotes come from in real time: "tencent" (Tencent's quote
+# page, Sina's when it fails), "sina" (the other way round) or "yahoo" (Yahoo only: 15 minutes late). Yahoo
+# quotes them too in any case, and stays the source of US quotes, fundamentals and history.
+[sources]
+# hk = "tencent"
+# cn = "tencent"
 
 # Overrides of dated reference data: each a table with a number `value` and the date `as_of` it was true;
 # `source` optional. Shown with its date wherever used.
@@ -222,6 +235,24 @@ def _check_reference(value: Any, problems: list[str]) -> dict[str, dict]:
     return out
 
 
+def _check_sources(value: Any, problems: list[str]) -> dict[str, str]:
+    out = dict(SOURCE_DEFAULTS)
+    if not isinstance(value, dict):
+        problems.append(f"sources: expected a table (hk = \"tencent\", cn = \"tencent\"), got {value!r}; "
+                        "using the defaults")
+        return out
+    for key, choice in value.items():
+        if key not in SOURCE_GROUPS:
+            problems.append(f"sources.{key}: unknown market group (known: {', '.join(SOURCE_GROUPS)}); ignored")
+            continue
+        if not isinstance(choice, str) or choice.strip().lower() not in SOURCE_CHOICES:
+            problems.append(f"sources.{key}: expected one of {', '.join(SOURCE_CHOICES)}, got {choice!r}; "
+                            f"using {SOURCE_DEFAULTS[key]!r}")
+            continue
+        out[key] = choice.strip().lower()
+    return out
+
+
 def _check_keys(value: Any, problems: list[str]) -> dict[str, str]:
     if not isinstance(value, dict):
         problems.append(f"keys: expected a table of binding id = key, got {value!r}; no remaps used")
@@ -294,6 +325,8 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> tuple[Config
         kw["alerts"] = _check_alerts(data["alerts"], problems)
     if "reference" in data:
         kw["reference"] = MappingProxyType(_check_reference(data["reference"], problems))
+    if "sources" in data:
+        kw["sources"] = MappingProxyType(_check_sources(data["sources"], problems))
     where = clean(str(path), None) if path else "config"
     return Config(**kw), [clean_message(f"{where}: {p}") for p in problems]
 

@@ -26,12 +26,15 @@ SPREAD_COLUMNS = ("pair", "metric", "us", "cn", "ratio", "premium_pct", "ey_spre
 
 
 def export_csv(store: MarketStore, watchlist: Watchlist, *, now: float, source: str, stale_after: float = 60.0,
-               out_dir: Path | None = None, source_url: str | None = None) -> tuple[Path, Path]:
-    """Write the board and the spreads; returns (board path, spreads path)."""
+               out_dir: Path | None = None, source_url: str | None = None,
+               sources: list[dict] | None = None) -> tuple[Path, Path]:
+    """Write the board and the spreads; returns (board path, spreads path). `sources`: the run's sources
+    (tui.runtime.Runtime.sources_info), so that each board row names its own."""
     from tui.paths import user_data_dir
 
     out_dir = out_dir or user_data_dir() / "exports"
-    doc = build_snapshot(store, watchlist, now=now, source=source, stale_after=stale_after, source_url=source_url)
+    doc = build_snapshot(store, watchlist, now=now, source=source, stale_after=stale_after, source_url=source_url,
+                         sources=sources)
     stamp = datetime.fromtimestamp(now, UTC).strftime("%Y%m%dT%H%M%SZ")
     board = io.StringIO()
     w = csv.writer(board, lineterminator="\n")

@@ -203,8 +203,10 @@ class MainActions:
             return
         runtime = app.runtime
         try:
+            sources_info = getattr(runtime, "sources_info", None)  # each row names its own source
             paths = export_csv(runtime.store, wl, now=runtime.clock.now(), source=runtime.source,
-                               stale_after=app.stale_after, source_url=getattr(runtime, "source_url", None))
+                               stale_after=app.stale_after, source_url=getattr(runtime, "source_url", None),
+                               sources=sources_info() if sources_info is not None else None)
         except OSError as exc:
             app.notify(f"export failed: {exc}", severity="error", timeout=10)
             return

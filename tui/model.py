@@ -40,8 +40,19 @@ _STATE_LABELS = {
 
 
 class QuoteSource(StrEnum):
+    """The path a quote came by (which provider: `Quote.source_name`)."""
+
     STREAM = "stream"  # a websocket frame
     REST = "rest"  # the batched /v7/finance/quote poll
+    POLL = "poll"  # a batched poll of a quote page (Tencent's qt.gtimg.cn, Sina's hq.sinajs.cn)
+
+
+# The providers a quote can come from (`Quote.source_name`): Yahoo for everything; Tencent and Sina for the
+# Hong Kong, Shanghai and Shenzhen listings, in real time where Yahoo is 15 minutes late.
+SOURCE_YAHOO = "yahoo"
+SOURCE_TENCENT = "tencent"
+SOURCE_SINA = "sina"
+SOURCE_NAMES = (SOURCE_YAHOO, SOURCE_TENCENT, SOURCE_SINA)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +100,12 @@ class Watchlist:
 
 @dataclass(frozen=True, slots=True)
 class Quote:
-    """The latest trade of one symbol, from a stream frame or a REST quote."""
+    """The latest trade of one symbol, from a stream frame, a REST quote or a quote-page poll.
+
+    `source_name` is the provider (yahoo, tencent, sina), `source` the path (stream, rest, poll). `delay_minutes`
+    is what the quote is late by: as the source declares it (Yahoo's exchangeDataDelayedBy; 0 for Tencent's and
+    Sina's real-time keys) until the store has measured it against the clock in session (`delay_measured`: then
+    it is the measured lag of that source in that market, whatever the source promised)."""
 
     symbol: str
     price: float  # in `currency`
@@ -107,7 +123,10 @@ class Quote:
     exchange: str | None = None  # Yahoo's exchange code: NMS, NYQ, HKG, SHH, SHZ, JPX, CCY
     market_state: MarketState | None = None  # as the source reported it
     short_name: str | None = None
-    delay_minutes: int = 0  # Yahoo's exchangeDataDelayedBy
+    delay_minutes: int = 0  # declared (Yahoo's exchangeDataDelayedBy), or measured when `delay_measured`
+    source_name: str = SOURCE_YAHOO  # the provider: yahoo, tencent, sina
+    delay_measured: bool = False  # delay_minutes was measured in session (tui/core/delay.py), not declared
+    no_trade: bool = False  # no trade today or halted: `price` is the previous close, not a trade
 
 
 def change_pct_of(quote: Quote, *, from_price: bool = False) -> float | None:

@@ -1,7 +1,12 @@
-"""One run's moving parts: the store, the clock, the Yahoo feed and, with --demo, the simulator.
+"""One run's moving parts: the store, the clock, the upstream sources and, with --demo, the simulator.
 
-The demo starts the simulator on a free loopback port and points the very same Yahoo client at it:
-the demo exercises the real code path, not a shortcut. Two ways to run that simulator:
+The sources (tui/feeds/upstream.py): Yahoo for everything, and Tencent's quote page (Sina's as its fallback) for
+the Hong Kong, Shanghai and Shenzhen listings in real time; `china_sources` picks per market group
+(config `[sources]`, `--china-source`).
+
+The demo starts the simulator on a free loopback port and points the very same clients at it (it speaks Yahoo's,
+Tencent's and Sina's protocols): the demo exercises the real code path, not a shortcut. Two ways to run that
+simulator:
 
 - in this process (`sim_process=False`, the default; tests reach it as `runtime.sim`);
 - in a child process (`sim_process=True`, or a `tui.sim.process.SimProcess` the CLI started before importing
@@ -55,14 +60,31 @@ class Runtime:
         sim_command: Sequence[str] | None = None,
         sim_restarts: int = 1,
         statements: bool = False,
+        tencent_url: str | None = None,
+        sina_url: str | None = None,
+        china_sources: dict[str, str] | None = None,
+        china_options: dict | None = None,
     ) -> None:
+        from tui.feeds.china_keys import DEFAULT_CHOICE, GROUPS
+
         self.store = MarketStore()
         self.clock = clock or Clock()
         self.simulated = demo
-        # "demo", "yahoo", or "other" with the base URL when the REST hosts were pointed elsewhere: the snapshot
+        self.china_sources = {g: (china_sources or {}).get(g, DEFAULT_CHOICE[g]) for g in GROUPS}
+        self._tencent_url, self._sina_url = tencent_url, sina_url
+        self._china_options = china_options
+        # "demo", "yahoo", or "other" with the base URL when a source's host was pointed elsewhere: the snapshot
         # and exports say what the header badge says (never "yahoo" for another server)
         self.source, self.source_url = data_source(yahoo_url, demo=demo, stream_url=stream_url)
         self.source_label = source_label(yahoo_url, stream_url)
+        if not demo and self.source == "yahoo":
+            for name, base in self._redirected_china():
+                self.source, self.source_url = "other", _public_url(base)
+                break
+        for name, base in [] if demo else self._redirected_china():
+            from urllib.parse import urlsplit
+
+            self.source_label += f" · not {name.title()}: {urlsplit(_public_url(base)).netloc or base}"
         self._seed, self._rate, self._faults = seed, rate, faults
         self._yahoo_url, self._stream_url, self._proxy = yahoo_url, stream_url, proxy
         self._symbols: tuple[str, ...] = ()
@@ -81,33 +103,86 @@ class Runtime:
         self.on_notice: Callable[[str, str], None] | None = None  # the app's notify(message, severity)
 
     async def start(self) -> None:
-        from tui.feeds.endpoints import Endpoints
-        from tui.feeds.yahoo_feed import YahooFeed
+        from tui.feeds.endpoints import ChinaEndpoints, Endpoints
+        from tui.feeds.upstream import Upstream
 
         if self._sim_in_child:
             # the feed's modules were imported above, on this core, while the child finished starting on the other
             endpoints = await self._start_sim_process()
             if endpoints is None or self._stopping:  # stopped while it started
                 return
+            china = ChinaEndpoints.with_base(self.sim_process.urls.base_url)
         elif self.simulated:
             from tui.sim.server import Simulator
 
             self.sim = Simulator(self.clock, seed=self._seed, rate=self._rate, faults=self._faults)
             await self.sim.start()
             endpoints = Endpoints.from_env(self.sim.base_url, self.sim.stream_url)
+            china = ChinaEndpoints.with_base(self.sim.base_url)  # the simulator speaks Tencent's and Sina's too
             log.info("demo: simulator on %s", self.sim.base_url)
         else:
             endpoints = Endpoints.from_env(self._yahoo_url, self._stream_url)
+            china = ChinaEndpoints.from_env(self._tencent_url, self._sina_url)
         kwargs: dict = {"proxy": self._proxy} if self._proxy else {}
         if self.simulated:  # what a failure calls the source ("rate-limited by the demo simulator (HTTP 429)")
             kwargs["source_name"] = "the demo simulator"
         kwargs.update(_feed_extras(endpoints, self.history_range))  # disk cache, daily history
         if self.statements:
             kwargs["statements"] = True
-        self.feed = YahooFeed(self.store, self.clock, endpoints, **kwargs)
+        self.feed = Upstream(self.store, self.clock, endpoints, china, china_sources=self.china_sources,
+                             china_options=self._china_options, **kwargs)
         if self._symbols:
             self.feed.set_symbols(self._symbols)
         await self.feed.start()
+
+    def _redirected_china(self) -> list[tuple[str, str]]:
+        """(name, base URL) of each quote page in use whose host was pointed elsewhere."""
+        from tui.feeds.china_keys import chain_for
+        from tui.feeds.endpoints import ChinaEndpoints
+
+        china = ChinaEndpoints.from_env(self._tencent_url, self._sina_url)
+        used = {name for choice in self.china_sources.values() for name in chain_for(choice)}
+        return [(name, china.base(name)) for name in ("tencent", "sina") if name in used and china.redirected(name)]
+
+    def sources_info(self) -> list[dict]:
+        """Each source of the run, for the snapshot's header: its name, base URL (None for the demo's simulator,
+        on a port of the moment), what it is (`source`: demo, its own name on its real host, or other with
+        `source_url`, as for the whole document) and the market groups it is used for."""
+        from tui.feeds.china_keys import chain_for
+        from tui.feeds.endpoints import ChinaEndpoints, Endpoints
+        from tui.feeds.upstream import yahoo_base
+
+        if self.feed is not None:
+            yahoo_url, china = yahoo_base(self.feed.endpoints), self.feed.china_endpoints
+        else:
+            yahoo_url = yahoo_base(Endpoints.from_env(self._yahoo_url, self._stream_url))
+            china = ChinaEndpoints.from_env(self._tencent_url, self._sina_url)
+        used_china = {name: [g for g, c in self.china_sources.items() if name in chain_for(c)]
+                      for name in ("tencent", "sina")}
+        out = []
+        for name, base, used_for in (("yahoo", yahoo_url, ["all"]), ("tencent", china.tencent, used_china["tencent"]),
+                                     ("sina", china.sina, used_china["sina"])):
+            if not used_for:
+                continue
+            if self.simulated:
+                kind, url = "demo", None
+            elif name == "yahoo":
+                kind, url = self.yahoo_source()
+            elif china.redirected(name):
+                kind, url = "other", _public_url(base)
+            else:
+                kind, url = name, None
+            out.append({"name": name, "base_url": None if self.simulated else _public_url(base), "source": kind,
+                        "source_url": url, "markets": used_for})
+        return out
+
+    def notice(self) -> str | None:
+        """What the sources cannot give now and why (Yahoo unreachable: which figures are missing), judged now
+        (a snapshot that waited its whole timeout without one answer from Yahoo says so)."""
+        return self.feed.notice(after=0.0) if self.feed is not None else None
+
+    def yahoo_source(self) -> tuple[str, str | None]:
+        return data_source(self._yahoo_url, demo=self.simulated, stream_url=self._stream_url)
 
     def set_symbols(self, symbols: Iterable[str]) -> None:
         self._symbols = tuple(dict.fromkeys(symbols))
@@ -120,12 +195,7 @@ class Runtime:
         Returns the Quote, or None when the source says it does not exist; raises when the source fails."""
         if self.feed is None:
             raise RuntimeError("the feed has not started yet")
-        quotes, _funds, _missing = await self.feed.rest.quote([symbol])
-        for q in quotes:
-            if q.symbol.upper() == symbol.upper():
-                self.store.apply_quote(q)
-                return q
-        return None
+        return await self.feed.lookup(symbol)
 
     def status(self):
         if self.feed is None:
@@ -134,7 +204,8 @@ class Runtime:
             return StartingStatus()
         status = self.feed.status()
         if self._sim_state is not None:  # the simulator is down: that is the feed's state, whatever the stream says
-            return dataclasses.replace(status, state=self._sim_state, last_error=self._sim_error or status.last_error)
+            return dataclasses.replace(status, state=self._sim_state, last_error=self._sim_error or status.last_error,
+                                       sources=())
         return status
 
     # -- the demo's simulator as a child process --------------------------------------------------------
@@ -310,20 +381,25 @@ def data_source(yahoo_url: str | None, *, demo: bool = False, stream_url: str | 
     """What the snapshot and exports call the data source, and its URL: ("demo", None) for the built-in
     simulator, ("yahoo", None) for Yahoo's own hosts, ("other", base URL) when they were pointed elsewhere (the
     header's "not Yahoo: host"). The URL is given without user:password or query."""
-    from urllib.parse import urlsplit, urlunsplit
-
     if demo:
         return "demo", None
     base = _redirected_base(yahoo_url, stream_url)
     if not base:
         return "yahoo", None
+    return "other", _public_url(base)
+
+
+def _public_url(base: str) -> str:
+    """A base URL fit to print: without user:password, query or fragment."""
+    from urllib.parse import urlsplit, urlunsplit
+
     parts = urlsplit(base)
     try:
         port = parts.port
     except ValueError:  # not a number: the URL could not be used anyway; say where it pointed
         port = None
     if not parts.scheme or not parts.hostname:
-        return "other", base
+        return base
     host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
     netloc = f"{host}:{port}" if port is not None else host
-    return "other", urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))

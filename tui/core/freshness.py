@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from tui.core.delay import effective_delay
 from tui.core.sessions import market_of, segment_start, state_at
 from tui.core.store import MarketStore, fx_symbol
 from tui.model import MarketState, Quote
@@ -17,8 +18,8 @@ def age_seconds(quote: Quote, now: float) -> float:
 
 
 def delay_minutes(quote: Quote) -> int:
-    """The quote's own delay when the source said so, else its market's usual Yahoo delay."""
-    return quote.delay_minutes if quote.delay_minutes > 0 else market_of(quote.symbol).delay_minutes
+    """How late the quote is, in minutes: measured in session, else declared (tui/core/delay.py)."""
+    return effective_delay(quote)
 
 
 def is_stale(quote: Quote, now: float, *, stale_after: float = DEFAULT_STALE_AFTER) -> bool:

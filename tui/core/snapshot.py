@@ -51,9 +51,11 @@ CSV_COLUMNS = (
     "age_s",
     "delay_minutes",
     "quote_time",
-    "quote_source",  # the path this price took: stream or rest
-    "data_source",  # demo (simulated), yahoo, or other (Yahoo's hosts pointed elsewhere): every row says which
+    "quote_source",  # the path this price took: stream, rest or poll
+    "source_name",  # the provider of this price: yahoo, tencent or sina
+    "data_source",  # demo (simulated), yahoo / tencent / sina (its real host), or other (pointed elsewhere)
     "data_source_url",  # with data_source "other": the base URL the data came from; empty otherwise
+    "no_trade",  # no trade today or halted: the price is the previous close
 )
 
 
@@ -87,6 +89,8 @@ def build_snapshot(
     capex: bool = False,
     deals: Any = None,
     capex_missing: Iterable[str] = (),
+    sources: Iterable[Mapping[str, Any]] | None = None,
+    notice: str | None = None,
 ) -> dict:
     """The snapshot document of `watchlist` at `now` (POSIX seconds), from what `store` holds.
 
@@ -94,7 +98,10 @@ def build_snapshot(
     AIWATCH_YAHOO_URL pointed elsewhere), with that base URL as `source_url` (tui.runtime.data_source).
     `reference_overrides`: the [reference] table of the config in use (`--config`); None reads the default file.
     With `capex`, a `capex` object (tui.core.capex.capex_snapshot: statements, sides, deals; `deals` a loaded
-    tui.core.deals.DealsData, None reads the files; `capex_missing`: equities whose statements did not come in time)."""
+    tui.core.deals.DealsData, None reads the files; `capex_missing`: equities whose statements did not come in time).
+    `sources`: each upstream source of the run (tui.runtime.Runtime.sources_info: name, base_url, source,
+    source_url, markets); each quote says which of them it came from (`source_name`), and each source how many
+    of the document's quotes are its own. `notice`: what is missing and why (Yahoo unreachable)."""
     quotes = []
     inputs: dict[str, dict] = {}
     currencies: list[str] = []
@@ -131,9 +138,12 @@ def build_snapshot(
                 "holidays_known": holidays_known(market, local_date(market, now)),
                 "stale": is_stale(q, now, stale_after=stale_after),
                 "age_s": _num(age_seconds(q, now)),
-                "delay_minutes": delay_minutes(q),
+                "delay_minutes": delay_minutes(q),  # measured in session (delay_measured), else as declared
+                "delay_measured": q.delay_measured,
                 "quote_time": _iso(q.time),
-                "source": str(q.source),
+                "source": str(q.source),  # the path: stream, rest, poll
+                "source_name": q.source_name,  # the provider: yahoo, tencent, sina
+                "no_trade": q.no_trade,  # no trade today or halted: `price` is the previous close
             }
         )
         for ccy in (currency, f.financial_currency if f else None):
@@ -172,6 +182,8 @@ def build_snapshot(
         "title": watchlist.title,
         # another server may well be `aiwatch simulate`: whether its data is simulated is not known (null)
         "simulated": True if source == "demo" else (None if source == "other" else False),
+        "sources": _sources_doc(sources, source, source_url, quotes),
+        "notice": notice,
         "quotes": quotes,
         "pairs": [
             _pair_doc(pair_spread(store, watchlist, p), relative_performance(store, watchlist, p, now=now))
@@ -191,6 +203,21 @@ def build_snapshot(
 
         doc["capex"] = capex_snapshot(store, watchlist, deals, missing=capex_missing)
     return doc
+
+
+def _sources_doc(sources: Iterable[Mapping[str, Any]] | None, source: str, source_url: str | None,
+                 quotes: list[dict]) -> list[dict]:
+    """Each source with the number of the document's quotes it gave (Yahoo alone, described as the document is,
+    when the caller named none)."""
+    if sources is None:
+        sources = [{"name": "yahoo", "base_url": source_url, "source": source, "source_url": source_url,
+                    "markets": ["all"]}]
+    out = []
+    for src in sources:
+        entry = dict(src)
+        entry["quotes"] = sum(1 for q in quotes if q["source_name"] == entry.get("name"))
+        out.append(entry)
+    return out
 
 
 def _side_doc(side: SideAggregate) -> dict:
@@ -336,6 +363,7 @@ def _fx_quotes_doc(store: MarketStore, currencies: Iterable[str]) -> dict:
             "usd_per": _num(store.usd_per(ccy)),
             "time": _iso(q.time) if q else None,
             "source": str(q.source) if q else None,
+            "source_name": q.source_name if q else None,
         }
     return out
 
@@ -384,9 +412,14 @@ def csv_cells(values: Iterable[Any]) -> list:
 
 
 def csv_row(doc: dict, q: dict) -> list:
-    """The CSV_COLUMNS values of quote `q` of snapshot `doc` (None where the document has null)."""
-    extra = {"quote_source": q.get("source"), "data_source": doc["source"],
-             "data_source_url": doc.get("source_url")}
+    """The CSV_COLUMNS values of quote `q` of snapshot `doc` (None where the document has null). `data_source`
+    is that of the row's own provider (demo, yahoo, tencent, sina, or other with its URL)."""
+    data_source, data_source_url = doc["source"], doc.get("source_url")
+    for src in doc.get("sources") or ():
+        if src.get("name") == q.get("source_name"):
+            data_source, data_source_url = src.get("source") or data_source, src.get("source_url")
+            break
+    extra = {"quote_source": q.get("source"), "data_source": data_source, "data_source_url": data_source_url}
     return [extra[c] if c in extra else q.get(c) for c in CSV_COLUMNS]
 
 
@@ -424,6 +457,12 @@ def render_table(doc: dict) -> str:
     lines: list[str] = []
     source = doc["source"] if not doc.get("source_url") else f"{doc['source']} ({doc['source_url']})"
     lines.append(f"aiwatch snapshot  {doc['watchlist']}  {doc['as_of']}  source: {source}")
+    if len(doc.get("sources") or ()) > 1:
+        lines.append("sources: " + ", ".join(
+            f"{src['name']} {src.get('quotes', 0)}" + (f" ({src['source_url']})" if src.get("source_url") else "")
+            for src in doc["sources"]) + " quotes")
+    if doc.get("notice"):
+        lines.append(f"NOTE: {doc['notice']}")
     if doc.get("simulated"):
         lines.append("DEMO: simulated data, not market prices")
     elif doc["source"] == "other":
@@ -442,6 +481,10 @@ def render_table(doc: dict) -> str:
             flags.append("STALE")
         if q["delay_minutes"]:
             flags.append(f"delay{q['delay_minutes']}m")
+        if q.get("no_trade"):
+            flags.append("no-trade")
+        if q.get("source_name") and q["source_name"] != "yahoo":
+            flags.append(q["source_name"])
         if q.get("holidays_known") is False:
             flags.append("holidays-unknown")
         equity = q["kind"] == "equity"
@@ -497,6 +540,10 @@ def render_table(doc: dict) -> str:
         lines.append(f"no quote: {', '.join(doc['missing'])}")
     lines.append(
         "n/m: losses or near-zero earnings; -: not known; STALE: no update while its market is open;"
+    )
+    lines.append(
+        "delayNm: N minutes late (measured in session); no-trade: halted or no trade today, the previous close;"
+        " tencent/sina: the price's source (else yahoo)"
     )
     lines.append(
         "data: US|CN members with fundamentals / members; EY pp: US minus CN earnings yield; cap in USD"

@@ -2,23 +2,61 @@
 
 Feeds push (`apply_quote`, `apply_fundamentals`); readers pull what changed since the sequence number
 they last saw (`changed_since`). Everything runs on one event loop: no locks.
+
+Several sources may quote one symbol (Yahoo, and Tencent or Sina for the Hong Kong and mainland listings). The
+store keeps each source's latest quote (`by_source`); "the" quote of a symbol (`quotes`) is the one with the
+newest exchange time, whichever source it came from (at equal times, the less delayed source's): a real-time source's price wins over Yahoo's copy of 15
+minutes ago, and a source that stops is overtaken by the next one's newer prices. Every quote is stamped with
+its source's measured delay (tui/core/delay.py). When two sources' prices of one symbol at the same instant
+(within DISAGREE_WITHIN seconds) differ by more than DISAGREE_PCT, it is logged and kept in `disagreements`.
 """
 
 from __future__ import annotations
 
+import bisect
+import logging
+import math
 from collections import deque
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TypeVar
 
+from tui.core.delay import DelayMeter, effective_delay
+from tui.core.sessions import market_of
 from tui.core.statements import Statements, merge_statements
 from tui.model import Bar, Fundamentals, Quote
 
 T = TypeVar("T")
 _BY_VALUE = (str, int, float, tuple, type(None))  # memo inputs compared by value; anything else by identity
+log = logging.getLogger(__name__)
 
 # Yahoo's FX symbols: "HKD=X" is USD→HKD, i.e. HKD per USD.
 FX_SYMBOLS = {"HKD": "HKD=X", "CNY": "CNY=X", "JPY": "JPY=X", "EUR": "EUR=X", "GBP": "GBP=X", "TWD": "TWD=X"}
 INTRADAY_POINTS = 390  # bounded intraday history per symbol, for sparklines
+DISAGREE_PCT = 1.0  # two sources' prices of one instant further apart than this (percent) are logged
+DISAGREE_WITHIN = 5.0  # seconds between two quotes' exchange times that still count as one instant
+DISAGREE_LOG_EVERY = 600.0  # seconds (arrival clock) between two log lines for one symbol and pair of sources
+# per symbol and source, once a symbol has two sources: (time, price) at most every 4 s over 20 minutes, enough to
+# meet Yahoo's copy 15 minutes later
+_TRACE_POINTS = 300
+_TRACE_STEP = 4.0
+
+
+@dataclass(frozen=True, slots=True)
+class Disagreement:
+    """Two sources' prices of `symbol` at (nearly) one instant, more than DISAGREE_PCT apart."""
+
+    symbol: str
+    time: float  # the exchange time of the later quote
+    source: str
+    price: float
+    other_source: str
+    other_price: float
+    other_time: float
+
+    @property
+    def pct(self) -> float:
+        return (self.price / self.other_price - 1.0) * 100.0
 
 
 def fx_symbol(currency: str) -> str | None:
@@ -27,7 +65,12 @@ def fx_symbol(currency: str) -> str | None:
 
 class MarketStore:
     def __init__(self) -> None:
-        self.quotes: dict[str, Quote] = {}
+        self.quotes: dict[str, Quote] = {}  # the newest quote of each symbol, whichever source it came from
+        self.by_source: dict[str, dict[str, Quote]] = {}  # symbol -> source name -> that source's latest quote
+        self.delays = DelayMeter()
+        self.disagreements: deque[Disagreement] = deque(maxlen=100)
+        self._traces: dict[str, dict[str, deque[tuple[float, float]]]] = {}  # symbol -> source -> (time, price)
+        self._disagree_logged: dict[tuple[str, str, str], float] = {}
         self.fundamentals: dict[str, Fundamentals] = {}
         self.history: dict[str, list[Bar]] = {}  # daily bars, oldest first
         self.statements: dict[str, Statements] = {}  # reported statement lines per listing (capex, cash, debt)
@@ -52,14 +95,30 @@ class MarketStore:
             wake()
 
     def apply_quote(self, quote: Quote) -> bool:
-        """Keep `quote` unless an equal or newer one is already held. Returns whether it was kept."""
+        """Keep `quote` as its source's latest unless that source already gave a newer one; make it the symbol's
+        quote when it is at least as new as the one shown. Returns whether it is now the symbol's quote."""
         symbol = quote.symbol
-        old = self.quotes.get(symbol)
+        name = quote.source_name
+        mine = self.by_source.get(symbol)
+        if mine is None:
+            mine = self.by_source[symbol] = {}
+        old = mine.get(name)
         if old is not None:
             if quote.time < old.time:
                 return False
-            # stream frames may omit the currency (and drop zero fields): keep what we knew
+            # stream frames may omit the currency (and drop zero fields): keep what this source told us before
             quote = _fill_missing(quote, old)
+        quote = self._stamp_delay(quote)
+        mine[name] = quote
+        if len(mine) > 1:
+            self._cross_check(quote)
+        shown = self.quotes.get(symbol)
+        if shown is not None and shown.source_name != name and (
+                quote.time < shown.time
+                or (quote.time == shown.time and effective_delay(quote) >= effective_delay(shown))):
+            # another source's price is newer (Yahoo's copy of a real-time listing), or as new and no later a
+            # source (a close both serve): held, not shown; whatever order they came in, the same one is shown
+            return False
         self.quotes[symbol] = quote
         self.unknown.discard(symbol)
         points = self.intraday.get(symbol)
@@ -72,6 +131,50 @@ class MarketStore:
             points[-1] = (points[-1][0], quote.price)
         self._touch(symbol)
         return True
+
+    def _stamp_delay(self, quote: Quote) -> Quote:
+        """`quote` with its source's delay as measured in its market (unchanged when never measured)."""
+        measured = self.delays.sample(quote.source_name, market_of(quote.symbol), quote.time, quote.received)
+        if measured is None or (quote.delay_measured and quote.delay_minutes == measured):
+            return quote
+        return _with_delay(quote, measured)
+
+    def _cross_check(self, quote: Quote) -> None:
+        """Trace each source's prices of a symbol quoted by several; compare `quote` with the others at its time."""
+        traces = self._traces.get(quote.symbol)
+        if traces is None:
+            traces = self._traces[quote.symbol] = {}
+        trace = traces.get(quote.source_name)
+        if trace is None:
+            trace = traces[quote.source_name] = deque(maxlen=_TRACE_POINTS)
+        t, price = quote.time, quote.price
+        if not (math.isfinite(t) and math.isfinite(price) and price > 0) or quote.no_trade:
+            return
+        if not trace or t - trace[-1][0] >= _TRACE_STEP:  # one point per step: enough to compare instants
+            trace.append((t, price))
+        for other_name, other in traces.items():
+            if other_name == quote.source_name or not other:
+                continue
+            if t > other[-1][0] + DISAGREE_WITHIN or t < other[0][0] - DISAGREE_WITHIN:
+                continue  # the other source has not reached this instant yet (or has forgotten it)
+            i = bisect.bisect_left(other, (t, -math.inf))
+            near = [other[j] for j in (i - 1, i) if 0 <= j < len(other)]
+            ot, op = min(near, key=lambda p: abs(p[0] - t))
+            if abs(ot - t) > DISAGREE_WITHIN or op <= 0:
+                continue
+            if abs(price / op - 1.0) * 100.0 > DISAGREE_PCT:
+                d = Disagreement(quote.symbol, t, quote.source_name, price, other_name, op, ot)
+                self.disagreements.append(d)
+                key = (quote.symbol, *sorted((quote.source_name, other_name)))
+                last = self._disagree_logged.get(key)
+                if last is None or abs(quote.received - last) >= DISAGREE_LOG_EVERY:
+                    self._disagree_logged[key] = quote.received
+                    log.warning("sources disagree on %s: %s %.6g vs %s %.6g (%+.2f%%) at %.0f", quote.symbol,
+                                quote.source_name, price, other_name, op, d.pct, t)
+
+    def quote_from(self, symbol: str, source_name: str) -> Quote | None:
+        """`source_name`'s latest quote of `symbol` (which may not be the one shown)."""
+        return self.by_source.get(symbol, {}).get(source_name)
 
     def apply_fundamentals(self, fundamentals: Fundamentals) -> None:
         self.fundamentals[fundamentals.symbol] = fundamentals
@@ -151,7 +254,7 @@ def _fill_missing(new: Quote, old: Quote) -> Quote:
     carry the delay or, for equities, the currency), so the Quote is built here directly:
     `dataclasses.replace` costs about twice as much.
     """
-    carry_delay = new.delay_minutes == 0 and old.delay_minutes
+    carry_delay = new.delay_minutes == 0 and old.delay_minutes and not new.delay_measured
     if not (
         carry_delay
         or (new.previous_close is None and old.previous_close is not None)
@@ -179,4 +282,14 @@ def _fill_missing(new: Quote, old: Quote) -> Quote:
         market_state=new.market_state,
         short_name=new.short_name if new.short_name is not None else old.short_name,
         delay_minutes=old.delay_minutes if carry_delay else new.delay_minutes,
+        source_name=new.source_name,
+        delay_measured=new.delay_measured,
+        no_trade=new.no_trade,
     )
+
+
+def _with_delay(q: Quote, minutes: int) -> Quote:
+    """`q` stamped with a measured delay (built directly: `dataclasses.replace` costs about twice as much)."""
+    return Quote(q.symbol, q.price, q.time, q.source, q.received, q.currency, q.change, q.change_pct,
+                 q.previous_close, q.open, q.day_high, q.day_low, q.volume, q.exchange, q.market_state,
+                 q.short_name, minutes, q.source_name, True, q.no_trade)

@@ -1,4 +1,5 @@
-"""Where the Yahoo client sends its requests: Yahoo's real hosts, or one base URL (the simulator, a proxy)."""
+"""Where the clients send their requests: Yahoo's real hosts, Tencent's and Sina's quote pages, or base URLs that
+replace them keeping the paths (the simulator, a relay)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,11 @@ YAHOO_STREAM_URL = "wss://streamer.finance.yahoo.com/?version=2"
 
 ENV_YAHOO_URL = "AIWATCH_YAHOO_URL"
 ENV_STREAM_URL = "AIWATCH_STREAM_URL"
+
+TENCENT_URL = "https://qt.gtimg.cn"  # GET {base}/q=KEY,KEY,...
+SINA_URL = "https://hq.sinajs.cn"  # GET {base}/list=KEY,KEY,... with Sina's Referer
+ENV_TENCENT_URL = "AIWATCH_TENCENT_URL"
+ENV_SINA_URL = "AIWATCH_SINA_URL"
 
 
 def _path_symbol(symbol: str) -> str:
@@ -84,3 +90,35 @@ class Endpoints:
             _is_loopback(u)
             for u in (self.cookie_url, self.crumb_url, self.quote_url, self.summary_url, self.timeseries_url)
         )
+
+
+@dataclass(frozen=True, slots=True)
+class ChinaEndpoints:
+    """Base URLs of the two quote pages for Hong Kong, Shanghai and Shenzhen (paths kept: `/q=…`, `/list=…`)."""
+
+    tencent: str = TENCENT_URL
+    sina: str = SINA_URL
+
+    @classmethod
+    def from_env(cls, tencent_url: str | None = None, sina_url: str | None = None) -> ChinaEndpoints:
+        """The real hosts, unless `tencent_url` / $AIWATCH_TENCENT_URL or `sina_url` / $AIWATCH_SINA_URL replaces
+        one. Explicit arguments win over the environment."""
+        return cls(
+            tencent=(tencent_url or os.environ.get(ENV_TENCENT_URL) or TENCENT_URL).rstrip("/"),
+            sina=(sina_url or os.environ.get(ENV_SINA_URL) or SINA_URL).rstrip("/"),
+        )
+
+    @classmethod
+    def with_base(cls, base: str) -> ChinaEndpoints:
+        """Both on one server (the simulator serves both protocols on its port)."""
+        return cls(tencent=base.rstrip("/"), sina=base.rstrip("/"))
+
+    def base(self, source: str) -> str:
+        return self.tencent if source == "tencent" else self.sina
+
+    def is_local(self, source: str) -> bool:
+        return _is_loopback(self.base(source))
+
+    def redirected(self, source: str) -> bool:
+        """Whether `source`'s base URL is not its real host."""
+        return self.base(source) != (TENCENT_URL if source == "tencent" else SINA_URL)

@@ -47,7 +47,8 @@ class AiohttpTransport:
     """aiohttp with a cookie jar that also keeps cookies from IP hosts (the simulator on 127.0.0.1)."""
 
     def __init__(
-        self, *, proxy: str | None = None, timeout: float = 20.0, user_agent: str = USER_AGENT
+        self, *, proxy: str | None = None, timeout: float = 20.0, user_agent: str = USER_AGENT,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self._proxy = proxy
         self._timeout = aiohttp.ClientTimeout(total=timeout)
@@ -55,6 +56,7 @@ class AiohttpTransport:
             "User-Agent": user_agent,
             "Accept": "application/json,text/plain,*/*",
             "Accept-Language": "en-US,en;q=0.9",
+            **(headers or {}),  # e.g. Sina's Referer
         }
         self._session: aiohttp.ClientSession | None = None
         self._closed = False

@@ -26,7 +26,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from tui.core.clock import Clock
@@ -68,6 +68,9 @@ class FeedStatus:
     # every watchlist switch, so not counted in `rejected_frames`, which is only for what was malformed.
     late_frames: int = 0
     trouble: Trouble | None = None  # the most telling trouble (REST's first), for its cause and times
+    # every upstream source of the run (tui/feeds/upstream.py): yahoo, tencent, sina with their states
+    sources: tuple = ()
+    notice: str | None = None  # what is missing and why, e.g. the Yahoo-only figures while Yahoo is unreachable
 
 
 def _is_equity_guess(symbol: str) -> bool:
@@ -95,8 +98,10 @@ class YahooFeed:
         statements: bool = False,
         statements_max_age: float = STATEMENTS_MAX_AGE,
         source_name: str | None = None,
+        on_change: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
+        self.on_change = on_change  # called after quotes or figures went into the store (tui/feeds/upstream.py)
         self.clock = clock
         self.endpoints = endpoints
         self.poll_interval = poll_interval
@@ -322,6 +327,8 @@ class YahooFeed:
     def _notify(self) -> None:
         if self._changed is not None:
             self._changed.set()
+        if self.on_change is not None:
+            self.on_change()
 
     def _streaming_symbols(self) -> set[str]:
         cutoff = time.monotonic() - self.poll_interval

@@ -106,6 +106,7 @@ class YahooRest:
         self._limited_until_mono = 0.0
         self._strikes = 0  # consecutive 429s
         self.last_error: str | None = None
+        self.last_ok: float | None = None  # monotonic: the last answer that was not an HTTP error (Yahoo reached)
 
     # -- state ---------------------------------------------------------------------------------------
     @property
@@ -193,6 +194,7 @@ class YahooRest:
                 raise RateLimited(backoff)
             if resp.status < 400:
                 self._strikes = 0
+                self.last_ok = time.monotonic()
             return resp
 
     async def ensure_auth(self, *, renew: bool = False) -> None:

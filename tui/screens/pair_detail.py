@@ -147,10 +147,13 @@ def parts_lines(store: MarketStore, v: Valuation | None, symbol: str, name: str,
         lines.append(Content.assemble(("  no quote yet", "$text-muted")))
         return lines
     delay = delay_minutes(q)
-    price = [f"  price {fmt_price(q.price, q.currency)}  ", (f"{q.source} · {_time(q.time)}", "$text-muted"),
+    price = [f"  price {fmt_price(q.price, q.currency)}  ",
+             (f"{q.source_name} {q.source} · {_time(q.time)}", "$text-muted"),
              (f" ({format_age(now - q.time)} ago)", "$text-muted")]
     if delay:
         price.append((f" · delayed {delay}m", "$warning"))
+    if q.no_trade:
+        price.append((" · no trade today or halted (previous close)", "$warning"))
     if is_stale(q, now, stale_after=stale_after):  # as on the board and the symbol screen
         price.append((" · STALE", "bold $warning"))
     lines.append(Content.assemble(*price))

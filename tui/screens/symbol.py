@@ -155,6 +155,7 @@ class SymbolScreen(SteadyModalScreen[None]):
                          f"{stale}")
             lines.append(f"Open {_fmt(q.open)}   high {_fmt(q.day_high)}   low {_fmt(q.day_low)}   "
                          f"previous close {_fmt(q.previous_close)}   volume {q.volume or '—'}")
+            lines.append(_sources_line(store, q, now))
         if self.instrument.kind == "equity":
             v = valuation(store, sym)
             if v is not None:
@@ -227,3 +228,26 @@ class AlertsLogScreen(SteadyModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def _sources_line(store, q, now: float) -> str:
+    """Where the price shown came from, and each other source's latest copy of it: `From tencent (poll, real
+    time) · also yahoo 80.12 at 09:55:00, +15m`."""
+    from datetime import datetime
+
+    from tui.core.freshness import delay_minutes
+    from tui.core.sessions import market_of
+
+    tz = market_of(q.symbol).tz
+    delay = delay_minutes(q)
+    how = f"{delay} min late" if delay else "real time"
+    text = f"From {q.source_name} ({q.source}, {how}{', measured' if q.delay_measured else ''})"
+    if q.no_trade:
+        text += " · no trade today or halted: the previous close"
+    for name, other in sorted(store.by_source.get(q.symbol, {}).items()):
+        if name == q.source_name:
+            continue
+        d = delay_minutes(other)
+        text += (f" · also {name} {_fmt(other.price)} at {datetime.fromtimestamp(other.time, tz):%H:%M:%S}"
+                 f"{f', +{d}m' if d else ''}")
+    return text

@@ -48,6 +48,7 @@ class Listing:
     eps_forward: float | None = None
     dividend_rate: float = 0.0
     earnings: dt.date | None = None
+    local_name: str | None = None  # as Tencent and Sina show it (Chinese), for Hong Kong and mainland listings
 
     @property
     def is_equity(self) -> bool:

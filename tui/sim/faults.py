@@ -13,7 +13,12 @@ Spec: comma-separated `name=value` items, e.g. `drop=10s,close=25s,http429=3,htt
                   CSI clear / report / move), C1 controls, NUL, bidi overrides or 10,000 characters, and starts like
                   a spreadsheet formula; the one-year daily chart answers an error whose description does the same
 - hostile_errors=P  answer a fraction P of v7 quote requests with an error envelope carrying HOSTILE_MESSAGE
-Durations: `10s`, `500ms`, `2m` or a plain number of seconds.
+- tencent=MODE    Tencent's quote page (`/q=…`): `down` (HTTP 502 to every request), `empty` (an empty body, its
+                  way of refusing a burst) or `ok`
+- tencent_lag=DURATION  Tencent serves the market as it was DURATION ago, stamped so (a source that falls behind)
+- sina=MODE, sina_lag=DURATION  the same for Sina's (`/list=…`)
+Durations: `10s`, `500ms`, `2m` or a plain number of seconds. The yahoo faults (http429, http500, slow) touch
+Yahoo's REST paths only. Tests switch the China ones while a simulator runs: `sim.faults.tencent = "down"`.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import random
 import zlib
 from dataclasses import dataclass, field
 
+CHINA_MODES = ("ok", "down", "empty")
 GARBAGE_KINDS = ("bad_json", "bad_base64", "bad_protobuf", "nan_price", "negative_price", "unknown_symbol",
                  "future_time")
 
@@ -101,6 +107,10 @@ class Faults:
     seed: int = 7
     rng: random.Random = field(default_factory=random.Random, repr=False)
     rest_requests: int = 0
+    tencent: str = "ok"
+    tencent_lag: float = 0.0
+    sina: str = "ok"
+    sina_lag: float = 0.0
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -109,6 +119,12 @@ class Faults:
     def any(self) -> bool:
         return bool(self.drop_every or self.close_every or self.http429_first or self.http500 or self.slow
                     or self.garbage or self.hostile or self.hostile_errors)
+
+    def china(self, source: str) -> tuple[str, float]:
+        """(mode, lag in seconds) of the simulated Tencent or Sina quote page."""
+        if source == "tencent":
+            return self.tencent, self.tencent_lag
+        return self.sina, self.sina_lag
 
     # -- REST --------------------------------------------------------------------------------
     def rest_fault(self) -> tuple[int | None, float]:
@@ -157,7 +173,15 @@ def make_garbage(kind: str, good_message: str, now: float) -> str:
                       separators=(",", ":"))
 
 
-_KEYS = {"drop", "close", "http429", "http500", "slow", "slow_delay", "garbage", "hostile", "hostile_errors"}
+_KEYS = {"drop", "close", "http429", "http500", "slow", "slow_delay", "garbage", "hostile", "hostile_errors",
+         "tencent", "tencent_lag", "sina", "sina_lag"}
+
+
+def _mode(name: str, text: str) -> str:
+    value = text.strip().lower()
+    if value not in CHINA_MODES:
+        raise ValueError(f"fault {name}={text}: expected one of {', '.join(CHINA_MODES)}")
+    return value
 
 
 def parse_faults(spec: str | None, seed: int = 7) -> Faults:
@@ -196,4 +220,8 @@ def parse_faults(spec: str | None, seed: int = 7) -> Faults:
             faults.hostile = value == "1"
         elif name == "hostile_errors":
             faults.hostile_errors = _fraction(name, value)
+        elif name in ("tencent", "sina"):
+            setattr(faults, name, _mode(name, value))
+        elif name in ("tencent_lag", "sina_lag"):
+            setattr(faults, name, _duration(name, value))
     return faults

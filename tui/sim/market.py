@@ -14,7 +14,8 @@ sequentially, so adding a symbol or extending the date range leaves the other va
   are exactly the day's high and low. US pre-market bridges the previous close to the open; post-market
   wanders around the close and returns to it. Paths are cached (bounded).
 - Yahoo delays Hong Kong, Shanghai, Shenzhen (15 min) and Tokyo (20 min): `view`/`tick` price such symbols
-  as of t - delay, with that time stamp.
+  as of t - delay, with that time stamp. `view(symbol, t, delay=0)` is the same market in real time, as
+  Tencent and Sina serve it: one instant has one price whichever protocol asks.
 """
 
 from __future__ import annotations
@@ -478,11 +479,12 @@ class SimMarket:
             return float(paths.post_path[symbol][k]), seg.start + k * seg.dt, SESSION_POST
         return float(paths.regular[symbol][-1]), paths.end, None
 
-    def view(self, symbol: str, t: float) -> View:
-        """Regular-session figures at t, as Yahoo would serve them (delayed markets: as of t - delay)."""
+    def view(self, symbol: str, t: float, delay: float | None = None) -> View:
+        """Regular-session figures at t, as Yahoo would serve them (delayed markets: as of t - delay). `delay`
+        (seconds) replaces Yahoo's: 0 is what a real-time source (Tencent, Sina) serves at t."""
         li = self.listings[symbol]
         market = li.market
-        td = t - self.delay_seconds(symbol)
+        td = t - (self.delay_seconds(symbol) if delay is None else delay)
         day = self.session_day(market, td, regular=True)
         d, i = self._daily_for(symbol, day)
         if not d.trading[i]:

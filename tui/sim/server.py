@@ -8,6 +8,11 @@ REST (every Yahoo host folded into one base URL, Yahoo's paths kept):
   GET /v8/finance/chart/{sym}             daily and intraday bars
   GET /ws/fundamentals-timeseries/v1/finance/timeseries/{sym}   statement lines (capex, cash flow, debt)
 Streamer: websocket at /streamer/ (`?version=2`), JSON frames holding base64 protobuf PricingData.
+
+And the two quote pages that serve Hong Kong, Shanghai and Shenzhen in real time (tui/sim/china_payloads.py):
+  GET /q=KEY,KEY,…                        Tencent's qt.gtimg.cn (GBK; /utf8/q=… in UTF-8)
+  GET /list=KEY,KEY,…                     Sina's hq.sinajs.cn (GBK; 403 "Kinsoku jikou desu!" without its Referer)
+from the same seeded model at the same instant: Yahoo's copy of those listings is 15 minutes behind theirs.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from tui.core.clock import Clock
-from tui.sim import payloads
+from tui.sim import china_payloads, payloads
 from tui.sim.faults import HOSTILE_MESSAGE, Faults, hostile_name, parse_faults
 from tui.sim.frames import frame_text, pricing_message
 from tui.sim.market import SimMarket
@@ -73,6 +78,7 @@ class Simulator:
         self.frames_sent = 0
         self.requests = 0
         self.paths: deque[str] = deque(maxlen=10_000)  # the REST paths asked for, newest last (tests read it)
+        self.china_requests = {"tencent": 0, "sina": 0}
         self._runner: web.AppRunner | None = None
         self._sockets: set[web.WebSocketResponse] = set()
         self._frame_cache: OrderedDict[tuple[str, int], str | None] = OrderedDict()
@@ -91,6 +97,9 @@ class Simulator:
         app.router.add_get("/ws/fundamentals-timeseries/v1/finance/timeseries/{symbol}", self._timeseries)
         app.router.add_get("/streamer/", self._stream)
         app.router.add_get("/streamer", self._stream)
+        app.router.add_get("/q={keys}", self._tencent)
+        app.router.add_get("/utf8/q={keys}", self._tencent_utf8)
+        app.router.add_get("/list={keys}", self._sina)
         return app
 
     def _prewarm(self) -> None:
@@ -125,7 +134,7 @@ class Simulator:
     # -- REST --------------------------------------------------------------------------------------
     @web.middleware
     async def _fault_middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        if request.path.startswith("/streamer"):
+        if request.path.startswith(("/streamer", "/q=", "/utf8/q=", "/list=")):  # the quote pages: faults of their own
             return await handler(request)
         self.requests += 1
         self.paths.append(request.path)
@@ -286,6 +295,74 @@ class Simulator:
         return payloads.chart_result(market, symbol, t, bars, granularity=interval, range_=range_, daily=True,
                                      previous_close=prev)
 
+    # -- Tencent's and Sina's quote pages -----------------------------------------------------------
+    def _china_fault(self, source: str) -> tuple[web.Response | None, float]:
+        """The fault switched on for `source`: a response to send instead (or None), and its lag in seconds."""
+        self.china_requests[source] += 1
+        mode, lag = self.faults.china(source)
+        if mode == "down":
+            return web.Response(status=502, text="<html><body>502 Bad Gateway</body></html>",
+                                content_type="text/html"), lag
+        if mode == "empty":
+            return web.Response(body=b"", content_type="text/html", charset="GBK"), lag
+        return None, lag
+
+    def _keys(self, request: web.Request) -> list[str]:
+        return list(dict.fromkeys(k.strip() for k in request.match_info["keys"].split(",") if k.strip()))
+
+    def _tencent_body(self, request: web.Request, lag: float) -> str:
+        from tui.feeds.china_keys import symbol_of
+
+        t = self._now()
+        parts: list[str] = []
+        unknown = False
+        for key in self._keys(request):
+            if key.startswith("wh"):
+                record = china_payloads.tencent_fx_record(self.market, key[2:], t - lag)
+            else:
+                symbol = symbol_of(key)
+                # only the keys aiwatch asks for: real-time r_hk, sh, sz (the delayed hk form is Yahoo's job here)
+                record = (china_payloads.tencent_record(self.market, symbol, t, lag)
+                          if symbol is not None and not key.startswith("hk") else None)
+            if record is None:
+                unknown = True
+            else:
+                parts.append(record)
+        if unknown:
+            parts.append('v_pv_none_match="1";')
+        return "\n".join(parts) + "\n"
+
+    async def _tencent(self, request: web.Request) -> web.Response:
+        fault, lag = self._china_fault("tencent")
+        if fault is not None:
+            return fault
+        body = self._tencent_body(request, lag).encode("gb18030")
+        return web.Response(body=body, content_type="text/html", charset="GBK")
+
+    async def _tencent_utf8(self, request: web.Request) -> web.Response:
+        fault, lag = self._china_fault("tencent")
+        if fault is not None:
+            return fault
+        return web.Response(text=self._tencent_body(request, lag), content_type="text/html", charset="utf-8")
+
+    async def _sina(self, request: web.Request) -> web.Response:
+        fault, lag = self._china_fault("sina")
+        if fault is not None:
+            return fault
+        if not request.headers.get("Referer", "").startswith(("https://finance.sina.com.cn",
+                                                              "http://finance.sina.com.cn")):
+            return web.Response(status=403, text="Kinsoku jikou desu!", content_type="text/html")
+        from tui.feeds.china_keys import symbol_of
+
+        t = self._now()
+        parts = []
+        for key in self._keys(request):
+            symbol = symbol_of(key)
+            record = china_payloads.sina_record(self.market, symbol, t, lag) if symbol is not None else None
+            parts.append(record if record is not None else f'var hq_str_{key}="";')
+        body = ("\n".join(parts) + "\n").encode("gb18030")
+        return web.Response(body=body, content_type="application/javascript", charset="GBK")
+
     # -- streamer ----------------------------------------------------------------------------------
     async def _stream(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(heartbeat=None, autoping=True)
@@ -427,11 +504,12 @@ def run_simulate(port: int, rate: float, seed: int, at: dt.datetime | None, spee
     async def main() -> None:
         await sim.start(port=port)
         print(f"aiwatch simulator (SIMULATED DATA, seed {seed}) at {clock.now_dt():%Y-%m-%d %H:%M:%S} UTC")
-        print(f"  REST:   {sim.base_url}")
+        print(f"  REST:   {sim.base_url}  (Yahoo; Tencent /q=..., Sina /list=... on the same port)")
         print(f"  stream: {sim.stream_url}")
         print("export these to point aiwatch at it:")
         print(f"  export AIWATCH_YAHOO_URL={sim.base_url}")
         print(f"  export AIWATCH_STREAM_URL='{sim.stream_url}'")
+        print(f"  export AIWATCH_TENCENT_URL={sim.base_url} AIWATCH_SINA_URL={sim.base_url}")
         print("Ctrl+C stops it.", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

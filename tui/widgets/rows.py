@@ -14,6 +14,8 @@ from tui.core.valuation import valuation
 from tui.format import NO_DATA, fmt_cap, fmt_change, fmt_multiple, fmt_pct, fmt_price
 from tui.model import Instrument, change_pct_of
 
+NO_TRADE = "no trade"  # in the change % column: halted, or no trade yet today (the price is the previous close)
+
 
 @dataclass(frozen=True, slots=True)
 class RowView:
@@ -27,7 +29,7 @@ class RowView:
     cap: str = NO_DATA
     pe: str = NO_DATA
     age: str = ""
-    delay: str = ""  # "+15m": the source says this market's quotes come that late
+    delay: str = ""  # "+15m": this quote's source is that late (measured in session, else as it declares)
     direction: int = 0  # +1 up, -1 down, 0 flat or unknown
     stale: bool = False
     unknown: bool = False  # the source says the symbol does not exist
@@ -55,12 +57,15 @@ def row_view(store: MarketStore, inst: Instrument, now: float, stale_after: floa
         # statement is "—", never a claim that the company loses money
         pe = fmt_multiple(val.pe_ttm if val is not None else None, meaningful_data=val is not None and val.ey is not None)
     delay = delay_minutes(quote)
+    if quote.no_trade:  # halted or nothing traded yet: the previous close, and no change to speak of
+        change = pct = None
+        direction = 0
     return RowView(
         symbol=symbol,
         name=inst.name,
         price=fmt_price(quote.price, currency),
         change=fmt_change(change),
-        change_pct=fmt_pct(pct),
+        change_pct=NO_TRADE if quote.no_trade else fmt_pct(pct),
         cap=cap,
         pe=pe,
         age=format_age(age_seconds(quote, now)),

@@ -1,5 +1,13 @@
-"""The feed status line: state, why data is missing (the feed's trouble: tui/feeds/trouble.py), last message age,
-reconnects, rejected frames, requests per minute."""
+"""The feed status line: each source and its state, why data is missing (the feed's trouble:
+tui/feeds/trouble.py), last message age, reconnects, rejected frames, requests per minute.
+
+    yahoo live · tencent 2s · sina idle · last msg 1s ago · reconnects 0 · rejected 0 · 8 req/min
+
+A quote page (Tencent, Sina) in use shows the age of its last answer while its markets trade (`live` while they
+are closed and it is polled once a minute on time: an idle screen stays still); one standing by says `idle`;
+`failing` while it fails (the next one takes over after a minute), `down` once given up on (probed until it
+answers).
+"""
 
 from __future__ import annotations
 
@@ -26,9 +34,39 @@ def _state_style(state: str) -> str:
     s = state.lower()
     if s.startswith(("live", "polling")):
         return "bold $success"
-    if any(w in s for w in ("reconnect", "stopped", "error", "rate", "fail", "down")):
+    if any(w in s for w in ("reconnect", "stopped", "error", "rate", "fail", "down", "unreachable")):
         return "bold $error"
     return "bold $warning"
+
+
+STALE_ANSWER = 60.0  # seconds after which a quote page's last answer is shown as a warning
+SLOW_POLL = 30.0  # a quote page polled this rarely (its markets closed) shows "live", not a ticking age
+
+
+def _source_parts(sources, now: float) -> list[tuple[str, str] | str]:
+    """`yahoo live · tencent 2s · sina idle`: every source in use, in the order they are tried."""
+    parts: list[tuple[str, str] | str] = []
+    for src in sources:
+        if src.state == "off":
+            continue
+        if parts:
+            parts.append(" · ")
+        text, style = src.state, _state_style(src.state)
+        if src.name != "yahoo":
+            if src.state == "live" and src.last_ok is not None:
+                age = max(0.0, now - src.last_ok)
+                text, style = format_age(age), "bold $success" if age <= STALE_ANSWER else "bold $warning"
+                interval = getattr(src, "interval", None)
+                if interval is not None and interval >= SLOW_POLL and age <= 2 * interval + 5:
+                    # its markets are closed: polled once a minute, on time; an age ticking every second would
+                    # redraw an idle screen for nothing
+                    text = "live"
+            elif src.state == "idle":
+                style = "$text-muted"
+            elif src.state == "starting":
+                style = "$warning"
+        parts += [f"{src.name} ", (text, style)]
+    return parts
 
 
 def status_content(status: FeedStatusLike, now: float) -> Content:
@@ -40,9 +78,14 @@ def status_content(status: FeedStatusLike, now: float) -> Content:
         last = "no message yet"
     else:
         last = f"last msg {format_age(max(0.0, now - last_time))} ago"
-    parts: list[tuple[str, str] | str] = ["feed ", (status.state, _state_style(status.state))]
-    # why data is missing comes right after the state, before the counters a narrow terminal cuts first: the
+    sources = getattr(status, "sources", ())
+    notice = getattr(status, "notice", None)
+    parts: list[tuple[str, str] | str] = (_source_parts(sources, now) if sources
+                                          else ["feed ", (status.state, _state_style(status.state))])
+    # what is missing and why comes right after the states, before the counters a narrow terminal cuts first: the
     # feed's words (`aiwatch snapshot` prints the same), which say a rate limit with its next try
+    if notice:
+        parts.append((f" · {notice}", "bold $error"))
     if (status.rate_limited_until is not None and status.rate_limited_until > now
             and "rate-limited" not in (status.last_error or "")):
         parts.append((f" · rate-limited {format_age(status.rate_limited_until - now)} more", "bold $error"))
