@@ -74,7 +74,7 @@ def test_hostile_source_reaches_no_terminal_file_or_log(tmp_path):
         mark = len(app.out)
         os.write(app.fd, b"\x1b")
         # the main screen again (a key sent at once after ESC would be read as Alt+key)
-        _until(app, lambda: b"req/min" in app.out[mark:], "the main screen again")
+        _until(app, lambda: b"Age +delay" in app.out[mark:], "the main screen again (the board's header)")
         os.write(app.fd, b"e")
         exports = tmp_path / "data" / "exports"
         _until(app, lambda: len(list(exports.glob("*.csv"))) == 2, "the export")

@@ -95,6 +95,6 @@ def test_status_line_puts_what_is_missing_before_the_counters():
     status = replace(base, sources=(_source("yahoo", "unreachable"), _source("tencent", "live", NOW, 3.0)),
                      notice="Yahoo unreachable: US quotes missing")
     line = status_content(status, NOW)
-    assert line.plain.startswith("yahoo unreachable · tencent 0s · Yahoo unreachable: US quotes missing · no "
-                                 "message yet")
+    assert line.plain.startswith("yahoo unreachable · tencent 0s · Yahoo unreachable: US quotes missing · "
+                                 "ClientConnectorError · no message yet")
     assert any(str(sp.style) == "bold $error" for sp in line.spans if line.plain[sp.start:sp.end] == "unreachable")
