@@ -13,7 +13,7 @@ import logging
 import re
 import sys
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TextIO
@@ -76,6 +76,11 @@ def _bad_date(line: str) -> str | None:
     return None
 
 
+def _symbol_of(table: dict) -> str:
+    symbol = table.get("symbol")
+    return symbol if isinstance(symbol, str) else ""
+
+
 class _BookCheck:
     """Validates one parsed document and builds the Book when nothing is wrong."""
 
@@ -86,6 +91,8 @@ class _BookCheck:
         self.at = _Locator(text)
         self.problems: list[Problem] = []
         self.base = "USD"
+        self.broken: set[str] = set()  # listings with a lot or a close that did not read
+        self.ids_written: set[str] = set()  # every lot id in the file, of lots that read or not
 
     def problem(self, line: int | None, message: str) -> None:
         self.problems.append(Problem(self.path, line, clean_message(message)))
@@ -152,13 +159,13 @@ class _BookCheck:
                 value = dt.date.fromisoformat(text)
             except ValueError as err:
                 why = str(err) if "YYYY" not in str(err) else "write it as YYYY-MM-DD"
-                self.problem(line, f"bad date: {what} {value!r}: {why}")
+                self.problem(line, f"{what}: bad date {text!r}: {why}")
                 return None
         if not isinstance(value, dt.date):
-            self.problem(line, f"bad date: {what} must be a date like 2024-03-01, not {_type_name(value)}")
+            self.problem(line, f"{what}: bad date: a date is written like 2024-03-01, not {_type_name(value)}")
             return None
         if self.today is not None and value > self.today:
-            self.problem(line, f"bad date: {what} {value.isoformat()} is in the future")
+            self.problem(line, f"{what}: bad date {value.isoformat()}: it is in the future")
             return None
         return value
 
@@ -250,14 +257,14 @@ class _BookCheck:
         closes = self._closes(lots)
         cash = self._cash()
         dividends = self._dividends(lots)
-        if self.problems or title is None:
-            return None
-        book = Book(name=self.name, title=title, base_currency=self.base, lots=tuple(lots), closes=tuple(closes),
-                    cash=tuple(cash), dividends=tuple(dividends), description=description, path=self.path,
-                    demo=self.demo)
-        for line, message in build_ledger(book, self.actions).problems:
+        book = Book(name=self.name, title=title or "", base_currency=self.base, lots=tuple(lots),
+                    closes=tuple(closes), cash=tuple(cash), dividends=tuple(dividends), description=description,
+                    path=self.path, demo=self.demo)
+        # closes are matched over the rows that read well, leaving out the listings with a broken row
+        sound = replace(book, closes=tuple(c for c in closes if c.symbol not in self.broken))
+        for line, message in build_ledger(sound, self.actions).problems:
             self.problem(line, message)
-        return None if self.problems else book
+        return None if self.problems or title is None else book
 
     def _lots(self) -> list[Lot]:
         out: list[Lot] = []
@@ -286,6 +293,8 @@ class _BookCheck:
             currency = self._trade_currency(table, label, symbol, line_of)
             fx = self._fx(table, label, currency, line_of)
             lot_id = f"#{n}"
+            if isinstance(table.get("id"), str):
+                self.ids_written.add(clean_name(table["id"]))
             if "id" in table:
                 given = self._text(table["id"], f"{label}: 'id'", line_of("id"))
                 if given is not None:
@@ -306,6 +315,7 @@ class _BookCheck:
                     self.problem(line_of("currency"), f"{label}: {symbol} is in {earlier} in an earlier lot: one "
                                                       "listing trades in one currency")
             if len(self.problems) > before or None in (symbol, date, quantity, price, fees, currency):
+                self.broken.add(_symbol_of(table))
                 continue
             out.append(Lot(symbol=symbol, date=date, quantity=quantity, price=price, currency=currency, fees=fees,
                            fx=fx, id=lot_id, pair=pair or "", note=note or "", line=line_of(), index=i))
@@ -343,7 +353,7 @@ class _BookCheck:
             lot_id = ""
             if "lot" in table:
                 lot_id = self._text(table["lot"], f"{label}: 'lot'", line_of("lot")) or ""
-                if lot_id and lot_id not in lot_ids:
+                if lot_id and lot_id not in lot_ids and lot_id not in self.ids_written:
                     self.problem(line_of("lot"), f"{label}: no lot with id {lot_id!r}"
                                                  f"{_did_you_mean(lot_id, lot_ids)}")
             note = self._text(table["note"], f"{label}: 'note'", line_of("note"), allow_empty=True) \
@@ -351,6 +361,7 @@ class _BookCheck:
             if symbol and symbol not in lot_currency and len(self.problems) == before:
                 self.problem(line_of("symbol"), f"{label}: the book has no lot of {symbol} to close")
             if len(self.problems) > before or None in (symbol, date, quantity, price, fees, currency):
+                self.broken.add(_symbol_of(table))
                 continue
             out.append(Close(symbol=symbol, date=date, quantity=quantity, price=price, currency=currency, fees=fees,
                              fx=fx, lot=lot_id, note=note or "", line=line_of("quantity"), index=i))

@@ -27,11 +27,11 @@ missing number is never 0. A trade-date rate that had to be today's is flagged (
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from tui.core.freshness import DEFAULT_STALE_AFTER, is_stale
-from tui.core.sessions import local_date, market_of
+from tui.core.sessions import MARKETS, local_date, market_of
 from tui.core.store import MarketStore
 from tui.portfolio.actions import Actions, load_actions
 from tui.portfolio.ledger import HeldLot, Ledger, Match, build_ledger
@@ -152,6 +152,18 @@ def _sum(values) -> Decimal | None:
         return sum(values, ZERO)
 
 
+def book_as_of(book: Book, day: dt.date) -> Book:
+    """`book` without what it records after `day` (a clock set in the past: `--demo --at`). Tokyo's date is the
+    first to turn: nothing traded anywhere by `now` is left out."""
+    def kept(rows):
+        return tuple(r for r in rows if r.date is None or r.date <= day)
+
+    if all(r.date is None or r.date <= day for r in (*book.lots, *book.closes, *book.dividends, *book.cash)):
+        return book
+    return replace(book, lots=kept(book.lots), closes=kept(book.closes), dividends=kept(book.dividends),
+                   cash=kept(book.cash))
+
+
 def session_date(store: MarketStore, symbol: str, now: float) -> dt.date:
     """The date of the session `symbol`'s latest price belongs to (its market's local date)."""
     q = store.quotes.get(symbol)
@@ -165,6 +177,7 @@ def value_book(book: Book, store: MarketStore, *, now: float, listings: Listings
     """Value `book` at `now` (POSIX seconds) from what `store` holds."""
     listings = listings if listings is not None else Listings()
     actions = actions if actions is not None else load_actions()
+    book = book_as_of(book, local_date(MARKETS["JP"], now))
     sessions = {sym: session_date(store, sym, now) for sym in book.symbols}
     ledger = build_ledger(book, actions, sessions)
     rates = Rates(store, book.base_currency, history)
@@ -256,8 +269,6 @@ def value_book(book: Book, store: MarketStore, *, now: float, listings: Listings
 
 
 def _with(p: Position, **changes) -> Position:
-    from dataclasses import replace
-
     return replace(p, **changes)
 
 
