@@ -68,7 +68,8 @@ def position_beta(store: MarketStore, symbol: str) -> float | None:
 
 
 def exposure(bv: BookValue, store: MarketStore, listings: Listings | None = None) -> Exposure | None:
-    """The book's exposure; None while an open position's value is unknown."""
+    """The book's exposure; None while an open position's value is unknown. Sides and companies are the
+    positions' (the Listings the book was valued with); `listings` gives the ADR ratios."""
     listings = listings if listings is not None else Listings()
     open_pos = bv.open_positions
     if any(p.value is None for p in open_pos):
