@@ -337,18 +337,25 @@ def _ibkr_trade(rec: dict, line: int) -> Trade:
 
 
 def to_book(trades: Iterable[Trade], path: Path) -> tuple[list[dict], list[dict], list[str]]:
-    """Lots and closes (as TOML tables) from trades in date order, and the trades that could not be placed."""
+    """Lots and closes (as TOML tables) from trades in date order, and the trades that could not be placed.
+
+    Every lot gets an id and every close names the lot it closes (a close spanning several lots is written as one
+    close a lot, its fee shared by quantity): a trade that closes a position and opens the other way on the same
+    day leaves nothing for first in, first out to guess."""
     lots: list[dict] = []
     closes: list[dict] = []
     problems: list[str] = []
-    position: dict[str, Decimal] = {}
+    open_lots: dict[str, list[list]] = {}  # symbol -> [[lot id, open quantity (signed)], ...], oldest first
     currency: dict[str, str] = {}
+    ids: set[str] = set()
     for t in sorted(trades, key=lambda t: (t.date, t.line)):
         earlier = currency.setdefault(t.symbol, t.currency)
         if earlier != t.currency:
             problems.append(f"{path}:{t.line}: {t.symbol} in {t.currency}, but in {earlier} on earlier rows")
             continue
-        held = position.get(t.symbol, ZERO)
+        queue = open_lots.setdefault(t.symbol, [])
+        with exact():
+            held = sum((q for _, q in queue), ZERO)
         opposite = held != 0 and (held > 0) != (t.quantity > 0)
         if t.intent == "open" and opposite:
             side = "long" if held > 0 else "short"
@@ -362,23 +369,43 @@ def to_book(trades: Iterable[Trade], path: Path) -> tuple[list[dict], list[dict]
             continue
         closing = min(abs(t.quantity), abs(held)) if opposite else ZERO
         opening = abs(t.quantity) - closing
-        with exact():
-            close_fees = t.fees if opening == 0 else t.fees * closing / abs(t.quantity)
-            open_fees = t.fees - close_fees
-        if closing:
-            closes.append(_table(symbol=t.symbol, date=t.date, quantity=closing, price=t.price,
-                                 currency=t.currency if listing_currency(t.symbol) is None else None,
-                                 fees=close_fees, fx=t.fx, note=t.note or f"row {t.line}"))
+        explicit = None if t.currency == listing_currency(t.symbol) else t.currency
+        fees_left = t.fees
+        left = closing
+        while left > 0:
+            entry = queue[0]
+            take = min(abs(entry[1]), left)
             with exact():
-                position[t.symbol] = held + (closing if held < 0 else -closing)
+                left -= take
+                last = left == 0 and opening == 0
+                fee = fees_left if last else _share(t.fees, take, abs(t.quantity))
+                fees_left -= fee
+                entry[1] += take if entry[1] < 0 else -take
+            closes.append(_table(symbol=t.symbol, date=t.date, quantity=take, price=t.price, currency=explicit,
+                                 fees=fee, fx=t.fx, lot=entry[0], note=t.note or f"row {t.line}"))
+            if entry[1] == 0:
+                queue.pop(0)
         if opening:
             sign = 1 if t.quantity > 0 else -1
-            lots.append(_table(id=t.id or None, symbol=t.symbol, date=t.date, quantity=opening * sign, price=t.price,
-                               currency=t.currency if listing_currency(t.symbol) is None else None,
-                               fees=open_fees, fx=t.fx, pair=t.pair or None, note=t.note or f"row {t.line}"))
-            with exact():
-                position[t.symbol] = position.get(t.symbol, ZERO) + opening * sign
+            lot_id = t.id if t.id and t.id not in ids and not t.id.startswith("#") else _new_id(t.symbol, ids)
+            ids.add(lot_id)
+            lots.append(_table(id=lot_id, symbol=t.symbol, date=t.date, quantity=opening * sign, price=t.price,
+                               currency=explicit, fees=fees_left, fx=t.fx, pair=t.pair or None,
+                               note=t.note or f"row {t.line}"))
+            queue.append([lot_id, opening * sign])
     return lots, closes, problems
+
+
+def _share(fees: Decimal, part: Decimal, whole: Decimal) -> Decimal:
+    with exact():
+        return (fees * part / whole).quantize(Decimal("0.0001")) if part != whole else fees
+
+
+def _new_id(symbol: str, taken: set[str]) -> str:
+    n = 1
+    while f"{symbol}-{n}" in taken:
+        n += 1
+    return f"{symbol}-{n}"
 
 
 def _table(**values) -> dict:
