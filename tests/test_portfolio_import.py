@@ -101,8 +101,8 @@ def test_portfolio_import_interactive_brokers_statement(tmp_path):
     source = write(tmp_path, "U1234567_2025.csv", IBKR)
     target, result = import_file(source, "ibkr", "ib", out_dir=tmp_path / "portfolios")
     assert result.problems == [
-        f"{source}:10: closes 10 AAPL but 0 are open from earlier rows: the lots it closes are not in this file "
-        "(add them by hand)",
+        (f"{source}:10: closes 10 AAPL but 0 are open from earlier rows: the lots it closes are not in this file "
+        "(add them by hand)"),
         f"{source}:15: date 'not a date': write dates as YYYY-MM-DD (or YYYYMMDD)",
     ]
     assert result.skipped == 3  # the forex trade, the subtotal, the total: not share trades, not problems

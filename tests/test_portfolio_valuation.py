@@ -245,10 +245,9 @@ price = 20
 """)
     store = hand_market()
     store.apply_quote(quote("0981.HK", 60.0, 59.0, "HKD", ASIA_CLOSE))
-    ny = dt.timezone(dt.timedelta(hours=-5))
-    bars = [Bar(dt.datetime(2025, 1, d, 12, tzinfo=ny).timestamp(), None, None, None, c)
-            for d, c in ((30, 7.81), (31, 7.79))]
-    bars.append(Bar(dt.datetime(2025, 2, 3, 12, tzinfo=ny).timestamp(), None, None, None, 7.8))
+    # Yahoo stamps an FX daily bar 00:00 London, the start of its day
+    bars = [Bar(dt.datetime(2025, m, d, tzinfo=dt.UTC).timestamp(), None, None, None, c)
+            for m, d, c in ((1, 30, 7.81), (1, 31, 7.79), (2, 3, 7.8))]
     store.apply_history("HKD=X", bars)
     history = FxHistory()
     assert history.update(store)
@@ -262,6 +261,29 @@ price = 20
     store.apply_history("HKD=X", bars[-1:])
     history.update(store)
     assert history.per_usd("HKD", dt.date(2025, 1, 30)) == Decimal("7.81")
+
+
+def test_portfolio_fx_daily_closes_dated_as_yahoo_stamps_them():
+    """Yahoo's EURUSD=X bars (recorded) are stamped 00:00 London: each is the close of that day, not of the day
+    before (as a New York reading of the stamp would have it); a bar stamped 23:00 UTC in British summer time is
+    the next day's."""
+    import json
+
+    from feeds_fake_yahoo import need_recorded
+
+    from tui.feeds.yahoo_parse import parse_chart
+    from tui.portfolio.rates import fx_bar_date
+
+    need_recorded()
+    from analytics_support import RECORDED
+
+    doc = json.loads((RECORDED / "chart-EURUSD=X-2020-01-01-to-2020-01-03.json").read_text())
+    _meta, bars = parse_chart(doc["body"])
+    assert [fx_bar_date(b.time).isoformat() for b in bars] == ["2020-01-01", "2020-01-02", "2020-01-03"]
+    assert fx_bar_date(dt.datetime(2025, 6, 1, 23, tzinfo=dt.UTC).timestamp()) == dt.date(2025, 6, 2)
+    # the simulator opens the FX week on Sunday 17:00 New York and stamps Monday's bar with it
+    sunday_evening = dt.datetime(2025, 2, 2, 17, tzinfo=dt.timezone(dt.timedelta(hours=-5))).timestamp()
+    assert fx_bar_date(sunday_evening) == dt.date(2025, 2, 3)
 
 
 def test_portfolio_lot_opened_today_and_shares_closed_today(tmp_path):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import textwrap
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -191,65 +192,64 @@ def render_table(doc: dict) -> str:
     """The portfolio part of `aiwatch snapshot --format table`, at most 100 columns wide."""
     pf = doc["portfolio"]
     base = pf["base_currency"]
-    lines = [f"portfolio {pf['name']} ({pf['title']})  base {base}  {pf['as_of']}"]
+    top = [f"portfolio {pf['name']} ({pf['title']})  base {base}  {pf['as_of']}"]
     if pf["demo_book"]:
-        lines.append("DEMO: a made-up book on simulated prices")
-    lines.append(f"NAV {amount(pf['nav'])}  cash {amount(pf['cash'])}  long {amount(pf['long_value'])}  "
-                 f"short {amount(pf['short_value'])}")
+        top.append("DEMO: a made-up book on simulated prices")
+    top.append(f"NAV {amount(pf['nav'])}  cash {amount(pf['cash'])}  long {amount(pf['long_value'])}  "
+               f"short {amount(pf['short_value'])}")
     ratio = "" if pf["gross_to_nav"] is None else f" ({pf['gross_to_nav']:.2f}x NAV)"
     net_ratio = "" if pf["net_to_nav"] is None else f" ({pf['net_to_nav']:.2f}x NAV)"
-    lines.append(f"gross {amount(pf['gross'])}{ratio}  net {amount(pf['net'])}{net_ratio}")
-    lines.append(f"day P&L {amount(pf['day_pnl'], sign=True)}  unrealized {amount(pf['unrealized_pnl'], sign=True)} "
-                 f"(price {amount(pf['pnl_price'], sign=True)}, FX {amount(pf['pnl_fx'], sign=True)})  "
-                 f"realized {amount(pf['realized_pnl'], sign=True)}  dividends {amount(pf['dividends'], sign=True)}  "
-                 f"total {amount(pf['total_pnl'], sign=True)}")
-    lines.append("")
-    lines.append(f"{'symbol':<10} {'qty':>9} {'avg cost':>10} {'ccy':<3} {'last':>9} {'value':>11} {'day P&L':>9} "
-                 f"{'unrealized':>10} {'of FX':>8} {'realized':>9} {'wt%':>6}")
-    lines.append("-" * 100)
+    top.append(f"gross {amount(pf['gross'])}{ratio}  net {amount(pf['net'])}{net_ratio}")
+    top.append(f"day P&L {amount(pf['day_pnl'], sign=True)}  unrealized {amount(pf['unrealized_pnl'], sign=True)} "
+               f"(price {amount(pf['pnl_price'], sign=True)}, FX {amount(pf['pnl_fx'], sign=True)})  "
+               f"realized {amount(pf['realized_pnl'], sign=True)}  dividends {amount(pf['dividends'], sign=True)}  "
+               f"total {amount(pf['total_pnl'], sign=True)}")
+    table = ["", (f"{'symbol':<9} {'qty':>8} {'avg cost':>9} {'ccy':<3} {'last':>8} {'value':>9} {'day P&L':>8} "
+                 f"{'unrealzd':>9} {'of FX':>7} {'realized':>8} {'wt%':>6} flags"), "-" * 100]
     for p in pf["positions"]:
-        flags = []
-        if p["approximate"]:
-            flags.append("~FX")
-        if p["stale"]:
-            flags.append("STALE")
-        if p["unverified_actions"]:
-            flags.append("UNVERIFIED-ACTION")
+        flags = ("~" if p["approximate"] else "") + ("S" if p["stale"] else "") + \
+                ("U" if p["unverified_actions"] else "")
         weight = "" if p["weight"] is None else f"{p['weight'] * 100:.1f}"
-        lines.append(
-            f"{p['symbol'][:10]:<10} {qty_text(Decimal(str(p['quantity']))):>9} "
-            f"{amount(p['avg_cost']) if p['quantity'] else '':>10} {p['currency']:<3} {amount(p['price']):>9} "
-            f"{amount(p['value'], places=0):>11} {amount(p['day_pnl'], sign=True, places=0):>9} "
-            f"{amount(p['unrealized_pnl'], sign=True, places=0):>10} {amount(p['pnl_fx'], sign=True, places=0):>8} "
-            f"{amount(p['realized_pnl'], sign=True, places=0):>9} {weight:>6} {' '.join(flags)}".rstrip())
+        table.append(
+            f"{p['symbol'][:9]:<9} {qty_text(Decimal(str(p['quantity']))):>8} "
+            f"{amount(p['avg_cost']) if p['quantity'] else '':>9} {p['currency']:<3} {amount(p['price']):>8} "
+            f"{amount(p['value'], places=0):>9} {amount(p['day_pnl'], sign=True, places=0):>8} "
+            f"{amount(p['unrealized_pnl'], sign=True, places=0):>9} {amount(p['pnl_fx'], sign=True, places=0):>7} "
+            f"{amount(p['realized_pnl'], sign=True, places=0):>8} {weight:>6} {flags}".rstrip())
+    bottom = ["flags: ~ cost at today's FX rate (approximate), S stale price, U unverified corporate action"]
     e = pf["exposure"]
     if e:
-        lines.append("")
-        lines.append("exposure by side: " + ", ".join(f"{k} {amount(v, sign=True, places=0)}"
-                                                      for k, v in e["by_side"].items()))
-        lines.append("by currency: " + ", ".join(f"{k} {amount(v, sign=True, places=0)}"
-                                                 for k, v in e["by_currency"].items()))
-        lines.append("by company: " + ", ".join(f"{k} {amount(v, sign=True, places=0)}"
-                                                for k, v in e["by_company"].items()))
+        bottom.append("")
+        bottom.append("exposure by side: " + ", ".join(f"{k} {amount(v, sign=True, places=0)}"
+                                                       for k, v in e["by_side"].items()))
+        bottom.append("by currency: " + ", ".join(f"{k} {amount(v, sign=True, places=0)}"
+                                                  for k, v in e["by_currency"].items()))
+        bottom.append("by company: " + ", ".join(f"{k} {amount(v, sign=True, places=0)}"
+                                                 for k, v in e["by_company"].items()))
         if e["hhi"] is not None:
-            lines.append(f"HHI {e['hhi']:,.0f} on absolute company exposure; effective number of companies "
-                         f"{e['effective_n']:.1f}")
-        beta = f"beta-dollars to NVDA {amount(e['nvda_beta_dollars'], sign=True, places=0)}; NVDA -10% implies " \
-               f"{amount(e['nvda_down_10pct_pnl'], sign=True, places=0)}"
+            bottom.append(f"HHI {e['hhi']:,.0f} on absolute company exposure; effective number of companies "
+                          f"{e['effective_n']:.1f}")
+        beta = (f"beta-dollars to NVDA {amount(e['nvda_beta_dollars'], sign=True, places=0)}; NVDA -10% implies "
+                f"{amount(e['nvda_down_10pct_pnl'], sign=True, places=0)}")
         if e["beta_missing"]:
             beta += f" (no beta yet: {', '.join(e['beta_missing'])})"
-        lines.append(beta)
+        bottom.append(beta)
     for t in pf["pairs"]:
         hedge = ""
         if t["hedge_ratio_entry"] is not None and t["hedge_ratio_now"] is not None:
-            hedge = f"; hedge {t['hedge_ratio_entry']:.3f} at entry, {t['hedge_ratio_now']:.3f} now " \
-                    f"({t['hedge_drift'] * 100:+.1f}%)"
-        lines.append(f"pair {t['name']}: P&L {amount(t['spread_pnl'], sign=True)}, gross {amount(t['gross'])}, "
-                     f"net {amount(t['net'], sign=True)}{hedge}")
-    for m in pf["missing"]:
-        lines.append(f"not known: {m}")
-    for a in pf["approximate"]:
-        lines.append(f"approximate (~FX): {a}")
-    for u in pf["unverified_actions"]:
-        lines.append(f"unverified corporate action applied: {u}")
-    return "\n".join(lines) + "\n"
+            hedge = (f"; hedge {t['hedge_ratio_entry']:.3f} at entry, {t['hedge_ratio_now']:.3f} now "
+                     f"({t['hedge_drift'] * 100:+.1f}%)")
+        bottom.append(f"pair {t['name']}: P&L {amount(t['spread_pnl'], sign=True)}, gross {amount(t['gross'])}, "
+                      f"net {amount(t['net'], sign=True)}{hedge}")
+    bottom += [f"not known: {m}" for m in pf["missing"]]
+    bottom += [f"approximate (~): {a}" for a in pf["approximate"]]
+    bottom += [f"unverified corporate action applied (U): {u}" for u in pf["unverified_actions"]]
+    return "\n".join([*_wrap(top), *table, *_wrap(bottom)]) + "\n"
+
+
+def _wrap(lines: list[str]) -> list[str]:
+    out = []
+    for line in lines:
+        out += textwrap.wrap(line, 100, subsequent_indent="  ", break_long_words=False,
+                             break_on_hyphens=False) or [""]
+    return out
