@@ -34,12 +34,14 @@ from tui.widgets.board import QuoteBoard
 from tui.widgets.concentration import ConcentrationPanel
 from tui.widgets.header import WatchHeader
 from tui.widgets.pairs import PairsPanel
+from tui.widgets.portfolio_line import PortfolioLine
 from tui.widgets.status import FeedStatusLike, StatusLine
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from tui.core.clock import Clock
+    from tui.portfolio.live import Books
 
 log = logging.getLogger(__name__)
 _W = TypeVar("_W", bound=Widget)
@@ -50,6 +52,7 @@ IDLE_BOARD_SECONDS = 1.0  # with no new quote, the board's ages are checked once
 FIRST_QUOTES_WAIT = 10.0  # seconds the app watches for the first quotes, to show them the moment they arrive
 EXIT_SIGNALS = ("SIGTERM", "SIGHUP", "SIGINT")
 EXIT_STOP_TIMEOUT = 3.0  # seconds the feed gets to stop after a signal before the app exits anyway
+BOOK_SECONDS = 1.0  # the main screen's book summary is valued again at most once a second
 _FX = frozenset(FX_SYMBOLS.values())
 
 
@@ -97,16 +100,20 @@ class AiwatchApp(App[None]):
         Binding("c", "capex", "Capex", show=False, key_display="c",
                 tooltip="Capex screen: capex, free cash flow and debt per company (TTM, 8 quarters), the sides' "
                         "totals, the deals of the company under the cursor", id="app.capex"),
+        Binding("b", "portfolio", "Book", key_display="b", show=False,
+                tooltip="Your book: positions, P&L in its base currency, exposure and pair trades (Tab / 1–9: "
+                        "another book, Esc back)", id="app.portfolio"),
     ]
     # bindings the help lists although the footer does not show them
-    HELP_ONLY = ("app.capex",)
+    HELP_ONLY = ("app.capex", "app.portfolio")
     # keys that act on the main screen, and do nothing while another screen (help, a dialog, the palette) is open
-    MAIN_SCREEN_ACTIONS = ("next_watchlist", "previous_watchlist", "watchlist", "help", "capex",
+    MAIN_SCREEN_ACTIONS = ("next_watchlist", "previous_watchlist", "watchlist", "help", "capex", "portfolio",
                            *main_actions.ACTIONS)
 
     def __init__(self, runtime: RuntimeLike, watchlists: LoadResultLike, *, initial: str | None = None,
                  stale_after: float = 60.0, handle_signals: bool = False, config=None,
-                 config_problems: Iterable[str] = ()) -> None:
+                 config_problems: Iterable[str] = (), books: Books | None = None,
+                 book_problems: Iterable[object] = (), books_hidden: str | None = None) -> None:
         from tui.alerts import AlertEngine, alerts_log_path
         from tui.config import Config
 
@@ -153,6 +160,13 @@ class AiwatchApp(App[None]):
                 self.config_problems.append(problem)
         if initial is not None and initial in watchlists.watchlists:
             self.current = list(watchlists.watchlists).index(initial)
+        # the user's books (tui/portfolio): None when there is none, or when they are not to be shown here
+        # (`books_hidden` says why: a served app without --portfolio)
+        self.books = books if books else None
+        self.book_problems = list(book_problems)
+        self.books_hidden = books_hidden
+        self._book_symbols: frozenset[str] = books.symbol_set() if self.books else frozenset()
+        self._book_drawn_at: float | None = None
 
     def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
                markup: bool = False) -> None:
@@ -185,6 +199,9 @@ class AiwatchApp(App[None]):
         yield QuoteBoard(stale_after=self.stale_after, id="board")
         yield PairsPanel(id="pairs")
         yield ConcentrationPanel(id="concentration", reference_overrides=self.reference_overrides)
+        line = PortfolioLine(id="portfolio-summary")
+        line.display = self.books is not None
+        yield line
         yield StatusLine(id="status")
         yield Footer()
 
@@ -215,6 +232,11 @@ class AiwatchApp(App[None]):
             self.notify(f"no watchlist named {self._initial!r}: showing the first one", severity="warning")
         if not self.watchlists:
             self.notify("no watchlist could be loaded", severity="error", timeout=30)
+        for problem in self.book_problems:
+            log.warning("portfolio problem: %s", problem)
+        if self.book_problems:
+            self.notify("\n".join(str(p) for p in self.book_problems), title="Portfolio problems",
+                        severity="warning", timeout=15)
         if self._handle_signals:
             self._install_signal_handlers()
         self._apply_config()
@@ -258,10 +280,19 @@ class AiwatchApp(App[None]):
             return
         # the first quotes go on screen when they arrive, not at the next refresh tick
         feed, wl = getattr(self.runtime, "feed", None), self.watchlist
+        if self.books is not None and hasattr(feed, "fetch_history"):  # trade-date FX closes, betas to NVDA
+            self.run_worker(self._fetch_book_history(feed), name="book-history", exit_on_error=False)
         if wl is not None and hasattr(feed, "wait_until_quoted"):
             await feed.wait_until_quoted(wl.symbols, FIRST_QUOTES_WAIT)
             if not self._stopped:
                 self._refresh()
+
+    async def _fetch_book_history(self, feed) -> None:
+        from datetime import datetime
+
+        today = datetime.fromtimestamp(self.runtime.clock.now()).date()
+        await self.books.fetch_history(feed, today)
+        self._book_drawn_at = None  # the rates of old trades may have come in: value the book again
 
     def _runtime_notice(self, message: str, severity: str) -> None:
         self.notify(message, title="DEMO simulator" if self.runtime.simulated else "Feed", severity=severity,
@@ -274,7 +305,8 @@ class AiwatchApp(App[None]):
             return
         self.current = index % len(self.watchlists)
         wl = self.watchlists[self.current]
-        self.runtime.set_symbols(wl.symbols)
+        # the books' listings and FX are quoted whichever watchlist is on screen
+        self.runtime.set_symbols([*wl.symbols, *self._book_symbols])
         now = self.runtime.clock.now()
         self.main_widget(WatchHeader).set_watchlist(self.current + 1, len(self.watchlists), wl.title)
         self._seq = self.runtime.store.seq
@@ -369,6 +401,27 @@ class AiwatchApp(App[None]):
 
         if len(self.screen_stack) <= 1:
             self.push_screen(PairDetailScreen(message.pair, message.watchlist, stale_after=self.stale_after))
+
+    def action_portfolio(self) -> None:
+        """`b`: the book screen, or why there is none."""
+        if len(self.screen_stack) > 1:
+            return
+        if self.books is None:
+            from tui.portfolio.loader import user_portfolios_dir
+
+            self.notify(self.books_hidden or (f"no portfolio yet: write one in {user_portfolios_dir()}/NAME.toml "
+                                              "(docs/portfolio.md) or run: aiwatch portfolio import FILE.csv"),
+                        title="Book", severity="warning", timeout=10)
+            return
+        from tui.screens.portfolio import PortfolioScreen
+
+        self.push_screen(PortfolioScreen(self.books), callback=lambda _: self._book_redraw())
+
+    def _book_redraw(self) -> None:
+        """Back from the book screen (maybe on another book): the summary shows the book now current."""
+        self._book_drawn_at = None
+        if self.books is not None:
+            self._draw_book_line(self.runtime.store, self.runtime.clock.now(), set())
 
     def action_help(self) -> None:
         own = [b for b in self.BINDINGS if isinstance(b, Binding)
@@ -503,6 +556,8 @@ class AiwatchApp(App[None]):
                 pace.draw_due(store, wl)
                 if changed:
                     self._check_alerts(wl, now)
+            if self.books is not None:
+                self._draw_book_line(store, now, changed)
             self.refreshes += 1
             self._refresh_failures = 0
         except Exception:
@@ -511,10 +566,26 @@ class AiwatchApp(App[None]):
             if self._refresh_failures == 1:
                 self.notify("a screen refresh failed; details in the log", severity="error")
 
+    def _draw_book_line(self, store: MarketStore, now: float, changed: set[str]) -> None:
+        """The book summary: valued again when one of its symbols changed, at most once a second (and each
+        second: a quote goes stale with no new quote)."""
+        drawn = self._book_drawn_at
+        if drawn is not None and now - drawn < BOOK_SECONDS and (int(now) == int(drawn)
+                                                                  or changed.isdisjoint(self._book_symbols)):
+            return
+        self._book_drawn_at = now
+        books = self.books
+        valued = books.valued(store, now)
+        if valued is not None:
+            self.main_widget(PortfolioLine).show(valued, index=books.current, count=len(books))
+
     def _check_alerts(self, wl: Watchlist, now: float) -> None:
         if not self.alerts.rules:
             return
-        for alert in self.alerts.check(self.runtime.store, wl, now):
+        book_values = None
+        if self.books is not None and any(r.kind == "pnl" for r in self.alerts.rules):
+            book_values = self.books.all_values(self.runtime.store, now)
+        for alert in self.alerts.check(self.runtime.store, wl, now, books=book_values):
             self.alerts_fired.append(alert)
             self.notify(alert.message, title="Alert", severity="warning", timeout=10)
             if self.config.alert_bell:

@@ -261,13 +261,18 @@ def cmd_run(args) -> int:
             for p in result.problems:
                 say(p)
             return stop
+        books, book_problems, hidden, error = _app_books(args, result)
+        if error:
+            say(f"aiwatch: {error}")
+            return 2
         from tui.app import AiwatchApp
 
         runtime = _runtime(args, clock=clock, sim_process=sim)
         # without --watchlist, the app opens the config's default_watchlist, or reports it and opens ai-rivals
         app = AiwatchApp(runtime, result, initial=args.watchlist, stale_after=args.stale_after,
                          handle_signals=True, config=getattr(args, "config_obj", None),
-                         config_problems=getattr(args, "config_problems", ()))
+                         config_problems=getattr(args, "config_problems", ()), books=books,
+                         book_problems=book_problems, books_hidden=hidden)
         app.run()
         return app.return_code or 0
     finally:
@@ -276,6 +281,35 @@ def cmd_run(args) -> int:
         for proc in (sim, getattr(runtime, "sim_process", None)):
             if hasattr(proc, "kill_now"):
                 proc.kill_now()
+
+
+def _app_books(args, result):
+    """(Books or None, their files' problems, why none are shown, an error that stops the app) for `aiwatch`:
+    every book (the demo book too with --demo); only the one named with --portfolio-only (a served app); none
+    with --no-portfolios (a served app not given --portfolio: the page has no login)."""
+    if getattr(args, "no_portfolios", False):
+        return None, [], ("no book in a served app unless `aiwatch serve --portfolio NAME` names one: the page has "
+                          "no login, so anyone who reaches its port would see your positions"), None
+    from tui.portfolio.live import Books
+    from tui.portfolio.loader import load_all as load_books
+
+    loaded = load_books(demo=args.demo)
+    books = list(loaded.books.values())
+    name = getattr(args, "portfolio", None)
+    if name is not None and name not in loaded.books:
+        known = ", ".join(loaded.books) or "none"
+        if getattr(args, "portfolio_only", False):
+            return None, loaded.problems, None, f"unknown portfolio {name!r}; known: {known}"
+        loaded.problems.append(f"no portfolio named {name!r} (known: {known}): showing the first")
+    if getattr(args, "portfolio_only", False):
+        books = [loaded.books[name]]
+        problems = [p for p in loaded.problems if getattr(p, "path", None) is None or p.path.stem == name]
+    else:
+        problems = loaded.problems
+    if not books:
+        return None, problems, None, None
+    return Books(books, result.watchlists.values(), stale_after=args.stale_after or 60.0, initial=name), \
+        problems, None, None
 
 
 def cmd_snapshot(args) -> int:

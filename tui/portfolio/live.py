@@ -1,5 +1,8 @@
-"""What a book needs from the data source, and the snapshot's `portfolio` object built from a store.
+"""Books against a live store: what they need from the data source, the snapshot's `portfolio` object, and the
+app's `Books` (which books it shows, which one is current, their valuations, recomputed only when the store
+changed or a clock second passed).
 
+What a book needs:
 - quotes: its listings and the FX symbols of its currencies (subscribed whether or not a watchlist on screen
   shows them);
 - daily history: the FX closes of the trade dates it gives no rate for (a range reaching back to the oldest
@@ -11,17 +14,18 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from tui.core.dependency import ANCHOR
 from tui.core.store import FX_SYMBOLS, MarketStore
 from tui.model import Watchlist
 from tui.portfolio.document import portfolio_doc
-from tui.portfolio.exposure import exposure
+from tui.portfolio.exposure import Exposure, exposure
 from tui.portfolio.listings import Listings
 from tui.portfolio.model import Book, listing_currency
-from tui.portfolio.pairs import pair_trades
+from tui.portfolio.pairs import PairTrade, pair_trades
 from tui.portfolio.rates import FxHistory
-from tui.portfolio.valuation import value_book
+from tui.portfolio.valuation import BookValue, value_book
 
 log = logging.getLogger(__name__)
 
@@ -92,3 +96,80 @@ def build_portfolio(book: Book, store: MarketStore, *, now: float, watchlists: I
     listings = Listings(watchlists)
     bv = value_book(book, store, now=now, listings=listings, history=history, stale_after=stale_after)
     return portfolio_doc(bv, exposure(bv, store, listings), pair_trades(bv), simulated=simulated)
+
+
+@dataclass(frozen=True, slots=True)
+class Valued:
+    """One book valued at one instant, with its exposure and pair trades."""
+
+    value: BookValue
+    exposure: Exposure | None
+    pairs: list[PairTrade]
+
+
+class Books:
+    """The books an app shows (or a served app was allowed to), which one is current, and their valuations,
+    computed again only when the store or the clock's second moved."""
+
+    def __init__(self, books: Iterable[Book], watchlists: Iterable[Watchlist] = (), *, stale_after: float = 60.0,
+                 initial: str | None = None) -> None:
+        self.books: list[Book] = list(books)
+        self.listings = Listings(watchlists)
+        self.history = FxHistory()
+        self.stale_after = stale_after
+        self.current = 0
+        names = [b.name for b in self.books]
+        if initial in names:
+            self.current = names.index(initial)
+        self._cache: dict[int, tuple[tuple, Valued]] = {}
+        self.requested: set[tuple[str, str]] = set()  # (symbol, range) of the chart history asked for
+
+    def __len__(self) -> int:
+        return len(self.books)
+
+    @property
+    def book(self) -> Book | None:
+        return self.books[self.current] if self.books else None
+
+    def switch(self, index: int) -> None:
+        if self.books:
+            self.current = index % len(self.books)
+
+    def symbols(self) -> list[str]:
+        """What the feed must quote for every book: listings and FX (whether on the watchlist shown or not)."""
+        return quote_symbols(self.books)
+
+    def symbol_set(self) -> frozenset[str]:
+        return frozenset(self.symbols())
+
+    def valued(self, store: MarketStore, now: float, index: int | None = None) -> Valued | None:
+        index = self.current if index is None else index
+        if not 0 <= index < len(self.books):
+            return None
+        key = (store.seq, int(now), len(self.history.closes), sum(map(len, self.history.closes.values())))
+        held = self._cache.get(index)
+        if held is not None and held[0] == key:
+            return held[1]
+        self.history.update(store)
+        key = (store.seq, int(now), len(self.history.closes), sum(map(len, self.history.closes.values())))
+        bv = value_book(self.books[index], store, now=now, listings=self.listings, history=self.history,
+                        stale_after=self.stale_after)
+        valued = Valued(bv, exposure(bv, store, self.listings), pair_trades(bv))
+        self._cache[index] = (key, valued)
+        return valued
+
+    def all_values(self, store: MarketStore, now: float) -> dict[str, BookValue]:
+        """Every book's valuation, by name (the pnl alerts watch them all)."""
+        out = {}
+        for n, book in enumerate(self.books):
+            v = self.valued(store, now, n)
+            if v is not None:
+                out[book.name] = v.value
+        return out
+
+    async def fetch_history(self, feed, today: dt.date) -> list[str]:
+        """Each book's chart history (trade-date FX closes, a year for the betas), once per (symbol, range)."""
+        fetched = []
+        for book in self.books:
+            fetched += await fetch_history(feed, history_plan(book, today), self.requested)
+        return fetched
