@@ -124,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
         "concentration gauges.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        # no abbreviations of the app's own options: `simulate --port` and `serve --port` are not a prefix of
+        # --portfolio for this parser to guess at
+        allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"aiwatch {__version__}")
     _source_options(parser)

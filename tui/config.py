@@ -33,7 +33,7 @@ CONFIG_NAME = "config.toml"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # aiwatch's names for Textual's two default themes; any other Textual theme name is accepted as it is
 THEME_ALIASES = {"dark": "textual-dark", "light": "textual-light"}
-ALERT_KINDS = ("price", "move", "zscore", "concentration", "pnl")
+ALERT_KINDS = ("price", "move", "zscore", "concentration", "capex", "pnl")
 SOURCE_GROUPS = ("hk", "cn")
 SOURCE_CHOICES = ("tencent", "sina", "yahoo")
 SOURCE_DEFAULTS = {"hk": "tencent", "cn": "tencent"}
