@@ -166,3 +166,20 @@ async def test_portfolio_pnl_alert_fires_in_the_app(tmp_path):
         alert = next(a for a in app.alerts_fired if a.kind == "pnl")
         assert alert.subject == "demo" and alert.message.startswith("DEMO · demo: day P&L")
         assert Decimal(str(alert.value)) < day - 1000
+
+
+async def test_portfolio_command_palette_opens_a_book(tmp_path):
+    from e2e_support import type_into
+
+    from tui.screens.portfolio import PortfolioScreen
+
+    watchlists = load_all()
+    books = Books(two_books(tmp_path).books.values(), watchlists.watchlists.values())
+    app = AiwatchApp(demo_runtime(US_OPEN), watchlists, initial="chips", books=books)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+p")
+        await type_into(pilot, "open book hand")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(lambda: isinstance(app.screen, PortfolioScreen))
+        await wait_for(lambda: "Hand-computed book (2/2)" in text_of(app.screen, "#book-badge"))

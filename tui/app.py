@@ -25,6 +25,7 @@ from tui.core.store import FX_SYMBOLS, MarketStore
 from tui.model import Watchlist
 from tui.panel_pace import PanelPace
 from tui.refresh_pacer import RefreshPacer
+from tui.screens.book_commands import BookCommands
 from tui.screens.commands import WatchlistCommands
 from tui.screens.help import HelpScreen, key_rows
 from tui.screens.steady import SteadyScreen
@@ -76,7 +77,7 @@ class LoadResultLike(Protocol):
 class AiwatchApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "aiwatch"
-    COMMANDS: ClassVar = App.COMMANDS | {WatchlistCommands}
+    COMMANDS: ClassVar = App.COMMANDS | {WatchlistCommands, BookCommands}
     ENABLE_COMMAND_PALETTE = True
     VERTICAL_BREAKPOINTS: ClassVar = [(0, "-short"), (30, "-tall")]
 
@@ -416,6 +417,18 @@ class AiwatchApp(App[None]):
         from tui.screens.portfolio import PortfolioScreen
 
         self.push_screen(PortfolioScreen(self.books), callback=lambda _: self._book_redraw())
+
+    def open_book(self, index: int) -> None:
+        """Show book `index` on the book screen (the command palette's "Open book")."""
+        from tui.screens.portfolio import PortfolioScreen
+
+        if self.books is None:
+            return
+        if isinstance(self.screen, PortfolioScreen):
+            self.screen.show_book(index)
+            return
+        self.books.switch(index)
+        self.action_portfolio()
 
     def _book_redraw(self) -> None:
         """Back from the book screen (maybe on another book): the summary shows the book now current."""

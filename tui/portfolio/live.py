@@ -15,17 +15,22 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from tui.core.dependency import ANCHOR
 from tui.core.store import FX_SYMBOLS, MarketStore
 from tui.model import Watchlist
-from tui.portfolio.document import portfolio_doc
-from tui.portfolio.exposure import Exposure, exposure
 from tui.portfolio.listings import Listings
 from tui.portfolio.model import Book, listing_currency
-from tui.portfolio.pairs import PairTrade, pair_trades
 from tui.portfolio.rates import FxHistory
-from tui.portfolio.valuation import BookValue, value_book
+
+if TYPE_CHECKING:
+    from tui.portfolio.exposure import Exposure
+    from tui.portfolio.pairs import PairTrade
+    from tui.portfolio.valuation import BookValue
+
+# the valuation, exposure and document modules are imported when a book is first valued, not when the app
+# starts (its launch time is measured)
+ANCHOR = "NVDA"  # tui.core.dependency.ANCHOR: the beta-dollars' anchor, whose history the betas need
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +96,11 @@ def build_portfolio(book: Book, store: MarketStore, *, now: float, watchlists: I
                     history: FxHistory | None = None, stale_after: float = 60.0,
                     simulated: bool | None = None) -> dict:
     """The snapshot's `portfolio` object for `book` at `now`."""
+    from tui.portfolio.document import portfolio_doc
+    from tui.portfolio.exposure import exposure
+    from tui.portfolio.pairs import pair_trades
+    from tui.portfolio.valuation import value_book
+
     history = history if history is not None else FxHistory()
     history.update(store)
     listings = Listings(watchlists)
@@ -150,6 +160,10 @@ class Books:
         held = self._cache.get(index)
         if held is not None and held[0] == key:
             return held[1]
+        from tui.portfolio.exposure import exposure
+        from tui.portfolio.pairs import pair_trades
+        from tui.portfolio.valuation import value_book
+
         self.history.update(store)
         key = (store.seq, int(now), len(self.history.closes), sum(map(len, self.history.closes.values())))
         bv = value_book(self.books[index], store, now=now, listings=self.listings, history=self.history,
