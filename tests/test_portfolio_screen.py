@@ -183,3 +183,20 @@ async def test_portfolio_command_palette_opens_a_book(tmp_path):
         await pilot.press("enter")
         await wait_for(lambda: isinstance(app.screen, PortfolioScreen))
         await wait_for(lambda: "Hand-computed book (2/2)" in text_of(app.screen, "#book-badge"))
+
+
+async def test_portfolio_summary_follows_prices_on_a_frozen_clock(tmp_path):
+    from dataclasses import replace
+
+    watchlists = load_all()
+    books = Books(two_books(tmp_path).books.values(), watchlists.watchlists.values())
+    runtime = demo_runtime(US_OPEN)  # the clock never moves: only a new price can change the line
+    app = AiwatchApp(runtime, watchlists, initial="chips", books=books)
+    async with app.run_test(size=(100, 30)):
+        await until_valued(app, runtime, books)
+        before = app.query_one(PortfolioLine).plain
+        tsla = runtime.store.quotes["TSLA"]  # not on the list on screen: the book's own subscription
+        runtime.store.apply_quote(replace(tsla, price=tsla.price * 1.5, time=tsla.time + 1))
+        nav = books.valued(runtime.store, runtime.clock.now()).value.nav
+        await wait_for(lambda: f"NAV {money(nav)} USD" in app.query_one(PortfolioLine).plain)
+        assert app.query_one(PortfolioLine).plain != before

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import signal
+import time
 from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar
 
 from textual.app import App, ComposeResult
@@ -167,7 +168,11 @@ class AiwatchApp(App[None]):
         self.book_problems = list(book_problems)
         self.books_hidden = books_hidden
         self._book_symbols: frozenset[str] = books.symbol_set() if self.books else frozenset()
-        self._book_drawn_at: float | None = None
+        # the summary line is valued again when one of the books' symbols changed, at most once a second of wall
+        # time (`_book_due` until then), and each second of the app's clock (a quote goes stale with no news)
+        self._book_due = True
+        self._book_drawn_wall = float("-inf")
+        self._book_drawn_second: int | None = None
 
     def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
                markup: bool = False) -> None:
@@ -293,7 +298,7 @@ class AiwatchApp(App[None]):
 
         today = datetime.fromtimestamp(self.runtime.clock.now()).date()
         await self.books.fetch_history(feed, today)
-        self._book_drawn_at = None  # the rates of old trades may have come in: value the book again
+        self._book_due = True  # the rates of old trades may have come in: value the book again
 
     def _runtime_notice(self, message: str, severity: str) -> None:
         self.notify(message, title="DEMO simulator" if self.runtime.simulated else "Feed", severity=severity,
@@ -432,9 +437,9 @@ class AiwatchApp(App[None]):
 
     def _book_redraw(self) -> None:
         """Back from the book screen (maybe on another book): the summary shows the book now current."""
-        self._book_drawn_at = None
+        self._book_due, self._book_drawn_wall = True, float("-inf")
         if self.books is not None:
-            self._draw_book_line(self.runtime.store, self.runtime.clock.now(), set())
+            self._draw_book_line(self.runtime.store, self.runtime.clock.now())
 
     def action_help(self) -> None:
         own = [b for b in self.BINDINGS if isinstance(b, Binding)
@@ -570,7 +575,9 @@ class AiwatchApp(App[None]):
                 if changed:
                     self._check_alerts(wl, now)
             if self.books is not None:
-                self._draw_book_line(store, now, changed)
+                if not changed.isdisjoint(self._book_symbols):
+                    self._book_due = True
+                self._draw_book_line(store, now)
             self.refreshes += 1
             self._refresh_failures = 0
         except Exception:
@@ -579,14 +586,14 @@ class AiwatchApp(App[None]):
             if self._refresh_failures == 1:
                 self.notify("a screen refresh failed; details in the log", severity="error")
 
-    def _draw_book_line(self, store: MarketStore, now: float, changed: set[str]) -> None:
-        """The book summary: valued again when one of its symbols changed, at most once a second (and each
-        second: a quote goes stale with no new quote)."""
-        drawn = self._book_drawn_at
-        if drawn is not None and now - drawn < BOOK_SECONDS and (int(now) == int(drawn)
-                                                                  or changed.isdisjoint(self._book_symbols)):
+    def _draw_book_line(self, store: MarketStore, now: float) -> None:
+        """The book summary, valued again when it is due (see `_book_due`) and a second has passed since."""
+        if self._book_drawn_second != int(now):
+            self._book_due = True
+        wall = time.monotonic()
+        if not self._book_due or wall - self._book_drawn_wall < BOOK_SECONDS:
             return
-        self._book_drawn_at = now
+        self._book_due, self._book_drawn_wall, self._book_drawn_second = False, wall, int(now)
         books = self.books
         valued = books.valued(store, now)
         if valued is not None:
@@ -614,6 +621,11 @@ class AiwatchApp(App[None]):
             self.spark_seeder.tick()
         except Exception:  # a background nicety: never take the app down
             log.exception("sparkline seeding failed")
+        if self.books is not None and len(self.screen_stack) <= 1:
+            try:  # a change held back by the once-a-second pace is drawn now, whatever the refresh does
+                self._draw_book_line(self.runtime.store, self.runtime.clock.now())
+            except Exception:
+                log.exception("book summary refresh failed")
         if self._pacer.paused:
             self._refresh()
 
