@@ -37,6 +37,16 @@ DIVIDEND_KEYS = ("symbol", "date", "amount", "currency", "fx", "note")
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9\-_]{0,39}$")  # a book's name: its file's stem
 
 
+def latest_today() -> dt.date:
+    """Today's date where the day turns first among the markets a book can trade on (Tokyo): a trade done in
+    Asia this morning is not "in the future" for someone whose evening it still is in New York."""
+    import time
+
+    from tui.core.sessions import MARKETS, local_date
+
+    return local_date(MARKETS["JP"], time.time())
+
+
 def user_portfolios_dir() -> Path:
     return _paths.config_dir() / "portfolios"
 
@@ -473,9 +483,9 @@ def _files(directory: Path) -> list[Path]:
 def load_all(user_dir: Path | None = None, *, demo: bool = False, today: dt.date | None = None) -> BooksResult:
     """The user's books (and, with `demo`, the shipped demo book first; a user's `demo.toml` replaces it).
 
-    `today` defaults to today's date: a user's trade dated later is a problem."""
+    `today` defaults to today's date in Tokyo (`latest_today`): a user's trade dated later is a problem."""
     user_dir = user_portfolios_dir() if user_dir is None else Path(user_dir)
-    today = dt.date.today() if today is None else today
+    today = latest_today() if today is None else today
     result = BooksResult()
     loaded: dict[str, Book] = {}
     if demo:
@@ -528,7 +538,7 @@ def run_check(paths: list[str] | None, out: TextIO | None = None, *, today: dt.d
     """Check portfolio files (none given: every book in the user's portfolios folder, and the demo book).
     Prints each problem as `path:line: problem`, an ok line per good file; returns 1 if there is any problem."""
     out = sys.stdout if out is None else out
-    today = dt.date.today() if today is None else today
+    today = latest_today() if today is None else today
     files: list[tuple[Path, bool]] = []
     problems: list[Problem] = []
     if not paths:
