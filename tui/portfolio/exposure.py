@@ -58,13 +58,7 @@ def position_beta(store: MarketStore, symbol: str) -> float | None:
     ccy = store.currency_of(symbol)
     fx = fx_symbol(ccy) if ccy else None
     inputs = (store.history.get(symbol), store.history.get(ANCHOR), store.history.get(fx) if fx else None, ccy)
-    key = ("portfolio-beta", symbol)
-    held = store.memo.get(key)
-    if held is not None and all(a is b for a, b in zip(held[0], inputs, strict=True)):
-        return held[1]  # type: ignore[return-value]
-    beta, _corr, _weeks = sensitivity_to(store, symbol, ANCHOR)
-    store.memo[key] = (inputs, beta)
-    return beta
+    return store.memoised(("portfolio-beta", symbol), inputs, lambda: sensitivity_to(store, symbol, ANCHOR)[0])
 
 
 def exposure(bv: BookValue, store: MarketStore, listings: Listings | None = None) -> Exposure | None:
