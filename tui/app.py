@@ -286,12 +286,13 @@ class AiwatchApp(App[None]):
             return
         # the first quotes go on screen when they arrive, not at the next refresh tick
         feed, wl = getattr(self.runtime, "feed", None), self.watchlist
-        if self.books is not None and hasattr(feed, "fetch_history"):  # trade-date FX closes, betas to NVDA
-            self.run_worker(self._fetch_book_history(feed), name="book-history", exit_on_error=False)
         if wl is not None and hasattr(feed, "wait_until_quoted"):
             await feed.wait_until_quoted(wl.symbols, FIRST_QUOTES_WAIT)
             if not self._stopped:
                 self._refresh()
+        # the books' trade-date FX closes and betas: background work, once the first quotes are on screen
+        if self.books is not None and hasattr(feed, "fetch_history") and not self._stopped:
+            self.run_worker(self._fetch_book_history(feed), name="book-history", exit_on_error=False)
 
     async def _fetch_book_history(self, feed) -> None:
         from datetime import datetime

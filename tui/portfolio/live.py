@@ -76,13 +76,20 @@ def history_plan(book: Book, today: dt.date) -> list[tuple[str, str]]:
     return list(plan.items())
 
 
-async def fetch_history(feed, plan: Sequence[tuple[str, str]], requested: set[tuple[str, str]]) -> list[str]:
+async def fetch_history(feed, plan: Sequence[tuple[str, str]], requested: set[tuple[str, str]], *,
+                        background: bool = False) -> list[str]:
     """Fetch each (symbol, range) not asked for before, one chart request each, in order; failures are logged
-    (a missing history makes a rate approximate or a beta unknown, said on screen), never raised."""
+    (a missing history makes a rate approximate or a beta unknown, said on screen), never raised. `background`:
+    keep to the feed's per-minute budget for background work (the app), as its own history refresh does."""
+    import asyncio
+
+    budget = getattr(getattr(feed, "rest", None), "background_wait", None) if background else None
     fetched = []
     for symbol, range_ in plan:
         if (symbol, range_) in requested:
             continue
+        while budget is not None and (wait := budget()) > 0:
+            await asyncio.sleep(wait)
         requested.add((symbol, range_))
         try:
             await feed.fetch_history(symbol, range_, "1d")
@@ -185,5 +192,5 @@ class Books:
         """Each book's chart history (trade-date FX closes, a year for the betas), once per (symbol, range)."""
         fetched = []
         for book in self.books:
-            fetched += await fetch_history(feed, history_plan(book, today), self.requested)
+            fetched += await fetch_history(feed, history_plan(book, today), self.requested, background=True)
         return fetched
