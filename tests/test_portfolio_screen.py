@@ -200,3 +200,30 @@ async def test_portfolio_summary_follows_prices_on_a_frozen_clock(tmp_path):
         nav = books.valued(runtime.store, runtime.clock.now()).value.nav
         await wait_for(lambda: f"NAV {money(nav)} USD" in app.query_one(PortfolioLine).plain)
         assert app.query_one(PortfolioLine).plain != before
+
+
+async def test_portfolio_a_hostile_title_is_shown_as_text(tmp_path):
+    """A book's title is the user's text: Textual markup in it is shown, never run; escape sequences are gone."""
+    from e2e_support import type_into
+
+    title = "[@click=app.quit]Mine[/] \\u001b]0;pwned\\u0007[b]bold"
+    write_book(tmp_path / "portfolios", HAND_BOOK.replace('title = "Hand-computed book"', f'title = "{title}"'),
+               "hostile")
+    loaded_books = load_books(tmp_path / "portfolios")
+    assert not loaded_books.problems
+    watchlists = load_all()
+    books = Books(loaded_books.books.values(), watchlists.watchlists.values())
+    app = AiwatchApp(demo_runtime(US_OPEN), watchlists, initial="chips", books=books)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("b")
+        screen = app.screen
+        await wait_for(lambda: getattr(screen, "renders", 0) > 0)
+        badge = text_of(screen, "#book-badge")
+        assert "[@click=app.quit]Mine[/] [b]bold" in badge and "\x1b" not in badge
+        await pilot.press("escape")
+        await pilot.press("ctrl+p")
+        await type_into(pilot, "open book")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(lambda: app.screen is not screen and getattr(app.screen, "renders", 0) > 0)
+        assert app.is_running and "[@click=app.quit]Mine[/]" in text_of(app.screen, "#book-badge")

@@ -16,14 +16,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui.core.concentration import HHI_THRESHOLDS_2010, hhi_label
 from tui.format import NO_DATA, fmt_price
 from tui.portfolio.live import Books, Valued
+from tui.screens.steady import SteadyScreen
 from tui.widgets.concentration import bar
 from tui.widgets.header import DEMO_BADGE
+from tui.widgets.plain import plain
 from tui.widgets.portfolio_line import money, pnl_style
 
 log = logging.getLogger(__name__)
@@ -201,7 +202,7 @@ def notes_lines(v: Valued) -> list[Content]:
     return lines
 
 
-class PortfolioScreen(Screen[None]):
+class PortfolioScreen(SteadyScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", key_display="Esc", tooltip="Back to the watchlist", id="book.back"),
         Binding("b,q", "back", "Back", show=False, id="book.back_keys"),
@@ -274,7 +275,7 @@ class PortfolioScreen(Screen[None]):
         badge = self.query_one("#book-badge", Static)
         count = f" ({self.books.current + 1}/{len(self.books)})" if len(self.books) > 1 else ""
         head = f"Book: {book.title}{count} · {book.base_currency}"
-        badge.update(f"{DEMO_BADGE} · {head}" if demo else head)
+        badge.update(plain(f"{DEMO_BADGE} · {head}" if demo else head))  # a title is the user's text: never markup
         badge.set_class(demo, "-demo")
         self.query_one("#book-totals", Static).update(Content("\n").join(totals_lines(valued, width)))
         self.query_one("#book-positions", Static).update(Content("\n").join(positions_lines(valued, width)))
