@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from tui.atomic import atomic_write_text
+from tui.atomic import NotOverwritten, atomic_write_text
 from tui.portfolio.ledger import qty_text
 from tui.portfolio.loader import NAME_RE, load_file, user_portfolios_dir
 from tui.portfolio.model import CURRENCIES, listing_currency
@@ -507,5 +507,8 @@ def import_file(path: Path | str, fmt: str = "generic", name: str | None = None,
                 str(replace(p, path=target)) for p in problems))
 
     out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # a new folder is the user's alone
-    atomic_write_text(target, text_out, check=must_load)  # a temp file from mkstemp: mode 0600
+    try:  # a temp file from mkstemp (mode 0600), linked in only if no file took the name meanwhile
+        atomic_write_text(target, text_out, check=must_load, expect=None)
+    except NotOverwritten as exc:
+        raise ImportFailed(f"{exc}: choose another --name, or move that file away first") from None
     return target, result
