@@ -1,6 +1,8 @@
 """`aiwatch snapshot --portfolio NAME`, as a user runs it, on the simulator at a frozen instant: the `portfolio`
 object is checked against a hand calculation from the simulator's own model (its prices, previous closes and FX
-daily closes, rounded as it serves them), not against the app's arithmetic."""
+daily closes, rounded as its Yahoo endpoints serve them), not against the app's arithmetic. With the default
+China source (Tencent's quote page, which derives HKD=X from two CNY crosses), against the rates the snapshot
+says it used."""
 
 from __future__ import annotations
 
@@ -99,7 +101,9 @@ def money(x: F) -> float:
 
 @pytest.fixture(scope="module")
 def doc(tmp_path_factory) -> dict:
-    run = snapshot(tmp_path_factory.mktemp("snap"), "--portfolio", "mine", "--format", "json")
+    # every price and rate through Yahoo's endpoints, whose serving (rounding, 32-bit chart closes) is modelled here
+    run = snapshot(tmp_path_factory.mktemp("snap"), "--portfolio", "mine", "--format", "json",
+                   "--china-source", "yahoo")
     assert run.returncode == 0, run.stderr
     return json.loads(run.stdout)
 
@@ -142,6 +146,8 @@ def test_portfolio_snapshot_object_matches_a_hand_calculation(doc, market):
     nav = sum(e["value"] for e in expected.values()) + cash
     for symbol, e in expected.items():
         row = rows[symbol]
+    for symbol, e in expected.items():
+        row = rows[symbol]
         assert row["quantity"] == e["quantity"], symbol
         assert row["value"] == money(e["value"]), symbol
         assert row["unrealized_pnl"] == money(e["value"] - e["cost"]), symbol
@@ -178,6 +184,23 @@ def test_portfolio_snapshot_object_matches_a_hand_calculation(doc, market):
     assert pair["name"] == "Tencent vs Tesla"
     entry = F(50 * 400) / (F(200 * 600) / hkd_trade)
     assert pair["hedge_ratio_entry"] == pytest.approx(float(entry), abs=1e-6)
+
+
+def test_portfolio_snapshot_values_at_the_rates_it_reports(tmp_path):
+    """The default China source quotes Hong Kong, Shanghai and HKD=X itself: each position's value is its quantity
+    x its price at the FX rate the same document reports, and cash likewise."""
+    run = snapshot(tmp_path, "--portfolio", "mine", "--format", "json")
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    pf = doc["portfolio"]
+    per_usd = {ccy: F(repr(q["per_usd"])) for ccy, q in doc["fx_quotes"].items()}
+    per_usd["USD"] = F(1)
+    for row in pf["positions"]:
+        if row["quantity"]:
+            expected = row["quantity"] * F(repr(row["price"])) / per_usd[row["currency"]]
+            assert row["value"] == money(expected), row["symbol"]
+        assert Decimal(str(row["pnl_price"])) + Decimal(str(row["pnl_fx"])) == Decimal(str(row["unrealized_pnl"]))
+    assert pf["cash"] == money(10000 + 78000 / per_usd["HKD"])
 
 
 def test_portfolio_snapshot_csv_and_table(tmp_path):
