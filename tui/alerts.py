@@ -9,6 +9,9 @@ Rules (config `[[alerts]]` tables, or added in the app):
     capex          symbol (or "*": every company on screen, once each), metric "intensity" (capex / revenue,
                    TTM, in percent) | "net_debt_ebitda" (net debt / TTM EBITDA, times), above and/or below: checked
                    only when a company's statements run to a new quarter (tui/core/capex.py)
+    pnl            above and/or below, in the book's base currency: a portfolio's P&L passes the level; measure
+                   "day" (default), "unrealized" or "total"; symbol (optional): that position's instead of the
+                   book's; portfolio (its name, default "*": every book loaded)
 
 A rule fires when its condition becomes true and fires again only after it was seen false: no repeat every
 refresh. The first evaluation of each rule (per symbol, pair or list) only records the state: a level already
@@ -29,6 +32,7 @@ import json
 import logging
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,7 +43,8 @@ from tui.model import Watchlist, change_pct_of
 
 log = logging.getLogger(__name__)
 
-KINDS = ("price", "move", "zscore", "concentration", "capex")
+KINDS = ("price", "move", "zscore", "concentration", "capex", "pnl")
+PNL_MEASURES = ("day", "unrealized", "total")
 GAUGES = ("hhi", "top1", "top3")
 CAPEX_METRICS = ("intensity", "net_debt_ebitda")
 _FIELDS = {
@@ -48,6 +53,7 @@ _FIELDS = {
     "zscore": ("pair", "beyond", "note"),
     "concentration": ("gauge", "above", "watchlist", "note"),
     "capex": ("symbol", "metric", "above", "below", "note"),
+    "pnl": ("portfolio", "measure", "symbol", "above", "below", "note"),
 }
 COMMAND_TIMEOUT = 10.0
 DEMO_PREFIX = "DEMO · "
@@ -67,6 +73,8 @@ class Rule:
     watchlist: str = "*"
     note: str = ""
     metric: str = ""
+    portfolio: str = "*"
+    measure: str = ""
 
     def describe(self) -> str:
         if self.kind == "price":
@@ -88,6 +96,12 @@ class Rule:
             levels = [f"{word} {v:g}{unit}" for word, v in (("above", self.above), ("below", self.below))
                       if v is not None]
             return f"{who}: {what} {' or '.join(levels)} (checked at each new quarter)"
+        if self.kind == "pnl":
+            levels = " or ".join(f"{word} {level:+,g}" for word, level in (("above", self.above),
+                                                                          ("below", self.below)) if level is not None)
+            what = f"{self.symbol}'s {self.measure} P&L" if self.symbol else f"{self.measure} P&L"
+            book = "any book" if self.portfolio == "*" else self.portfolio
+            return f"{book}: {what} {levels}"
         unit = "" if self.gauge == "hhi" else "%"
         where = "" if self.watchlist == "*" else f" on {self.watchlist}"
         return f"concentration {self.gauge.upper()} above {self.above:g}{unit}{where}"
@@ -96,7 +110,7 @@ class Rule:
         out: dict = {"kind": self.kind}
         for key in _FIELDS[self.kind]:
             v = getattr(self, key)
-            if v is not None and v != "" and not (key == "watchlist" and v == "*"):
+            if v is not None and v != "" and not (key in ("watchlist", "portfolio") and v == "*"):
                 out[key] = v
         return out
 
@@ -157,6 +171,15 @@ def parse_rule(d: dict) -> Rule:
         if above is None and below is None:
             raise ValueError("above/below: a capex rule needs a level above, below or both")
         return Rule(kind, symbol=symbol, metric=metric, above=above, below=below, note=note)
+    if kind == "pnl":
+        above, below = _num(d, "above"), _num(d, "below")
+        if above is None and below is None:
+            raise ValueError("above/below: a pnl rule needs a level above, below or both (base currency)")
+        measure = _str(d, "measure", "day").lower() or "day"
+        if measure not in PNL_MEASURES:
+            raise ValueError(f"measure: expected one of {', '.join(PNL_MEASURES)}, got {measure!r}")
+        return Rule(kind, symbol=_str(d, "symbol").upper(), above=above, below=below, note=note,
+                    portfolio=_str(d, "portfolio", "*") or "*", measure=measure)
     gauge = _str(d, "gauge", "hhi").lower()
     if gauge not in GAUGES:
         raise ValueError(f"gauge: expected one of {', '.join(GAUGES)}, got {gauge!r}")
@@ -279,10 +302,16 @@ class AlertEngine:
         self._state[key] = now_true
         return now_true and not was
 
-    def check(self, store: MarketStore, watchlist: Watchlist | None, now: float) -> list[Alert]:
+    def check(self, store: MarketStore, watchlist: Watchlist | None, now: float,
+              books: Mapping[str, object] | None = None) -> list[Alert]:
+        """Rules against the store; `books`: each portfolio's valuation (tui.portfolio.valuation.BookValue) by
+        name, for the pnl rules (without it they are not checked)."""
         out: list[Alert] = []
         for n, rule in enumerate(self.rules):
             try:
+                if rule.kind == "pnl":
+                    out.extend(self._check_pnl(n, rule, books or {}, now))
+                    continue
                 out.extend(self._check(n, rule, store, watchlist, now))
             except Exception:
                 log.exception("alert rule %s failed", rule)
@@ -397,6 +426,30 @@ class AlertEngine:
         unit = "" if rule.gauge == "hhi" else "%"
         return [Alert("concentration", rule.gauge, f"{wl.title}: {rule.gauge.upper()} {value:,.1f}{unit} above "
                       f"{rule.above:g}{unit}", value, rule.above, now, table)]
+
+    def _check_pnl(self, n: int, rule: Rule, books: Mapping[str, object], now: float) -> list[Alert]:
+        out = []
+        table = rule.to_table()
+        for name, bv in books.items():
+            if rule.portfolio not in ("*", name):
+                continue
+            holder = bv.position(rule.symbol) if rule.symbol else bv  # type: ignore[attr-defined]
+            if holder is None:
+                continue
+            attr = {"day": "day_pnl", "unrealized": "unrealized", "total": "total_pnl"}[rule.measure]
+            value = getattr(holder, attr, None)
+            if value is None:
+                continue  # not known (a price or a rate missing): never compared as 0
+            v = float(value)
+            base = bv.base  # type: ignore[attr-defined]
+            who = f"{name}: {rule.symbol} {rule.measure} P&L" if rule.symbol else f"{name}: {rule.measure} P&L"
+            if rule.above is not None and self._edge((n, f"{name}/{rule.symbol}/above"), v >= rule.above):
+                out.append(Alert("pnl", f"{name}/{rule.symbol}" if rule.symbol else name,
+                                 f"{who} {v:+,.2f} {base}, above {rule.above:+,.2f}", v, rule.above, now, table))
+            if rule.below is not None and self._edge((n, f"{name}/{rule.symbol}/below"), v <= rule.below):
+                out.append(Alert("pnl", f"{name}/{rule.symbol}" if rule.symbol else name,
+                                 f"{who} {v:+,.2f} {base}, below {rule.below:+,.2f}", v, rule.below, now, table))
+        return out
 
     # -- on fire -----------------------------------------------------------------------------------
     def _record(self, alert: Alert) -> None:

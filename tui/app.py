@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import signal
+import time
 from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar
 
 from textual.app import App, ComposeResult
@@ -25,6 +26,7 @@ from tui.core.store import FX_SYMBOLS, MarketStore
 from tui.model import Watchlist
 from tui.panel_pace import PanelPace
 from tui.refresh_pacer import RefreshPacer
+from tui.screens.book_commands import BookCommands
 from tui.screens.commands import WatchlistCommands
 from tui.screens.help import HelpScreen, key_rows
 from tui.screens.steady import SteadyScreen
@@ -34,12 +36,14 @@ from tui.widgets.board import QuoteBoard
 from tui.widgets.concentration import ConcentrationPanel
 from tui.widgets.header import WatchHeader
 from tui.widgets.pairs import PairsPanel
+from tui.widgets.portfolio_line import PortfolioLine
 from tui.widgets.status import FeedStatusLike, StatusLine
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from tui.core.clock import Clock
+    from tui.portfolio.live import Books
 
 log = logging.getLogger(__name__)
 _W = TypeVar("_W", bound=Widget)
@@ -50,6 +54,7 @@ IDLE_BOARD_SECONDS = 1.0  # with no new quote, the board's ages are checked once
 FIRST_QUOTES_WAIT = 10.0  # seconds the app watches for the first quotes, to show them the moment they arrive
 EXIT_SIGNALS = ("SIGTERM", "SIGHUP", "SIGINT")
 EXIT_STOP_TIMEOUT = 3.0  # seconds the feed gets to stop after a signal before the app exits anyway
+BOOK_SECONDS = 1.0  # the main screen's book summary is valued again at most once a second
 _FX = frozenset(FX_SYMBOLS.values())
 
 
@@ -73,7 +78,7 @@ class LoadResultLike(Protocol):
 class AiwatchApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "aiwatch"
-    COMMANDS: ClassVar = App.COMMANDS | {WatchlistCommands}
+    COMMANDS: ClassVar = App.COMMANDS | {WatchlistCommands, BookCommands}
     ENABLE_COMMAND_PALETTE = True
     VERTICAL_BREAKPOINTS: ClassVar = [(0, "-short"), (30, "-tall")]
 
@@ -97,16 +102,20 @@ class AiwatchApp(App[None]):
         Binding("c", "capex", "Capex", show=False, key_display="c",
                 tooltip="Capex screen: capex, free cash flow and debt per company (TTM, 8 quarters), the sides' "
                         "totals, the deals of the company under the cursor", id="app.capex"),
+        Binding("b", "portfolio", "Book", key_display="b", show=False,
+                tooltip="Your book: positions, P&L in its base currency, exposure and pair trades (Tab / 1–9: "
+                        "another book, Esc back)", id="app.portfolio"),
     ]
     # bindings the help lists although the footer does not show them
-    HELP_ONLY = ("app.capex",)
+    HELP_ONLY = ("app.capex", "app.portfolio")
     # keys that act on the main screen, and do nothing while another screen (help, a dialog, the palette) is open
-    MAIN_SCREEN_ACTIONS = ("next_watchlist", "previous_watchlist", "watchlist", "help", "capex",
+    MAIN_SCREEN_ACTIONS = ("next_watchlist", "previous_watchlist", "watchlist", "help", "capex", "portfolio",
                            *main_actions.ACTIONS)
 
     def __init__(self, runtime: RuntimeLike, watchlists: LoadResultLike, *, initial: str | None = None,
                  stale_after: float = 60.0, handle_signals: bool = False, config=None,
-                 config_problems: Iterable[str] = ()) -> None:
+                 config_problems: Iterable[str] = (), books: Books | None = None,
+                 book_problems: Iterable[object] = (), books_hidden: str | None = None) -> None:
         from tui.alerts import AlertEngine, alerts_log_path
         from tui.config import Config
 
@@ -153,6 +162,17 @@ class AiwatchApp(App[None]):
                 self.config_problems.append(problem)
         if initial is not None and initial in watchlists.watchlists:
             self.current = list(watchlists.watchlists).index(initial)
+        # the user's books (tui/portfolio): None when there is none, or when they are not to be shown here
+        # (`books_hidden` says why: a served app without --portfolio)
+        self.books = books if books else None
+        self.book_problems = list(book_problems)
+        self.books_hidden = books_hidden
+        self._book_symbols: frozenset[str] = books.symbol_set() if self.books else frozenset()
+        # the summary line is valued again when one of the books' symbols changed, at most once a second of wall
+        # time (`_book_due` until then), and each second of the app's clock (a quote goes stale with no news)
+        self._book_due = True
+        self._book_drawn_wall = float("-inf")
+        self._book_drawn_second: int | None = None
 
     def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
                markup: bool = False) -> None:
@@ -185,6 +205,9 @@ class AiwatchApp(App[None]):
         yield QuoteBoard(stale_after=self.stale_after, id="board")
         yield PairsPanel(id="pairs")
         yield ConcentrationPanel(id="concentration", reference_overrides=self.reference_overrides)
+        line = PortfolioLine(id="portfolio-summary")
+        line.display = self.books is not None
+        yield line
         yield StatusLine(id="status")
         yield Footer()
 
@@ -215,6 +238,11 @@ class AiwatchApp(App[None]):
             self.notify(f"no watchlist named {self._initial!r}: showing the first one", severity="warning")
         if not self.watchlists:
             self.notify("no watchlist could be loaded", severity="error", timeout=30)
+        for problem in self.book_problems:
+            log.warning("portfolio problem: %s", problem)
+        if self.book_problems:
+            self.notify("\n".join(str(p) for p in self.book_problems), title="Portfolio problems",
+                        severity="warning", timeout=15)
         if self._handle_signals:
             self._install_signal_handlers()
         self._apply_config()
@@ -262,6 +290,16 @@ class AiwatchApp(App[None]):
             await feed.wait_until_quoted(wl.symbols, FIRST_QUOTES_WAIT)
             if not self._stopped:
                 self._refresh()
+        # the books' trade-date FX closes and betas: background work, once the first quotes are on screen
+        if self.books is not None and hasattr(feed, "fetch_history") and not self._stopped:
+            self.run_worker(self._fetch_book_history(feed), name="book-history", exit_on_error=False)
+
+    async def _fetch_book_history(self, feed) -> None:
+        from datetime import datetime
+
+        today = datetime.fromtimestamp(self.runtime.clock.now()).date()
+        await self.books.fetch_history(feed, today)
+        self._book_due = True  # the rates of old trades may have come in: value the book again
 
     def _runtime_notice(self, message: str, severity: str) -> None:
         self.notify(message, title="DEMO simulator" if self.runtime.simulated else "Feed", severity=severity,
@@ -274,7 +312,8 @@ class AiwatchApp(App[None]):
             return
         self.current = index % len(self.watchlists)
         wl = self.watchlists[self.current]
-        self.runtime.set_symbols(wl.symbols)
+        # the books' listings and FX are quoted whichever watchlist is on screen
+        self.runtime.set_symbols([*wl.symbols, *self._book_symbols])
         now = self.runtime.clock.now()
         self.main_widget(WatchHeader).set_watchlist(self.current + 1, len(self.watchlists), wl.title)
         self._seq = self.runtime.store.seq
@@ -369,6 +408,39 @@ class AiwatchApp(App[None]):
 
         if len(self.screen_stack) <= 1:
             self.push_screen(PairDetailScreen(message.pair, message.watchlist, stale_after=self.stale_after))
+
+    def action_portfolio(self) -> None:
+        """`b`: the book screen, or why there is none."""
+        if len(self.screen_stack) > 1:
+            return
+        if self.books is None:
+            from tui.portfolio.loader import user_portfolios_dir
+
+            self.notify(self.books_hidden or (f"no portfolio yet: write one in {user_portfolios_dir()}/NAME.toml "
+                                              "(docs/portfolio.md) or run: aiwatch portfolio import FILE.csv"),
+                        title="Book", severity="warning", timeout=10)
+            return
+        from tui.screens.portfolio import PortfolioScreen
+
+        self.push_screen(PortfolioScreen(self.books), callback=lambda _: self._book_redraw())
+
+    def open_book(self, index: int) -> None:
+        """Show book `index` on the book screen (the command palette's "Open book")."""
+        from tui.screens.portfolio import PortfolioScreen
+
+        if self.books is None:
+            return
+        if isinstance(self.screen, PortfolioScreen):
+            self.screen.show_book(index)
+            return
+        self.books.switch(index)
+        self.action_portfolio()
+
+    def _book_redraw(self) -> None:
+        """Back from the book screen (maybe on another book): the summary shows the book now current."""
+        self._book_due, self._book_drawn_wall = True, float("-inf")
+        if self.books is not None:
+            self._draw_book_line(self.runtime.store, self.runtime.clock.now())
 
     def action_help(self) -> None:
         own = [b for b in self.BINDINGS if isinstance(b, Binding)
@@ -503,6 +575,10 @@ class AiwatchApp(App[None]):
                 pace.draw_due(store, wl)
                 if changed:
                     self._check_alerts(wl, now)
+            if self.books is not None:
+                if not changed.isdisjoint(self._book_symbols):
+                    self._book_due = True
+                self._draw_book_line(store, now)
             self.refreshes += 1
             self._refresh_failures = 0
         except Exception:
@@ -511,10 +587,26 @@ class AiwatchApp(App[None]):
             if self._refresh_failures == 1:
                 self.notify("a screen refresh failed; details in the log", severity="error")
 
+    def _draw_book_line(self, store: MarketStore, now: float) -> None:
+        """The book summary, valued again when it is due (see `_book_due`) and a second has passed since."""
+        if self._book_drawn_second != int(now):
+            self._book_due = True
+        wall = time.monotonic()
+        if not self._book_due or wall - self._book_drawn_wall < BOOK_SECONDS:
+            return
+        self._book_due, self._book_drawn_wall, self._book_drawn_second = False, wall, int(now)
+        books = self.books
+        valued = books.valued(store, now)
+        if valued is not None:
+            self.main_widget(PortfolioLine).show(valued, index=books.current, count=len(books))
+
     def _check_alerts(self, wl: Watchlist, now: float) -> None:
         if not self.alerts.rules:
             return
-        for alert in self.alerts.check(self.runtime.store, wl, now):
+        book_values = None
+        if self.books is not None and any(r.kind == "pnl" for r in self.alerts.rules):
+            book_values = self.books.all_values(self.runtime.store, now)
+        for alert in self.alerts.check(self.runtime.store, wl, now, books=book_values):
             self.alerts_fired.append(alert)
             self.notify(alert.message, title="Alert", severity="warning", timeout=10)
             if self.config.alert_bell:
@@ -530,6 +622,11 @@ class AiwatchApp(App[None]):
             self.spark_seeder.tick()
         except Exception:  # a background nicety: never take the app down
             log.exception("sparkline seeding failed")
+        if self.books is not None and len(self.screen_stack) <= 1:
+            try:  # a change held back by the once-a-second pace is drawn now, whatever the refresh does
+                self._draw_book_line(self.runtime.store, self.runtime.clock.now())
+            except Exception:
+                log.exception("book summary refresh failed")
         if self._pacer.paused:
             self._refresh()
 

@@ -124,10 +124,18 @@ def build_parser() -> argparse.ArgumentParser:
         "concentration gauges.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        # no abbreviations of the app's own options: `simulate --port` and `serve --port` are not a prefix of
+        # --portfolio for this parser to guess at
+        allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"aiwatch {__version__}")
     _source_options(parser)
     _sim_options(parser, with_demo=True)
+    parser.add_argument("--portfolio", metavar="NAME", default=None,
+                        help="the portfolio shown first on the book screen (b); default: the first")
+    # `aiwatch serve` passes these to each app it starts: a served app shows no book unless it was asked for one
+    parser.add_argument("--portfolio-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-portfolios", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     from tui.feeds.trouble import EXIT_HELP
@@ -146,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     snap.add_argument("--capex", action="store_true",
                       help="also fetch each equity's statements: capex, cash flow, debt, the sides' totals and the "
                       "circle of deals (a `capex` object; docs/capex.md)")
+    snap.add_argument("--portfolio", metavar="NAME", default=None,
+                      help="add the portfolio NAME (<config dir>/portfolios/NAME.toml; `demo` with --demo): "
+                      "positions, P&L and exposure in its base currency (with --format csv: its positions)")
 
     sim = sub.add_parser("simulate", help="run the market simulator (speaks Yahoo's, Tencent's and Sina's "
                          "protocols on 127.0.0.1)",
@@ -158,10 +169,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     _serve_parser(sub)
 
-    chk = sub.add_parser("check", help="validate watchlist files",
-                         description="Validate watchlist files; with no path, every shipped and user watchlist. "
-                         "Prints each problem; exits 1 if there is any.")
+    chk = sub.add_parser("check", help="validate watchlist and portfolio files",
+                         description="Validate watchlist and portfolio files; with no path, every shipped and user "
+                         "watchlist and every portfolio in <config dir>/portfolios/. A file in a folder named "
+                         "portfolios, or with [[lot]] tables, is checked as a portfolio. Prints each problem as "
+                         "path:line: problem; exits 1 if there is any.")
     chk.add_argument("paths", nargs="*", metavar="PATH")
+
+    pf = sub.add_parser("portfolio", help="portfolio files: import a broker's CSV export",
+                        description="Portfolio files (<config dir>/portfolios/NAME.toml; format in docs/portfolio.md).")
+    pf_sub = pf.add_subparsers(dest="portfolio_command", metavar="COMMAND", required=True)
+    imp = pf_sub.add_parser("import", help="turn a broker's trade export (CSV) into a portfolio file",
+                            description="Read a CSV of trades and write <config dir>/portfolios/NAME.toml (mode 0600). "
+                            "Each row that cannot be read is reported as file:line: problem and left out (exit 1); "
+                            "nothing is written when no trade can be read or the file exists (exit 2).")
+    imp.add_argument("file", metavar="FILE.csv")
+    imp.add_argument("--format", choices=["generic", "ibkr"], default="generic",
+                     help="generic: a header row with symbol, date, quantity, price (optional currency, fees, action, "
+                     "fx, id, pair, note); ibkr: an Interactive Brokers Activity Statement (default: generic)")
+    imp.add_argument("--name", metavar="NAME", default=None,
+                     help="the portfolio's name, its file's name (default: from the CSV file's name)")
     return parser
 
 
@@ -237,13 +264,18 @@ def cmd_run(args) -> int:
             for p in result.problems:
                 say(p)
             return stop
+        books, book_problems, hidden, error = _app_books(args, result)
+        if error:
+            say(f"aiwatch: {error}")
+            return 2
         from tui.app import AiwatchApp
 
         runtime = _runtime(args, clock=clock, sim_process=sim)
         # without --watchlist, the app opens the config's default_watchlist, or reports it and opens ai-rivals
         app = AiwatchApp(runtime, result, initial=args.watchlist, stale_after=args.stale_after,
                          handle_signals=True, config=getattr(args, "config_obj", None),
-                         config_problems=getattr(args, "config_problems", ()))
+                         config_problems=getattr(args, "config_problems", ()), books=books,
+                         book_problems=book_problems, books_hidden=hidden)
         app.run()
         return app.return_code or 0
     finally:
@@ -252,6 +284,35 @@ def cmd_run(args) -> int:
         for proc in (sim, getattr(runtime, "sim_process", None)):
             if hasattr(proc, "kill_now"):
                 proc.kill_now()
+
+
+def _app_books(args, result):
+    """(Books or None, their files' problems, why none are shown, an error that stops the app) for `aiwatch`:
+    every book (the demo book too with --demo); only the one named with --portfolio-only (a served app); none
+    with --no-portfolios (a served app not given --portfolio: the page has no login)."""
+    if getattr(args, "no_portfolios", False):
+        return None, [], ("no book in a served app unless `aiwatch serve --portfolio NAME` names one: the page has "
+                          "no login, so anyone who reaches its port would see your positions"), None
+    from tui.portfolio.live import Books
+    from tui.portfolio.loader import load_all as load_books
+
+    loaded = load_books(demo=args.demo)
+    books = list(loaded.books.values())
+    name = getattr(args, "portfolio", None)
+    if name is not None and name not in loaded.books:
+        known = ", ".join(loaded.books) or "none"
+        if getattr(args, "portfolio_only", False):
+            return None, loaded.problems, None, f"unknown portfolio {name!r}; known: {known}"
+        loaded.problems.append(f"no portfolio named {name!r} (known: {known}): showing the first")
+    if getattr(args, "portfolio_only", False):
+        books = [loaded.books[name]]
+        problems = [p for p in loaded.problems if getattr(p, "path", None) is None or p.path.stem == name]
+    else:
+        problems = loaded.problems
+    if not books:
+        return None, problems, None, None
+    return Books(books, result.watchlists.values(), stale_after=args.stale_after or 60.0, initial=name), \
+        problems, None, None
 
 
 def cmd_snapshot(args) -> int:
@@ -270,10 +331,31 @@ def cmd_snapshot(args) -> int:
                                              str(getattr(config, "path", None) or "config"))
         if problem:
             say(f"warning: {problem}")
-    return asyncio.run(_snapshot(args, result.watchlists[name]))
+    book = None
+    if getattr(args, "portfolio", None):
+        book, error = _pick_book(args.portfolio, demo=args.demo)
+        if error:
+            say(f"aiwatch: {error}")
+            return 2
+    return asyncio.run(_snapshot(args, result.watchlists[name], book, list(result.watchlists.values())))
 
 
-async def _snapshot(args, watchlist) -> int:
+def _pick_book(name: str, *, demo: bool):
+    """The portfolio `name` (its file's problems printed as warnings), or None and why not."""
+    from tui.portfolio.loader import load_all as load_books
+    from tui.portfolio.loader import user_portfolios_dir
+
+    books = load_books(demo=demo)
+    for p in books.problems:
+        say(f"warning: {p}")
+    if name in books.books:
+        return books.books[name], None
+    known = ", ".join(books.books) or "none"
+    hint = " (the demo book is there with --demo)" if name == "demo" and not demo else ""
+    return None, f"unknown portfolio {name!r}{hint}; known: {known} (files in {user_portfolios_dir()})"
+
+
+async def _snapshot(args, watchlist, book=None, watchlists=()) -> int:
     from tui.core.snapshot import build_snapshot, render_csv, render_json, render_table
     from tui.feeds.trouble import EXIT_MISSING
 
@@ -282,11 +364,16 @@ async def _snapshot(args, watchlist) -> int:
     no_statements: set[str] = set()
     deals = None
     trouble = trouble_text = None
+    symbols = list(watchlist.symbols)
+    if book is not None:
+        from tui.portfolio.live import quote_symbols
+
+        symbols = list(dict.fromkeys([*symbols, *quote_symbols([book])]))
     try:
-        runtime.set_symbols(watchlist.symbols)
+        runtime.set_symbols(symbols)
         started = asyncio.get_running_loop().time()
         await runtime.start()
-        missing = await runtime.wait_until_quoted(watchlist.symbols, args.timeout)
+        missing = await runtime.wait_until_quoted(symbols, args.timeout)
         if capex:
             from tui.core.deals import load_deals
 
@@ -300,17 +387,34 @@ async def _snapshot(args, watchlist) -> int:
 
             await ensure_history(runtime.feed, runtime.store, watchlist_history_symbols(watchlist, runtime.store),
                                  set())
+        if book is not None and runtime.feed is not None:
+            from tui.portfolio.live import fetch_history, history_plan
+
+            today = datetime.fromtimestamp(runtime.clock.now()).date()
+            await fetch_history(runtime.feed, history_plan(book, today), set())
         config = getattr(args, "config_obj", None)  # --config PATH, or the default file: its [reference] too
-        doc = build_snapshot(runtime.store, watchlist, now=runtime.clock.now(), source=runtime.source,
+        now = runtime.clock.now()
+        doc = build_snapshot(runtime.store, watchlist, now=now, source=runtime.source,
                              missing=sorted(missing), stale_after=args.stale_after, source_url=runtime.source_url,
                              reference_overrides=dict(config.reference) if config is not None else None,
                              capex=capex, deals=deals, capex_missing=sorted(no_statements),
                              sources=runtime.sources_info(), notice=runtime.notice())
+        if book is not None:
+            from tui.portfolio.live import build_portfolio
+
+            doc["portfolio"] = build_portfolio(book, runtime.store, now=now, watchlists=watchlists,
+                                               stale_after=args.stale_after, simulated=doc["simulated"])
         if runtime.feed is not None:  # why data is missing, read before the feed stops: what the status line says
             trouble, trouble_text = runtime.feed.trouble(), runtime.feed.trouble_text()
     finally:
         await runtime.stop()
     render = {"json": render_json, "csv": render_csv, "table": render_table}[args.format]
+    if book is not None and args.format != "json":
+        from tui.portfolio import document
+
+        # CSV: the book's positions (one table a file); table: the watchlist's, then the book's
+        render = document.render_csv if args.format == "csv" else (
+            lambda d: render_table(d) + "\n" + document.render_table(d))
     text = render(doc)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     if missing:
@@ -345,9 +449,36 @@ def cmd_simulate(args) -> int:
 
 
 def cmd_check(args) -> int:
+    from tui.portfolio.loader import looks_like_portfolio
+    from tui.portfolio.loader import run_check as check_portfolios
     from tui.watchlists import run_check
 
-    return run_check(args.paths)
+    if not args.paths:
+        return max(run_check([]), check_portfolios(None))
+    books = [p for p in args.paths if looks_like_portfolio(Path(p))]
+    others = [p for p in args.paths if p not in books]
+    code = run_check(others) if others else 0
+    if books:
+        code = max(code, check_portfolios(books))
+    return code
+
+
+def cmd_portfolio(args) -> int:
+    """`aiwatch portfolio import FILE.csv [--format generic|ibkr] [--name NAME]`."""
+    from tui.portfolio.importer import ImportFailed, import_file
+
+    try:
+        target, result = import_file(args.file, args.format, args.name)
+    except ImportFailed as exc:
+        say(f"aiwatch portfolio import: {exc}")
+        return 2
+    for problem in result.problems:
+        say(problem)
+    lots, closes = len(result.lots), len(result.closes)
+    print(f"wrote {target}: {lots} lot{'s' * (lots != 1)}, {closes} close{'s' * (closes != 1)} from "
+          f"{result.rows} trade row{'s' * (result.rows != 1)}"
+          + (f"; {len(result.problems)} not imported (above)" if result.problems else ""))
+    return 1 if result.problems else 0
 
 
 # -- config file and `aiwatch serve` -----------------------------------------------------------------------
@@ -385,6 +516,9 @@ def _serve_parser(sub) -> None:
     serve.add_argument("--host", default="127.0.0.1", metavar="H",
                        help="address to bind (default: 127.0.0.1; 0.0.0.0 exposes it to the network, with no login)")
     serve.add_argument("--port", type=int, default=8000, metavar="P", help="TCP port (default: 8000)")
+    serve.add_argument("--portfolio", metavar="NAME", default=None,
+                       help="show this portfolio (and no other) in the served app; without it no book is shown: "
+                       "the page has no login, so anyone who reaches the port would see your positions")
     _source_options(serve)
     _sim_options(serve, with_demo=True)
 
@@ -404,6 +538,11 @@ def serve_app_args(args) -> list[str]:
         out += ["--at", args.at.isoformat()]
     if getattr(args, "demo", False):
         out.append("--demo")
+    # a served app has no login: it shows a book only when one was named, and only that one (docs/portfolio.md)
+    if getattr(args, "portfolio", None):
+        out += ["--portfolio", args.portfolio, "--portfolio-only"]
+    else:
+        out.append("--no-portfolios")
     return out
 
 
@@ -429,6 +568,7 @@ def main(argv: list[str] | None = None) -> int:
     if command in ("run", "snapshot", "serve") and not args.demo and (args.at is not None or args.speed != 1.0):
         parser.error("--at and --speed need --demo (the real markets run on real time)")
     handlers = {"run": cmd_run, "snapshot": cmd_snapshot, "simulate": cmd_simulate, "check": cmd_check,
+                "portfolio": cmd_portfolio,
                 "serve": cmd_serve}
     try:
         return handlers[command](args)

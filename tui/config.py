@@ -33,7 +33,7 @@ CONFIG_NAME = "config.toml"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # aiwatch's names for Textual's two default themes; any other Textual theme name is accepted as it is
 THEME_ALIASES = {"dark": "textual-dark", "light": "textual-light"}
-ALERT_KINDS = ("price", "move", "zscore", "concentration")
+ALERT_KINDS = ("price", "move", "zscore", "concentration", "capex", "pnl")
 SOURCE_GROUPS = ("hk", "cn")
 SOURCE_CHOICES = ("tencent", "sina", "yahoo")
 SOURCE_DEFAULTS = {"hk": "tencent", "cn": "tencent"}
@@ -109,7 +109,8 @@ DEFAULT_TEXT = """\
 
 # Alert rules. kind = "price" (symbol, above and/or below), "move" (symbol or "*", pct: |change today| beyond),
 # "zscore" (pair id, beyond: |z| of the pair's spread), "concentration" (watchlist or "*", gauge = "hhi",
-# "top1" or "top3", above: HHI on 0-10,000 or a share in percent).
+# "top1" or "top3", above: HHI on 0-10,000 or a share in percent), "pnl" (portfolio or "*", measure = "day",
+# "unrealized" or "total", optional symbol, above and/or below in the book's base currency).
 # [[alerts]]
 # kind = "price"
 # symbol = "NVDA"
