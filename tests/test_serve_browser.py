@@ -211,6 +211,8 @@ async def test_a_browser_that_drops_the_page_leaves_no_process_running(serve, tm
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(context.close(), 10)
     assert serve.proc.poll() is None, "serve itself must run on"
+    # serve logs how the tab ended once it has reaped it, a moment after the process is gone from /proc
+    wait_until(lambda: f"aiwatch process {tabs[0]} ended (" in serve.log_text(), 10, "the end logged")
     log = serve.log_text()
     assert f"aiwatch process {tabs[0]} ended (quit, status 0)" in log, log[-3000:]
     assert "Traceback" not in log
@@ -246,6 +248,8 @@ def test_a_headless_screenshot_run_leaves_nothing_running(serve, tmp_path):
     assert run.returncode == 0 and shot.exists(), run.stderr[-2000:]
     wait_until(lambda: "aiwatch process" in serve.log_text(), 30, "the tab started")
     wait_until(lambda: not serve.children(), GONE_WITHIN, "every tab process gone")
+    # serve logs how the tab ended once it has reaped it, a moment after the process is gone from /proc
+    wait_until(lambda: "aiwatch process" in serve.log_text() and " ended (" in serve.log_text(), 10, "the end logged")
     log = serve.log_text()
     assert "ended (quit, status 0)" in log, log[-3000:]  # by itself: not SIGTERM, not SIGKILL
     assert serve.proc.poll() is None
