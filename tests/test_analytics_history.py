@@ -201,3 +201,29 @@ def test_swapping_sides_negates_log_ratio_and_z(a, b):
     assert [round(v, 9) for v in xy.log_ratio] == [round(-v, 9) for v in yx.log_ratio]
     if xy.z is not None:
         assert xy.z == pytest.approx(-yx.z, abs=1e-6)
+
+
+def test_fx_daily_closes_are_dated_as_yahoo_stamps_them():
+    """Yahoo stamps an FX daily bar with 00:00 London (recorded EURUSD=X): the pairs' daily FX must take each as
+    that day's close. Read by New York's clock they were a day early, every HKD and CNY close converted at the
+    day before's rate."""
+    import json
+
+    from analytics_support import RECORDED
+    from feeds_fake_yahoo import need_recorded
+
+    from tui.core.history import daily_closes
+    from tui.feeds.yahoo_parse import parse_chart
+
+    need_recorded()
+    doc = json.loads((RECORDED / "chart-EURUSD=X-2020-01-01-to-2020-01-03.json").read_text())
+    _meta, recorded = parse_chart(doc["body"])
+    store = store_with([quote("EURUSD=X", 1.12, "USD")])
+    store.apply_history("EURUSD=X", recorded)
+    closes = daily_closes(store, "EURUSD=X")
+    assert [d.isoformat() for d in closes.index.date] == ["2020-01-01", "2020-01-02", "2020-01-03"]
+    assert closes.tolist() == [b.close for b in recorded]
+    # British summer time: 00:00 London is 23:00 UTC the evening before
+    summer = [Bar(dt.datetime(2025, 6, 1, 23, tzinfo=dt.UTC).timestamp(), 7.8, 7.8, 7.8, 7.8)]
+    store.apply_history("HKD=X", summer)
+    assert list(daily_closes(store, "HKD=X").index.date) == [dt.date(2025, 6, 2)]

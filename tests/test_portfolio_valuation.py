@@ -271,8 +271,8 @@ def test_portfolio_fx_daily_closes_dated_as_yahoo_stamps_them():
 
     from feeds_fake_yahoo import need_recorded
 
+    from tui.core.history import fx_bar_date
     from tui.feeds.yahoo_parse import parse_chart
-    from tui.portfolio.rates import fx_bar_date
 
     need_recorded()
     from analytics_support import RECORDED

@@ -166,6 +166,21 @@ def daily_closes(store: MarketStore, symbol: str) -> pd.Series | None:
     return closes if len(closes) else None
 
 
+FX_BAR_TZ = "Europe/London"  # Yahoo stamps FX daily bars with the start of their day in London
+
+
+def fx_bar_date(t: float) -> dt.date:
+    """The day an FX daily bar (HKD=X, CNY=X…) closes. Yahoo stamps it with the start of its day in London (00:00
+    London: 23:00 UTC the evening before in summer) and the running day's bar with its last trade: both are that
+    day in London. Read by New York's clock, as other US bars are, the start-of-day stamp would be the day before
+    and every rate one day early. The FX week opens on Sunday evening (New York): a bar stamped on a Sunday is
+    Monday's."""
+    from zoneinfo import ZoneInfo
+
+    day = dt.datetime.fromtimestamp(t, ZoneInfo(FX_BAR_TZ)).date()
+    return day + dt.timedelta(days=1) if day.weekday() == 6 else day
+
+
 def _closes_by_local_date(symbol: str, bars: Sequence[Bar]) -> pd.Series:
     import numpy as np
     import pandas as pd
@@ -175,8 +190,12 @@ def _closes_by_local_date(symbol: str, bars: Sequence[Bar]) -> pd.Series:
     closes = np.fromiter((math.nan if b.close is None else b.close for b in bars), dtype="float64", count=n)
     keep = np.isfinite(times) & np.isfinite(closes) & (closes > 0)
     utc = pd.DatetimeIndex((times[keep].astype("int64") * 1_000_000_000).astype("datetime64[ns]"), tz="UTC")
-    # a bar's date is its market's calendar date: a Hong Kong close at 16:00 is that day's, whatever UTC says
-    dates = utc.tz_convert(market_of(symbol).tz).tz_localize(None).normalize()
+    market = market_of(symbol)
+    if market.code == "FX":  # dated in London, a Sunday's bar Monday's (fx_bar_date)
+        dates = utc.tz_convert(FX_BAR_TZ).tz_localize(None).normalize()
+        dates = dates + pd.to_timedelta((dates.weekday == 6).astype("int64"), unit="D")
+    else:  # a bar's date is its market's calendar date: a Hong Kong close at 16:00 is that day's, whatever UTC says
+        dates = utc.tz_convert(market.tz).tz_localize(None).normalize()
     series = pd.Series(closes[keep], index=dates)
     return series[~dates.duplicated(keep="last")].sort_index()
 

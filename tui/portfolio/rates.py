@@ -20,6 +20,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from tui.core.history import fx_bar_date
 from tui.core.store import FX_SYMBOLS, MarketStore
 from tui.portfolio.money import ONE, RATE_DIGITS, dec, divide
 
@@ -36,14 +37,6 @@ class Rate:
     @property
     def approximate(self) -> bool:
         return self.basis == CURRENT
-
-
-def fx_bar_date(t: float) -> dt.date:
-    """The day an FX daily bar closes. Yahoo stamps it with the start of its day: 00:00 in London (23:00 UTC the
-    evening before in summer); a trading week that opens on Sunday evening in New York stamps Monday's bar then.
-    Twelve hours on, every one of those stamps is inside its day in UTC. (A New York date, as
-    tui.core.history.daily_closes reads FX bars, is the day before for a London stamp.)"""
-    return dt.datetime.fromtimestamp(t + 12 * 3600, dt.UTC).date()
 
 
 class FxHistory:
