@@ -28,6 +28,26 @@ def test_the_layer_contract_is_kept():
     assert "BROKEN" not in run.stdout
 
 
+# The modules that make up the user interface and the entry points that start it; every other module of the package
+# is data, analytics, a source or the simulator, and must be in the contract's first rule.
+UI_AND_ENTRY_POINTS = {"__main__", "app", "cli", "latency", "main_actions", "panel_pace", "refresh_pacer", "screens",
+                       "serve", "spark_seeder", "terminal", "widgets"}
+
+
+def test_every_module_outside_the_interface_is_held_by_the_layer_rule():
+    """A new module cannot slip past the contract by not being listed: it is either the interface's or held."""
+    import pkgutil
+    import tomllib
+
+    import tui
+
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    held = {m.removeprefix("tui.") for m in contracts[0]["source_modules"]}
+    modules = {m.name for m in pkgutil.iter_modules(tui.__path__)}
+    assert modules - UI_AND_ENTRY_POINTS - held == set(), "add these to the first contract in pyproject.toml"
+    assert held <= modules, "the contract names modules that no longer exist"
+
+
 @pytest.fixture
 def copy_of_the_package(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "tui", tmp_path / "tui", ignore=shutil.ignore_patterns("__pycache__", "data"))

@@ -12,12 +12,10 @@ A watchlist file is outside text: every title, name, company, note and descripti
 
 from __future__ import annotations
 
-import difflib
 import logging
 import re
 import sys
 import tomllib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -25,6 +23,7 @@ from typing import Any, TextIO
 from tui import paths as _paths
 from tui.model import Instrument, Pair, Side, Watchlist
 from tui.sanitize import clean, clean_message, clean_name
+from tui.toml_problems import Locator, Problem, decode_error_line, did_you_mean, type_name
 
 log = logging.getLogger(__name__)
 
@@ -33,24 +32,6 @@ KINDS = ("equity", "index", "fx")
 TOP_KEYS = ("title", "description", "order", "instrument", "pair")
 INSTRUMENT_KEYS = ("symbol", "name", "side", "company", "note", "kind")
 PAIR_KEYS = ("name", "us", "cn", "note")
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing wrong with one watchlist file."""
-
-    path: Path
-    line: int | None
-    message: str
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "message", clean_message(self.message))  # it may quote the file
-
-    def __str__(self) -> str:
-        path = clean(str(self.path), None)  # a file name is outside text too
-        if self.line is None:
-            return f"{path}: {self.message}"
-        return f"{path}:{self.line}: {self.message}"
 
 
 @dataclass(slots=True)
@@ -127,98 +108,6 @@ def _kind_of_symbol(symbol: str) -> str:
 
 # -- where things are in the source text --------------------------------------------------------
 
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
-_KEY = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)\s*(?:\.|=)""")
-
-
-class _Locator:
-    """Finds the line of a key or a value in the raw TOML text (tomllib keeps no positions)."""
-
-    def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-        # (table, index) -> {key or "": line}; the top level is ("", 0)
-        self.sections: dict[tuple[str, int], dict[str, int]] = {("", 0): {}}
-        counts: dict[str, int] = {}
-        current: tuple[str, int] = ("", 0)
-        in_multiline: str | None = None
-        for number, line in enumerate(self.lines, start=1):
-            if in_multiline is not None:
-                if line.count(in_multiline) % 2 == 1:
-                    in_multiline = None
-                continue
-            header = _HEADER.match(line)
-            if header:
-                name = header.group(2).strip().strip("\"'")
-                if header.group(1) == "[[":
-                    index = counts.get(name, 0)
-                    counts[name] = index + 1
-                else:
-                    index = 0
-                current = (name, index)
-                self.sections.setdefault(current, {})[""] = number
-                continue
-            key = _KEY.match(line)
-            if key:
-                self.sections.setdefault(current, {}).setdefault(key.group(1).strip("\"'"), number)
-            for quote in ('"""', "'''"):
-                if line.count(quote) % 2 == 1:
-                    in_multiline = quote
-                    break
-
-    def top(self, key: str) -> int | None:
-        return self.sections[("", 0)].get(key) or self._header_line(key)
-
-    def _header_line(self, table: str) -> int | None:
-        section = self.sections.get((table, 0))
-        return section.get("") if section else None
-
-    def item(self, table: str, index: int, key: str | None = None) -> int | None:
-        """The line of `key` in the index-th [[table]], else of its header, else of `table =`."""
-        section = self.sections.get((table, index))
-        if section is not None:
-            if key is not None and key in section:
-                return section[key]
-            return section.get("")
-        return self.sections[("", 0)].get(table)
-
-    def value(self, key: str, value: str, occurrence: int = 0) -> int | None:
-        """The line of the occurrence-th `key = "value"` (also inside inline tables)."""
-        pattern = re.compile(
-            r"""(?:^|[\s{,])""" + re.escape(key) + r"""\s*=\s*(["'])""" + re.escape(value) + r"\1"
-        )
-        seen = 0
-        for number, line in enumerate(self.lines, start=1):
-            if pattern.search(line):
-                if seen == occurrence:
-                    return number
-                seen += 1
-        return None
-
-
-def _decode_error_line(err: tomllib.TOMLDecodeError) -> int | None:
-    lineno = getattr(err, "lineno", None)
-    if isinstance(lineno, int):
-        return lineno
-    m = re.search(r"at line (\d+)", str(err))
-    return int(m.group(1)) if m else None
-
-
-def _did_you_mean(key: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _type_name(value: Any) -> str:
-    return {
-        str: "a string",
-        int: "an integer",
-        float: "a number",
-        bool: "true/false",
-        list: "a list",
-        dict: "a table",
-    }.get(type(value), type(value).__name__)
-
-
 # -- one file ------------------------------------------------------------------------------------
 
 
@@ -229,7 +118,7 @@ class _FileCheck:
         self.path = path
         self.doc = doc
         self.shipped = shipped
-        self.at = _Locator(text)
+        self.at = Locator(text)
         self.problems: list[Problem] = []
         self.order: int | None = None
         self.named: set[str] = set()  # every string symbol an [[instrument]] names, valid or not
@@ -239,7 +128,7 @@ class _FileCheck:
 
     def _string(self, value: Any, what: str, line: int | None, *, allow_empty: bool = False) -> str | None:
         if not isinstance(value, str):
-            self.problem(line, f"{what} must be a string, not {_type_name(value)}")
+            self.problem(line, f"{what} must be a string, not {type_name(value)}")
             return None
         if not allow_empty and not value.strip():
             self.problem(line, f"{what} is empty")
@@ -249,7 +138,7 @@ class _FileCheck:
     def _unknown_keys(self, table: dict[str, Any], known: tuple[str, ...], where: str, line_of) -> None:
         for key in table:
             if key not in known:
-                self.problem(line_of(key), f"unknown key {key!r} {where}{_did_you_mean(key, known)}")
+                self.problem(line_of(key), f"unknown key {key!r} {where}{did_you_mean(key, known)}")
 
     def _name(self, value: Any, what: str, line: int | None) -> str | None:
         """A required name (title, instrument name, company, pair name), cleaned."""
@@ -285,7 +174,7 @@ class _FileCheck:
         if "order" in doc:
             order = doc["order"]
             if not isinstance(order, int) or isinstance(order, bool):
-                self.problem(self.at.top("order"), f"'order' must be an integer, not {_type_name(order)}")
+                self.problem(self.at.top("order"), f"'order' must be an integer, not {type_name(order)}")
             elif order < 1:
                 self.problem(self.at.top("order"), f"'order' must be 1 or more, not {order}")
             else:
@@ -313,7 +202,7 @@ class _FileCheck:
             return None
         if not isinstance(raw, list):
             self.problem(
-                self.at.top(key), f"'{key}' must be an array of tables ([[{key}]]), not {_type_name(raw)}"
+                self.at.top(key), f"'{key}' must be an array of tables ([[{key}]]), not {type_name(raw)}"
             )
             return None
         return raw
@@ -336,7 +225,7 @@ class _FileCheck:
             n = i + 1
             if not isinstance(table, dict):
                 self.problem(
-                    self.at.item("instrument", i), f"instrument {n} must be a table, not {_type_name(table)}"
+                    self.at.item("instrument", i), f"instrument {n} must be a table, not {type_name(table)}"
                 )
                 ok = False
                 continue
@@ -411,7 +300,7 @@ class _FileCheck:
                     self.problem(
                         line("kind"),
                         f"{label}: unknown kind {raw!r}: use one of "
-                        f"{', '.join(KINDS)}{_did_you_mean(raw, KINDS)}",
+                        f"{', '.join(KINDS)}{did_you_mean(raw, KINDS)}",
                     )
                 elif symbol and raw == "equity" and _kind_of_symbol(symbol) != "equity":
                     implied = _kind_of_symbol(symbol)
@@ -435,7 +324,7 @@ class _FileCheck:
         for i, table in enumerate(tables):
             if not isinstance(table, dict):
                 self.problem(
-                    self.at.item("pair", i), f"pair {i + 1} must be a table, not {_type_name(table)}"
+                    self.at.item("pair", i), f"pair {i + 1} must be a table, not {type_name(table)}"
                 )
                 ok = False
                 continue
@@ -485,7 +374,7 @@ class _FileCheck:
             raw = [raw] if raw.strip() else []
         if not isinstance(raw, list):
             self.problem(
-                line, f"{label}: {key!r} must be a symbol or a list of symbols, not {_type_name(raw)}"
+                line, f"{label}: {key!r} must be a symbol or a list of symbols, not {type_name(raw)}"
             )
             return None
         if not raw:
@@ -493,7 +382,7 @@ class _FileCheck:
             return None
         bad = [s for s in raw if not isinstance(s, str)]
         if bad:
-            self.problem(line, f"{label}: {key!r} must list symbols as strings, not {_type_name(bad[0])}")
+            self.problem(line, f"{label}: {key!r} must list symbols as strings, not {type_name(bad[0])}")
             return None
         ok = True
         companies: dict[str, str] = {}
@@ -507,7 +396,7 @@ class _FileCheck:
                 self.problem(
                     line,
                     f"{label}: {symbol!r} is not on this list: add an [[instrument]] for it"
-                    f"{_did_you_mean(symbol, self.named)}",
+                    f"{did_you_mean(symbol, self.named)}",
                 )
                 ok = False
                 continue
@@ -556,7 +445,7 @@ def _load(path: Path, shipped: bool) -> tuple[Watchlist | None, list[Problem], i
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(err)) or "invalid TOML"
-        return None, [Problem(path, _decode_error_line(err), f"bad TOML: {message}")], None
+        return None, [Problem(path, decode_error_line(err), f"bad TOML: {message}")], None
     except RecursionError:
         return None, [Problem(path, None, "bad TOML: nested too deeply")], None
     try:
@@ -623,7 +512,7 @@ def _why_not_loaded(result: LoadResult, name: str) -> str:
     if broken:
         return f"the watchlist {name!r} did not load: fix {', '.join(broken)} (its problems are listed with it)"
     known = ", ".join(result.watchlists) or "none"
-    return f"unknown watchlist {name!r}{_did_you_mean(name, result.watchlists)}; known: {known}"
+    return f"unknown watchlist {name!r}{did_you_mean(name, result.watchlists)}; known: {known}"
 
 
 def requested_watchlist_error(result: LoadResult, name: str) -> str | None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tui.sanitize import MESSAGE_MAX, clean, clean_name
-from tui.watchlists import Problem, _decode_error_line, _Locator
+from tui.toml_problems import Locator, Problem, decode_error_line
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +166,7 @@ class _FileLoader:
         self.figures: list[Figure] = []
         self.as_of: dt.date | None = None
         self.loaded = False
-        self.at: _Locator | None = None
+        self.at: Locator | None = None
 
     def problem(self, line: int | None, message: str) -> None:
         self.problems.append(Problem(self.path, line, clean(message, MESSAGE_MAX)))
@@ -180,10 +180,10 @@ class _FileLoader:
         try:
             doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            self.problem(_decode_error_line(exc), f"not valid TOML: {exc}")
+            self.problem(decode_error_line(exc), f"not valid TOML: {exc}")
             return
         self.loaded = True
-        self.at = _Locator(text)
+        self.at = Locator(text)
         for key in doc:
             if key not in TOP_KEYS:
                 self.problem(self.at.top(key), f"unknown key {key!r} (keys: {', '.join(TOP_KEYS)})")

@@ -24,7 +24,8 @@ from tui.portfolio.ledger import build_ledger
 from tui.portfolio.model import CURRENCIES, Book, Cash, Close, Dividend, Lot, listing_currency
 from tui.portfolio.money import MAX_DIGITS, MAX_MAGNITUDE, ONE
 from tui.sanitize import clean_message, clean_name
-from tui.watchlists import Problem, _decode_error_line, _did_you_mean, _Locator, _type_name, symbol_problem
+from tui.toml_problems import Locator, Problem, decode_error_line, did_you_mean, type_name
+from tui.watchlists import symbol_problem
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ class _BookCheck:
                  today: dt.date | None) -> None:
         self.path, self.doc, self.name, self.demo = path, doc, name, demo
         self.actions, self.today = actions, today
-        self.at = _Locator(text)
+        self.at = Locator(text)
         self.problems: list[Problem] = []
         self.base = "USD"
         self.broken: set[str] = set()  # listings with a lot or a close that did not read
@@ -110,7 +111,7 @@ class _BookCheck:
     # -- fields ---------------------------------------------------------------------------------------
     def _text(self, value: Any, what: str, line: int | None, *, allow_empty: bool = False) -> str | None:
         if not isinstance(value, str):
-            self.problem(line, f"{what} must be a string, not {_type_name(value)}")
+            self.problem(line, f"{what} must be a string, not {type_name(value)}")
             return None
         text = clean_name(value)
         if not allow_empty and not text:
@@ -136,7 +137,7 @@ class _BookCheck:
         else:
             number = None
         if number is None:
-            self.problem(line, f"{what} must be a number, not {_type_name(value)}")
+            self.problem(line, f"{what} must be a number, not {type_name(value)}")
             return None
         if not number.is_finite():
             self.problem(line, f"{what} must be a finite number, not {value}")
@@ -172,7 +173,7 @@ class _BookCheck:
                 self.problem(line, f"{what}: bad date {text!r}: {why}")
                 return None
         if not isinstance(value, dt.date):
-            self.problem(line, f"{what}: bad date: a date is written like 2024-03-01, not {_type_name(value)}")
+            self.problem(line, f"{what}: bad date: a date is written like 2024-03-01, not {type_name(value)}")
             return None
         if self.today is not None and value > self.today:
             self.problem(line, f"{what}: bad date {value.isoformat()}: it is in the future")
@@ -186,13 +187,13 @@ class _BookCheck:
         code = text.upper()
         if code not in CURRENCIES:
             self.problem(line, f"{what}: unknown currency {text!r} (known: {', '.join(CURRENCIES)})"
-                               f"{_did_you_mean(code, CURRENCIES)}")
+                               f"{did_you_mean(code, CURRENCIES)}")
             return None
         return code
 
     def _symbol(self, value: Any, what: str, line_of) -> str | None:
         if not isinstance(value, str):
-            self.problem(line_of("symbol"), f"{what}: 'symbol' must be a string, not {_type_name(value)}")
+            self.problem(line_of("symbol"), f"{what}: 'symbol' must be a string, not {type_name(value)}")
             return None
         why = symbol_problem(value)
         if why is None and (value.startswith("^") or value.endswith(("=X", "=F"))):
@@ -205,7 +206,7 @@ class _BookCheck:
     def _unknown_keys(self, table: dict[str, Any], known: tuple[str, ...], where: str, line_of) -> None:
         for key in table:
             if key not in known:
-                self.problem(line_of(key), f"unknown key {key!r} {where}{_did_you_mean(key, known)}")
+                self.problem(line_of(key), f"unknown key {key!r} {where}{did_you_mean(key, known)}")
 
     def _tables(self, key: str) -> list[Any]:
         raw = self.doc.get(key, [])
@@ -213,12 +214,12 @@ class _BookCheck:
             self.problem(self.at.item(key, 0), f"write each {key} as [[{key}]] (an array of tables), not [{key}]")
             return []
         if not isinstance(raw, list):
-            self.problem(self.at.top(key), f"'{key}' must be an array of tables ([[{key}]]), not {_type_name(raw)}")
+            self.problem(self.at.top(key), f"'{key}' must be an array of tables ([[{key}]]), not {type_name(raw)}")
             return []
         out = []
         for i, table in enumerate(raw):
             if not isinstance(table, dict):
-                self.problem(self.at.item(key, i), f"{key} {i + 1} must be a table, not {_type_name(table)}")
+                self.problem(self.at.item(key, i), f"{key} {i + 1} must be a table, not {type_name(table)}")
             else:
                 out.append((i, table))
         return out
@@ -365,7 +366,7 @@ class _BookCheck:
                 lot_id = self._text(table["lot"], f"{label}: 'lot'", line_of("lot")) or ""
                 if lot_id and lot_id not in lot_ids and lot_id not in self.ids_written:
                     self.problem(line_of("lot"), f"{label}: no lot with id {lot_id!r}"
-                                                 f"{_did_you_mean(lot_id, lot_ids)}")
+                                                 f"{did_you_mean(lot_id, lot_ids)}")
             note = self._text(table["note"], f"{label}: 'note'", line_of("note"), allow_empty=True) \
                 if "note" in table else ""
             if symbol and symbol not in lot_currency and len(self.problems) == before:
@@ -457,7 +458,7 @@ def load_file(path: Path | str, *, name: str | None = None, demo: bool = False, 
     try:
         doc = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as err:
-        line = _decode_error_line(err)
+        line = decode_error_line(err)
         source = text.splitlines()[line - 1] if line and line <= len(text.splitlines()) else ""
         message = _bad_date(source) or "bad TOML: " + (re.sub(r"\s*\(at line \d+, column \d+\)", "", str(err))
                                                        or "invalid TOML")

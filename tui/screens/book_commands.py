@@ -11,7 +11,7 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
-from tui.screens.commands import _highlight
+from tui.screens.commands import highlight_match
 from tui.widgets.plain import markup_literal, plain
 
 
@@ -33,5 +33,5 @@ class BookCommands(Provider):
         for text, help_text, n in self._entries():
             score = matcher.match(text)
             if score > 0:
-                yield Hit(score, _highlight(matcher, text), partial(self.app.open_book, n),  # type: ignore[attr-defined]
+                yield Hit(score, highlight_match(matcher, text), partial(self.app.open_book, n),  # type: ignore[attr-defined]
                           text=text, help=help_text)

@@ -41,11 +41,11 @@ class WatchlistCommands(Provider):
         for text, help_text, n in self._entries():
             score = matcher.match(text)
             if score > 0:
-                yield Hit(score, _highlight(matcher, text), partial(app.switch_watchlist, n), text=text,
+                yield Hit(score, highlight_match(matcher, text), partial(app.switch_watchlist, n), text=text,
                           help=help_text)
 
 
-def _highlight(matcher, text: str) -> Content:
+def highlight_match(matcher, text: str) -> Content:
     """`text` as literal Content with the letters the query matched highlighted (Textual's own
     `Matcher.highlight` reads the candidate as markup)."""
     content = Content(text)
