@@ -31,13 +31,15 @@ from tui.format import (
     NO_DATA,
     NOT_MEANINGFUL,
     fmt_cap,
+    fmt_extended,
     fmt_multiple,
+    fmt_pct,
     fmt_pp,
     fmt_premium,
     fmt_price,
     fmt_ratio,
 )
-from tui.model import Pair, Watchlist
+from tui.model import Pair, Watchlist, change_pct_of
 from tui.screens.steady import SteadyScreen
 from tui.widgets.header import DEMO_BADGE
 
@@ -147,9 +149,12 @@ def parts_lines(store: MarketStore, v: Valuation | None, symbol: str, name: str,
         lines.append(Content.assemble(("  no quote yet", "$text-muted")))
         return lines
     delay = delay_minutes(q)
-    price = [f"  price {fmt_price(q.price, q.currency)}  ",
+    price = [f"  price {fmt_price(q.price, q.currency)} ", ("day ", "$text-muted"), fmt_pct(change_pct_of(q)), "  ",
              (f"{q.source_name} {q.source} · {_time(q.time)}", "$text-muted"),
              (f" ({format_age(now - q.time)} ago)", "$text-muted")]
+    if q.ext_price is not None:  # the extended-hours trade, labelled, beside the day's change
+        price.append(f" · {fmt_extended(q.ext_session, q.ext_price, q.ext_change_pct)}")
+        price.append((" vs the last close", "$text-muted"))
     if delay:
         price.append((f" · delayed {delay}m", "$warning"))
     if q.no_trade:

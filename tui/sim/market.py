@@ -532,7 +532,9 @@ class SimMarket:
             v = self.view(symbol, t)
             return Tick(symbol, price, td, session, v.change, v.change_pct, v.previous_close, v.open, v.high,
                         v.low, v.volume)
-        # extended hours: the change is measured from the latest regular close
+        if not li.is_equity:  # an index or a rate has no pre- or post-market trades
+            return None
+        # extended hours: the frame's price is the extended trade, its change measured from the latest regular close
         reg_day = self.session_day(li.market, td, regular=True)
         base = self.close_on(symbol, reg_day)
         return Tick(symbol, price, td, session, price - base, (price / base - 1.0) * 100.0, base, None, None,
