@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 # Yahoo's FX symbols: "HKD=X" is USD→HKD, i.e. HKD per USD.
 FX_SYMBOLS = {"HKD": "HKD=X", "CNY": "CNY=X", "JPY": "JPY=X", "EUR": "EUR=X", "GBP": "GBP=X", "TWD": "TWD=X"}
-INTRADAY_POINTS = 390  # bounded intraday history per symbol, for sparklines
+INTRADAY_POINTS = 480  # bounded intraday history per symbol (a point a minute: a whole US session and its seeds)
 DISAGREE_PCT = 1.0  # two sources' prices of one instant further apart than this (percent) are logged
 DISAGREE_WITHIN = 5.0  # seconds between two quotes' exchange times that still count as one instant
 DISAGREE_LOG_EVERY = 600.0  # seconds (arrival clock) between two log lines for one symbol and pair of sources

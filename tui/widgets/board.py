@@ -84,7 +84,7 @@ def layout(width: int, ext: bool = False) -> tuple[Column, ...]:
     if not ext:
         return tuple(_layout(width, _COLUMNS, _DROP_ORDER))
     wide, narrow = _with_ext(EXT_WIDE), _with_ext(EXT_NARROW)
-    for cols, drops in ((wide, 1), (narrow, 1), (wide, 2)):
+    for cols, drops in ((wide, 0), (narrow, 0), (wide, 1), (narrow, 1), (wide, 2)):
         got = _layout(width, cols, _DROP_ORDER_EXT, drops)
         if got is not None:
             return tuple(got)
@@ -565,10 +565,19 @@ def arrange(instruments: Sequence[Instrument], store: MarketStore, sort_key: str
 
 
 def spark_text(store: MarketStore, symbol: str, width: int = 12) -> str:
-    from tui.charts import sparkline
+    """The intraday cell: the last session from its open to its close in `width` fixed slices, whatever points
+    (live minutes, seeded 5-minute bars) the store holds (tui/core/intraday.py); the last points as they are
+    when they fall on no session."""
+    from tui.charts import sparkline, sparkline_cells
+    from tui.core.intraday import session_cells
 
     points = store.intraday.get(symbol)
-    if not points or len(points) < 2:
+    if not points:
+        return ""
+    cells = session_cells(symbol, points, width)
+    if cells is not None:
+        return sparkline_cells(cells)
+    if len(points) < 2:
         return ""
     return sparkline([p for _, p in list(points)[-SPARK_POINTS:]], width)
 
