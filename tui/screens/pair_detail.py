@@ -42,6 +42,7 @@ from tui.format import (
 from tui.model import Pair, Watchlist, change_pct_of
 from tui.screens.steady import SteadyScreen
 from tui.widgets.header import DEMO_BADGE
+from tui.widgets.pairs import fmt_z, z_highlighted
 
 log = logging.getLogger(__name__)
 
@@ -204,13 +205,13 @@ def history_lines(rp: RelativePerformance | None, width: int, state: str) -> lis
         out.append(Content.assemble((label, "$text-muted"), (row, "$accent")))
     out.append(Content.assemble(" " * 8, (f"{rp.dates[0].isoformat()}", "$text-muted"),
                                 " " * max(1, chart_w - 20), (f"{rp.dates[-1].isoformat()}", "$text-muted")))
-    z_style = "bold $warning" if rp.z is not None and abs(rp.z) >= 2 else "bold"
+    z_style = "bold $warning" if z_highlighted(rp.z) else "bold"
     fx = {"daily": "each day's FX close", "current": ("today's FX rate (no FX history held)"),
           "usd": "all in USD"}[rp.fx_basis]
     out.append(Content.assemble(
         "US vs China since ", rp.dates[0].isoformat(), ": ",
         (NO_DATA if rp.change is None else f"{rp.change * 100:+.1f}%", "bold"),
-        ("  · z-score today ", "$text-muted"), (NO_DATA if rp.z is None else f"{rp.z:+.2f}", z_style),
+        ("  · z-score today ", "$text-muted"), (fmt_z(rp.z, 2), z_style),
         (f" over {rp.window} days", "$text-muted"),
         ("  · 3-month z ", "$text-muted"), NO_DATA if rp.z_short is None else f"{rp.z_short:+.2f}"))
     last = "last point live (today's prices and FX)" if rp.live else "last point the last close"
