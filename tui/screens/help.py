@@ -25,6 +25,8 @@ LEGEND = (
                  "that close, e.g. post 168.92 +0.15%; shown while a row has one"),
     ("Intraday", "the board's sparkline: the last session from its open to its close in 12 fixed slices of "
                  "trading time (lunch left out), each the last price in its slice; blank slices are still to come"),
+    ("open?", "after a clock's state: assumed from plain weekday hours, that market's dated holiday data has "
+              "run out (the note names them where there is room; Shanghai and Shenzhen share one calendar)"),
     ("n/m", "not meaningful: P/E on losses or near-zero earnings (see EY, P/S instead)"),
     ("—", "no data yet"),
     ("not found", "the data source says the symbol does not exist"),

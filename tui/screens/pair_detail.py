@@ -83,6 +83,11 @@ def _big(x: float | None, ccy: str | None) -> str:
     return f"{fmt_cap(x)} {ccy or '?'}"
 
 
+def _money(x: float | None, ccy: str | None) -> str:
+    """A per-share figure in its own currency: 3.56 USD (the price currency)."""
+    return NO_DATA if x is None or not math.isfinite(x) else f"{x:,.2f} {ccy or '?'}"
+
+
 def side_value(side: SideAggregate, key: str) -> str:
     value = getattr(side, key)
     if key == "pe_ttm":
@@ -118,7 +123,7 @@ def multiples_table(spread: PairSpread, stale: tuple[tuple[str, ...], tuple[str,
     for tag, side, stale_syms in (("US", us, stale[0]), ("China", cn, stale[1])):
         lines.append(Content.assemble(
             (f"{tag} side: ", "$text-muted"),
-            f"cap {fmt_cap(side.market_cap_usd)} USD · earnings {fmt_cap(side.earnings_usd)} · revenue "
+            f"in USD: cap {fmt_cap(side.market_cap_usd)} · earnings {fmt_cap(side.earnings_usd)} · revenue "
             f"{fmt_cap(side.revenue_usd)} · EBITDA {fmt_cap(side.ebitda_usd)} · EV {fmt_cap(side.ev_usd)}",
             (f" · {side.with_data}/{side.total} companies with data", "$text-muted"),
             (f" · STALE: {', '.join(stale_syms)}" if stale_syms else "", "bold $warning")))
@@ -169,8 +174,8 @@ def parts_lines(store: MarketStore, v: Valuation | None, symbol: str, name: str,
     else:
         fin = f.financial_currency
         lines.append(Content.assemble(
-            f"  shares {fmt_cap(f.shares_outstanding).rstrip()} · EPS TTM {_num(f.eps_ttm)} · fwd est. "
-            f"{_num(f.eps_forward)} {f.currency or ''} · ",
+            f"  shares {fmt_cap(f.shares_outstanding).rstrip()} · EPS TTM {_money(f.eps_ttm, f.currency)} · fwd est. "
+            f"{_money(f.eps_forward, f.currency)} · ",
             (f"cap basis {v.cap_basis if v and v.cap_basis else NO_DATA}", "$text-muted")))
         lines.append(Content.assemble(
             f"  net income {_big(f.net_income_ttm, fin)} · revenue {_big(f.revenue_ttm, fin)} · EBITDA "

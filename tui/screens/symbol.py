@@ -185,8 +185,9 @@ class SymbolScreen(SteadyModalScreen[None]):
                 lines.append(f"{what} {_fmt(q.ext_price)}{unit}   {_fmt_signed(q.ext_change)} "
                              f"({_fmt_signed(q.ext_change_pct)}%) vs the last close   at "
                              f"{_market_time(sym, q.ext_time)}")
-            lines.append(f"Open {_fmt(q.open)}   high {_fmt(q.day_high)}   low {_fmt(q.day_low)}   "
-                         f"previous close {_fmt(q.previous_close)}   volume {_fmt(q.volume, 0)}")
+            lines.append(f"{f'In {ccy}: open' if ccy else 'Open'} {_fmt(q.open)}   high {_fmt(q.day_high)}   "
+                         f"low {_fmt(q.day_low)}   previous close {_fmt(q.previous_close)}   "
+                         f"volume {_fmt(q.volume, 0)}")
             lines.append(_sources_line(store, q, now))
         if self.instrument.kind == "equity":
             v = valuation(store, sym)
