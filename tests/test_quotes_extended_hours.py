@@ -73,6 +73,8 @@ def test_snapshot_day_change_holds_from_the_close_to_the_next_pre_market(snapsho
     for at in INSTANTS:
         q = snapshots[at]["NVDA"]
         assert q["change"] is not None and q["change_pct"] is not None, (at, q)
+        # README: only while its market is open may a quote be stale; the close's is not, however old
+        assert not any(x["stale"] for x in snapshots[at].values()), at
     for at in (OPEN, BEFORE_CLOSE):  # in the session: the day's change so far
         q = snapshots[at]["NVDA"]
         view = market.view("NVDA", _ts(at))
