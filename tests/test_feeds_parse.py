@@ -148,6 +148,17 @@ def test_an_extended_frame_without_a_move_is_a_trade_at_the_close() -> None:
     assert q.ext_change is None and q.change is None  # the store works the move out against its regular close
 
 
+def test_a_frame_without_market_hours_inside_the_session_is_regular() -> None:
+    """A missing market_hours reads as 0, pre-market: inside the market's regular hours (its calendar says so)
+    the trade is a regular one all the same; outside them, a pre-market one."""
+    in_session = 1_795_572_000_000  # 2026-11-25 02:00 UTC: 10:00 in Hong Kong
+    q = parse_stream_frame(_frame(id="0700.HK", price=476.8, time=in_session, quote_type=8, change=4.8), 0.0)
+    assert not q.extended_only and q.change == pytest.approx(4.8)
+    pre = 1_795_597_200_000  # 2026-11-25 09:00 UTC: 04:00 in New York, pre-market
+    q = parse_stream_frame(_frame(id="NVDA", price=168.5, time=pre, quote_type=8, change=-0.16), 0.0)
+    assert q.extended_only and q.ext_session == "pre"
+
+
 @pytest.mark.parametrize("quote_type", [9, 14, 18, 41])
 def test_instruments_without_an_extended_session_always_stream_regular(quote_type: int) -> None:
     q = parse_stream_frame(_frame(id="HKD=X", price=7.78, time=1_764_021_600_000, quote_type=quote_type,

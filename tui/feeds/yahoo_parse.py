@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from dataclasses import fields, replace
 from typing import Any
 
+from tui.core.sessions import market_of, state_at
 from tui.feeds.pricing import PricingData
 from tui.model import EXT_OVERNIGHT, EXT_POST, EXT_PRE, Bar, Fundamentals, MarketState, Quote, QuoteSource
 from tui.sanitize import clean_message, clean_name
@@ -268,7 +269,8 @@ def quote_from_pricing(msg: Any, received: float) -> Quote:
         raise FrameError(f"no time for {symbol}")
     volume = msg.day_volume
     hours = int(msg.market_hours)
-    if hours in _STREAM_EXTENDED and int(msg.quote_type) not in _NO_EXTENDED_SESSION:
+    if (hours in _STREAM_EXTENDED and int(msg.quote_type) not in _NO_EXTENDED_SESSION
+            and not (hours == 0 and _in_regular_hours(symbol, when / 1000.0))):
         return _extended_quote(msg, symbol, shortest_f32(price), when / 1000.0, received, hours)
     # every field read once, float32 ones through _f32_field (this runs for every frame)
     return Quote(
@@ -289,6 +291,16 @@ def quote_from_pricing(msg: Any, received: float) -> Quote:
         market_state=_STREAM_STATES.get(int(msg.market_hours)),
         short_name=_frame_text(msg.short_name),
     )
+
+
+def _in_regular_hours(symbol: str, t: float) -> bool:
+    """Whether `t` is in (or at the lunch break of) the regular session of `symbol`'s market. A missing
+    market_hours reads as 0, "pre": a trade stamped inside the session is a regular one all the same."""
+    try:
+        state = state_at(market_of(symbol), t)
+    except (OverflowError, ValueError, OSError):  # a time no calendar holds (the frame is refused later)
+        return False
+    return state is MarketState.REGULAR or state is MarketState.BREAK
 
 
 def _extended_quote(msg: Any, symbol: str, price: float, when: float, received: float, hours: int) -> Quote:

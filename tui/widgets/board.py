@@ -78,9 +78,9 @@ def fx_dependent(store: MarketStore, symbol: str) -> bool:
 @lru_cache(maxsize=128)
 def layout(width: int, ext: bool = False) -> tuple[Column, ...]:
     """The columns that fit in `width` cells, the name column sized to the room left (cached: every row drawn
-    and every cell repainted asks for it). With `ext`, the extended-hours column too: its wide form while only
-    the sparkline would go, else its narrow form keeping the name, else the wide one without the name, else the
-    narrow one with whatever else must go."""
+    and every cell repainted asks for it). With `ext`, the extended-hours column too: the wide form, else the
+    narrow one, with every other column; then the same without the sparkline; then the wide one without the name;
+    else the narrow one with whatever else must go."""
     if not ext:
         return tuple(_layout(width, _COLUMNS, _DROP_ORDER))
     wide, narrow = _with_ext(EXT_WIDE), _with_ext(EXT_NARROW)
