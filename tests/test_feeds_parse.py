@@ -132,11 +132,12 @@ def test_an_extended_hours_frame_is_the_extended_trade_never_the_day(hours: int,
     the last regular close (Yahoo's post-market frames): they go to ext_*, never to the day's change, and the
     close the move is measured from is not the previous close."""
     q = parse_stream_frame(_frame(id="NVDA", price=168.92, time=1_764_021_600_000, market_hours=hours,
-                                  quote_type=8, change=0.26, change_percent=0.154, previous_close=168.66), 0.0)
+                                  quote_type=8, change=0.26, change_percent=0.154, previous_close=168.66,
+                                  price_hint=2), 0.0)
     assert q.extended_only and q.ext_session == session
     assert (q.ext_price, q.ext_change, q.ext_change_pct, q.ext_time) == (168.92, 0.26, 0.154, 1_764_021_600.0)
     assert q.change is None and q.change_pct is None and q.previous_close is None
-    assert q.price == pytest.approx(168.66)  # the close the move is measured from, derived
+    assert q.price == 168.66  # the close the move is measured from, derived (to the price hint's decimals)
     assert (q.day_high, q.day_low, q.volume, q.open) == (None,) * 4
 
 

@@ -317,6 +317,9 @@ def _extended_quote(msg: Any, symbol: str, price: float, when: float, received: 
         base = price
     if not math.isfinite(base) or base <= 0:
         base = price
+    hint = int(msg.price_hint)
+    if base != price and 0 < hint <= 6:  # the close as Yahoo printed it, not a float32 difference
+        base = round(base, hint)
     return Quote(
         symbol=symbol,
         price=base,
