@@ -125,7 +125,8 @@ async def test_board_and_screens_keep_the_day_change_through_the_close(market):
     close, prev, day_pct = _day(market)
     async with app.run_test(size=(130, 40)) as pilot:
         await wait_for(pilot, lambda: runtime.feed is not None and "NVDA" in runtime.store.quotes, timeout=30)
-        runtime.feed.poll_interval = 0.5  # the v7 poll carries the close: no need to wait 15 s for it here
+        yahoo = getattr(runtime.feed, "yahoo", runtime.feed)  # the Yahoo feed, behind the sources' upstream
+        yahoo.poll_interval = 0.5  # the v7 poll carries the close: no need to wait 15 s for it here
         board = app.query_one(QuoteBoard)
         store = runtime.store
 
