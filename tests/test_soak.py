@@ -160,7 +160,9 @@ def _board_prices_match_store(app) -> list[str]:
         if q is None:
             continue
         text = board.row_text(i)
-        if fmt_price(q.price, q.currency or store.currency_of(inst.symbol)) not in text:
+        # an index is a level: shown without a currency
+        ccy = None if inst.kind == "index" else (q.currency or store.currency_of(inst.symbol))
+        if fmt_price(q.price, ccy) not in text:
             wrong.append(f"{inst.symbol}: {text!r} does not show {q.price}")
     return wrong
 
