@@ -1,6 +1,7 @@
 """The board's intraday column, with Pilot on the demo (seeded simulator, frozen clock): drawn from the start on a
 frozen clock, each symbol's 5-minute bars fetched once (chart endpoint, interval 5m, range 1d) when the board is
-wide enough, never when it is not."""
+wide enough, never when it is not; and on one time scale, the session from its open to its close in fixed slices,
+whether its points are seeded bars or live minutes."""
 
 from __future__ import annotations
 
@@ -49,7 +50,8 @@ async def test_sparklines_are_seeded_once_per_symbol_on_a_frozen_clock(charts):
         board = app.query_one(QuoteBoard)
         assert board_shows_spark(board) and board.header_text().rstrip().endswith("Intraday")
         symbols = [i.symbol for i in board.instruments]
-        # the clock is frozen: the stream adds no points, so only the seeded bars can draw the column
+        # the clock is frozen: the stream adds no new points, so only the seeded bars can draw the column
+        await wait_for(lambda: all(len(app.runtime.store.intraday.get(s, ())) > 2 for s in symbols), timeout=20)
         await wait_for(lambda: all(spark_cell(board, n) for n in range(len(symbols))), timeout=20)
         for n, sym in enumerate(symbols):
             assert len(app.runtime.store.intraday[sym]) > 2, sym
@@ -113,3 +115,50 @@ async def test_seed_intraday_puts_bars_before_the_live_points():
     # a symbol without live points yet: all the bars
     assert await feed.seed_intraday("AMD") == 4
     assert len(store.intraday["AMD"]) == 4
+
+
+# -- one time scale: the session, open to close, in fixed slices ------------------------------------------------
+def _session_points(start: float, minutes: range, step: int, price) -> list[tuple[float, float]]:
+    return [(start + m * 60.0, price(m)) for m in minutes[::step]]
+
+
+def test_the_sparkline_keeps_its_scale_as_live_minutes_follow_the_seeded_bars():
+    """The column once showed the day's 5-minute bars, then, as live points came in, only the last 60 minutes:
+    its time scale changed while the app ran. Each cell is now a fixed twelfth of the session's trading time."""
+    from tui.core.clock import parse_instant
+    from tui.core.intraday import session_cells
+    from tui.widgets.board import spark_text
+
+    open_ = parse_instant("2026-11-24T14:30:00Z").timestamp()  # 09:30 in New York; a slice is 32.5 minutes
+    price = lambda m: 100.0 + m / 10  # noqa: E731 - a steady climb: slice k ends near 100 + 3.25 (k + 1)
+    seeded = _session_points(open_, range(0, 120), 5, price)  # the seeded 5-minute bars to 11:30
+    store = MarketStore()
+    store.intraday["NVDA"] = deque(seeded, maxlen=480)
+    early = session_cells("NVDA", list(store.intraday["NVDA"]), 12)
+    assert [v is not None for v in early] == [True] * 4 + [False] * 8  # 2 h of 6.5 h: four slices of twelve
+    assert spark_text(store, "NVDA").endswith(" " * 8)
+    # ninety live minutes later (more than the 60 points the column used to show)
+    store.intraday["NVDA"].extend(_session_points(open_, range(120, 210), 1, price))
+    later = session_cells("NVDA", list(store.intraday["NVDA"]), 12)
+    assert later[:3] == early[:3]  # the finished slices stand where they were
+    assert [v is not None for v in later] == [True] * 7 + [False] * 5
+    assert later[6] == price(209)
+    text = spark_text(store, "NVDA")
+    assert len(text) == 12 and text[7:] == " " * 5
+    assert text[0] == "▁" and text[6] == "█" and list(text[:7]) == sorted(text[:7])  # the climb, left to right
+    # the close: every slice drawn; the next morning, before the open, still that session
+    store.intraday["NVDA"].extend(_session_points(open_, range(210, 391), 1, price))
+    assert None not in session_cells("NVDA", list(store.intraday["NVDA"]), 12)
+
+
+def test_a_lunch_break_is_left_out_of_the_slices():
+    from tui.core.clock import parse_instant
+    from tui.core.intraday import session_cells
+
+    morning = parse_instant("2026-11-25T01:30:00Z").timestamp()  # 09:30 Hong Kong; trading 09:30-12:00, 13:00-16:00
+    points = [(morning + m * 60.0, float(m)) for m in range(0, 151)]  # the whole morning: 150 of 330 minutes
+    cells = session_cells("0981.HK", points, 12)
+    assert sum(v is not None for v in cells) == 6  # 150/330 of twelve slices: five and a bit
+    afternoon = morning + 210 * 60.0  # 13:00
+    cells = session_cells("0981.HK", [*points, (afternoon + 60.0, 999.0)], 12)
+    assert sum(v is not None for v in cells) == 6 and cells[5] == 999.0  # 13:01 is just past 151 trading minutes

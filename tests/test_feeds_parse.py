@@ -126,6 +126,71 @@ def test_market_hours_map(hours: int, state: MarketState) -> None:
     assert q.market_state is state
 
 
+@pytest.mark.parametrize(("hours", "session"), [(0, "pre"), (2, "post"), (3, "overnight")])
+def test_an_extended_hours_frame_is_the_extended_trade_never_the_day(hours: int, session: str) -> None:
+    """Outside the regular session a frame's price and change are the extended-hours trade and its move against
+    the last regular close (Yahoo's post-market frames): they go to ext_*, never to the day's change, and the
+    close the move is measured from is not the previous close."""
+    q = parse_stream_frame(_frame(id="NVDA", price=168.92, time=1_764_021_600_000, market_hours=hours,
+                                  quote_type=8, change=0.26, change_percent=0.154, previous_close=168.66,
+                                  price_hint=2), 0.0)
+    assert q.extended_only and q.ext_session == session
+    assert (q.ext_price, q.ext_change, q.ext_change_pct, q.ext_time) == (168.92, 0.26, 0.154, 1_764_021_600.0)
+    assert q.change is None and q.change_pct is None and q.previous_close is None
+    assert q.price == 168.66  # the close the move is measured from, derived (to the price hint's decimals)
+    assert (q.day_high, q.day_low, q.volume, q.open) == (None,) * 4
+
+
+def test_an_extended_frame_without_a_move_is_a_trade_at_the_close() -> None:
+    """Protobuf drops a zero: the first post-market frame, at the close price, carries no change at all."""
+    q = parse_stream_frame(_frame(id="NVDA", price=168.66, time=1_764_021_600_000, market_hours=2, quote_type=8),
+                           0.0)
+    assert q.extended_only and q.price == 168.66 and q.ext_price == 168.66
+    assert q.ext_change is None and q.change is None  # the store works the move out against its regular close
+
+
+def test_a_frame_without_market_hours_inside_the_session_is_regular() -> None:
+    """A missing market_hours reads as 0, pre-market: inside the market's regular hours (its calendar says so)
+    the trade is a regular one all the same; outside them, a pre-market one."""
+    in_session = 1_795_572_000_000  # 2026-11-25 02:00 UTC: 10:00 in Hong Kong
+    q = parse_stream_frame(_frame(id="0700.HK", price=476.8, time=in_session, quote_type=8, change=4.8), 0.0)
+    assert not q.extended_only and q.change == pytest.approx(4.8)
+    pre = 1_795_597_200_000  # 2026-11-25 09:00 UTC: 04:00 in New York, pre-market
+    q = parse_stream_frame(_frame(id="NVDA", price=168.5, time=pre, quote_type=8, change=-0.16), 0.0)
+    assert q.extended_only and q.ext_session == "pre"
+
+
+@pytest.mark.parametrize("quote_type", [9, 14, 18, 41])
+def test_instruments_without_an_extended_session_always_stream_regular(quote_type: int) -> None:
+    q = parse_stream_frame(_frame(id="HKD=X", price=7.78, time=1_764_021_600_000, quote_type=quote_type,
+                                  change=0.01), 0.0)
+    assert not q.extended_only and q.price == pytest.approx(7.78) and q.change == pytest.approx(0.01)
+
+
+def test_v7_post_market_fields_are_the_extended_trade() -> None:
+    """The recorded AAPL answer (marketState POSTPOST): the day's change stays regularMarket*; the after-hours
+    trade and its move against the close are the Quote's ext_*."""
+    _need_recorded()
+    doc = json.loads((RECORDED / "quote_v7_AAPL-MSFT.json").read_text())
+    quotes, _ = parse_v7_quote(doc, 0.0)
+    aapl = next(q for q in quotes if q.symbol == "AAPL")
+    assert (aapl.price, aapl.change, aapl.previous_close) == (269.7, 0.700012, 269.0)
+    assert aapl.change_pct == pytest.approx(0.260228)
+    assert (aapl.ext_session, aapl.ext_price, aapl.ext_time) == ("post", 270.75, 1761782396.0)
+    assert aapl.ext_change_pct == pytest.approx(0.38931692)
+
+
+def test_v7_extended_fields_older_than_the_regular_trade_are_left_out() -> None:
+    item = {"symbol": "NVDA", "regularMarketPrice": 170.0, "regularMarketTime": 1_764_000_000,
+            "preMarketPrice": 167.0, "preMarketTime": 1_763_990_000, "preMarketChangePercent": 0.9,
+            "postMarketPrice": 166.0, "postMarketTime": 1_763_950_000}
+    quotes, _ = parse_v7_quote({"quoteResponse": {"result": [item]}}, 0.0)
+    assert quotes[0].ext_price is None and quotes[0].ext_session is None
+    item.update(regularMarketTime=1_763_940_000)  # the close before: this morning's pre-market is the latest
+    quotes, _ = parse_v7_quote({"quoteResponse": {"result": [item]}}, 0.0)
+    assert (quotes[0].ext_session, quotes[0].ext_price, quotes[0].ext_change_pct) == ("pre", 167.0, 0.9)
+
+
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
@@ -180,13 +245,14 @@ def test_random_protobuf_payload_gives_frame_error_or_valid_quote(payload: bytes
 def test_every_field_lands_in_its_own_quote_field() -> None:
     q = parse_stream_frame(
         _frame(id=" NVDA ", price=180.25, time=1_761_000_000_000, currency=" USD", exchange="NMS ",
-               short_name=" NVIDIA ", market_hours=2, change=1.5, change_percent=0.75, previous_close=178.75,
+               short_name=" NVIDIA ", market_hours=1, change=1.5, change_percent=0.75, previous_close=178.75,
                open_price=179.5, day_high=181.0, day_low=177.25, day_volume=2**40),
         received=5.0,
     )
     assert (q.symbol, q.price, q.time, q.source, q.received) == (
         "NVDA", 180.25, 1_761_000_000.0, QuoteSource.STREAM, 5.0)
-    assert (q.currency, q.exchange, q.short_name, q.market_state) == ("USD", "NMS", "NVIDIA", MarketState.POST)
+    assert (q.currency, q.exchange, q.short_name, q.market_state) == ("USD", "NMS", "NVIDIA", MarketState.REGULAR)
+    assert not q.extended_only and q.ext_price is None
     assert (q.change, q.change_pct, q.previous_close, q.open, q.day_high, q.day_low) == (
         1.5, 0.75, 178.75, 179.5, 181.0, 177.25)
     assert q.volume == 2**40 and isinstance(q.volume, int)
@@ -197,7 +263,7 @@ def test_every_field_lands_in_its_own_quote_field() -> None:
 def test_zero_and_non_finite_float_fields_are_absent(value: float) -> None:
     names = ("change", "change_percent", "previous_close", "open_price", "day_high", "day_low")
     for _ in range(2):  # also once the parser has seen every other value of the frame
-        q = parse_stream_frame(_frame(id="X", price=10.5, time=1_761_000_000_000, change=0.5,
+        q = parse_stream_frame(_frame(id="X", price=10.5, time=1_761_000_000_000, change=0.5, market_hours=1,
                                       **dict.fromkeys(names[1:], value)), 0.0)
         assert q.change == 0.5
         assert (q.change_pct, q.previous_close, q.open, q.day_high, q.day_low) == (None,) * 5

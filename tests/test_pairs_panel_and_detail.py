@@ -254,3 +254,48 @@ async def test_the_panel_turns_stale_with_no_new_quote_and_the_detail_says_so():
         multiples = _text(screen, "#pair-multiples")
         assert "STALE: 0981.HK" in multiples
         assert "STALE" not in next(x for x in multiples.splitlines() if x.startswith("US side"))
+
+
+# -- the z-score's highlight: on the value the user reads -----------------------------------------------------------
+def _z_with_nvda_at(rt: StaticRuntime, wl, target: float) -> float:
+    """Move NVDA's live price until the AI chips pair's z-score is `target` (to 1e-6); returns the z."""
+    from tui.core.history import relative_performance
+
+    pair = wl.pairs[0]
+    lo, hi = 100.0, 300.0
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        rt.tick("NVDA", mid)
+        rt.clock.advance(1)
+        z = relative_performance(rt.store, wl, pair, now=rt.clock.now()).z
+        if abs(z - target) < 1e-6:
+            return z
+        lo, hi = (mid, hi) if z < target else (lo, mid)
+    return z
+
+
+@pytest.mark.parametrize(("target", "shown", "highlighted"),
+                         [(1.975, "z +1.97", False), (-1.9965, "z -1.99", False), (2.03, "z +2.0", True),
+                          (1.94, "z +1.9", False), (-2.01, "z -2.0", True)])
+def test_the_z_highlight_agrees_with_the_z_shown(target, shown, highlighted):
+    """Help promises a highlight for |z| ≥ 2: a z of 1.97 once printed `z +2.0` without it. Just under the
+    threshold the panel shows one more decimal, cut, and the highlight goes with the value, as the detail's and
+    the alerts' do."""
+    from tui.screens.pair_detail import history_lines
+    from tui.widgets.pairs import pairs_content
+
+    rt = _runtime_with_history()
+    wl = watchlists().watchlists["ai-rivals"]
+    z = _z_with_nvda_at(rt, wl, target)
+    line = pairs_content(rt.store, wl, 118, now=rt.clock.now()).split()[1]
+    assert line.plain.rstrip().endswith(shown), line.plain
+    z_span = next(s for s in line.spans if line.plain[s.start:s.end] == shown.split()[1])
+    assert ("$warning" in str(z_span.style)) == highlighted
+    from tui.core.history import relative_performance
+
+    detail = history_lines(relative_performance(rt.store, wl, wl.pairs[0], now=rt.clock.now()), 100, "")
+    z_line = next(c for c in detail if "z-score today" in c.plain)
+    z_text = z_line.plain.split("z-score today ")[1].split()[0]
+    assert (abs(float(z_text)) >= 2) == highlighted == (abs(z) >= 2)
+    span = next(s for s in z_line.spans if z_line.plain[s.start:s.end] == z_text)
+    assert ("$warning" in str(span.style)) == highlighted

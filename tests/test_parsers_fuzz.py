@@ -41,7 +41,8 @@ def _sane_quote(q: Quote) -> None:
     assert isinstance(q.symbol, str) and q.symbol.strip() == q.symbol and q.symbol
     assert isinstance(q.price, float) and math.isfinite(q.price) and q.price > 0, q
     assert math.isfinite(q.time) and q.time > 0, q
-    for name in ("change", "change_pct", "previous_close", "open", "day_high", "day_low"):
+    for name in ("change", "change_pct", "previous_close", "open", "day_high", "day_low", "ext_price", "ext_change",
+                 "ext_change_pct", "ext_time"):
         v = getattr(q, name)
         assert v is None or (isinstance(v, float) and math.isfinite(v)), (name, v)
     assert q.volume is None or (isinstance(q.volume, int) and q.volume >= 0)
@@ -137,7 +138,8 @@ def test_a_frame_that_parses_carries_what_the_wire_said(frame):
     msg = PricingData()
     msg.ParseFromString(base64.b64decode(json.loads(frame)["message"]))
     assert q.symbol == msg.id.strip()
-    assert math.isclose(q.price, msg.price, rel_tol=1e-6)  # the float32 on the wire, as its short decimal
+    # the float32 on the wire, as its short decimal: the regular price, or outside the session the extended trade
+    assert math.isclose(q.ext_price if q.extended_only else q.price, msg.price, rel_tol=1e-6)
     assert q.time == msg.time / 1000.0
 
 

@@ -5,7 +5,8 @@
 - `shortest_f32` remembers values it has seen: the remembered answer is the computed one, also where a frame's
   float32 fields read the memory first;
 - the store builds a stream quote's carried-over fields itself (not with `dataclasses.replace`): every field
-  kept, the descriptive ones carried, the quote itself kept when nothing is missing;
+  kept, the descriptive ones carried (the day's figures only within the day), the quote itself kept when nothing
+  is missing;
 - `LinesView` draws again only the lines that changed, wraps long lines (or cuts them with an ellipsis under
   `text-wrap: nowrap`), and its height follows the number of lines;
 - the board's rows are exactly as wide as the board.
@@ -24,7 +25,7 @@ from hypothesis import strategies as st
 from textual.app import App, ComposeResult
 from textual.content import Content
 
-from tui.core.store import MarketStore, _fill_missing
+from tui.core.store import MarketStore, merge_quote
 from tui.core.valuation import valuation
 from tui.feeds import yahoo_parse
 from tui.feeds.yahoo_parse import _f32_field, _shortest_f32, shortest_f32
@@ -116,43 +117,73 @@ def test_absent_frame_fields_are_never_remembered():
 
 
 # -- the store's carried-over fields -------------------------------------------------------------------------
-_CARRIED = ("currency", "previous_close", "open", "exchange", "short_name")
+_DESCRIPTIVE = ("currency", "exchange", "short_name")
+SATURDAY = US_OPEN + 4 * 86400  # every market of the test's symbol closed: no delay is measured
+_DAY = ("previous_close", "open", "day_high", "day_low", "volume")
+_NUMBERS = {"price": 10.0, "change": 0.5, "change_pct": 5.0, "previous_close": 9.5, "open": 9.6, "day_high": 10.5,
+            "day_low": 9.4, "volume": 1000}
 
 
-def _distinct_quote(tag: str, time: float, **changes) -> Quote:
-    """A Quote with a distinct value in every field (whatever fields Quote has), then `changes`."""
-    values = {f.name: f"{tag}-{f.name}" for f in dataclasses.fields(Quote)}
-    # one source (carrying happens within a source's own quotes), a market closed at `time` (nothing measured)
-    values.update(symbol="X", time=time, received=time, delay_minutes=7 if tag == "old" else 3,
-                  source_name="yahoo", delay_measured=False, no_trade=False)
+def _full_quote(tag: str, time: float, **changes) -> Quote:
+    """A regular-session Quote with a distinct value in every field, then `changes`: one source (carrying happens
+    within a source's own quotes), at a time its market is closed (no delay measured)."""
+    values = {f.name: f"{tag}-{f.name}" for f in dataclasses.fields(Quote) if f.name in _DESCRIPTIVE}
+    bump = 0.0 if tag == "old" else 1.0
+    values.update({k: type(v)(v + bump) for k, v in _NUMBERS.items()})
+    values.update(symbol="X", time=time, source=QuoteSource.STREAM, received=time,
+                  delay_minutes=7 if tag == "old" else 3, market_state=MarketState.REGULAR, source_name="yahoo",
+                  delay_measured=False, no_trade=False)
     values.update(changes)
     return Quote(**values)
 
 
-@pytest.mark.parametrize("missing", [(), *((name,) for name in _CARRIED), _CARRIED])
+@pytest.mark.parametrize("missing", [(), *((name,) for name in _DESCRIPTIVE + _DAY), _DESCRIPTIVE + _DAY])
 @pytest.mark.parametrize("new_delay", [0, 3])
 def test_a_newer_quote_keeps_its_fields_and_gets_the_missing_ones(missing, new_delay):
-    old = _distinct_quote("old", 100.0)
-    new = _distinct_quote("new", 101.0, delay_minutes=new_delay, **dict.fromkeys(missing))
+    old = _full_quote("old", SATURDAY + 100.0)
+    new = _full_quote("new", SATURDAY + 101.0, delay_minutes=new_delay, **dict.fromkeys(missing))
     store = MarketStore()
     store.apply_quote(old)
     assert store.apply_quote(new)
+    carried = {name: getattr(old, name) for name in missing}
+    if "day_high" in missing:  # the day's high is at least the new trade
+        carried["day_high"] = max(old.day_high, new.price)
+    if "day_low" in missing:
+        carried["day_low"] = min(old.day_low, new.price)
     expected = dataclasses.replace(
-        new, **{name: getattr(old, name) for name in missing},
-        **({"delay_minutes": old.delay_minutes} if new_delay == 0 else {}))
+        new, **carried, **({"delay_minutes": old.delay_minutes} if new_delay == 0 else {}))
     assert store.quotes["X"] == expected
     assert (store.quotes["X"] is new) == (not missing and new_delay != 0)  # nothing to carry: the very quote
+
+
+def test_the_day_figures_are_not_carried_into_the_next_day():
+    """A frame of a new session without a previous close (real Yahoo frames often have none) must not show the
+    last session's previous close: it is worked out from the frame's own change instead, or left unknown."""
+    old = _full_quote("old", US_OPEN)
+    new = _full_quote("new", US_OPEN + 86400.0, **dict.fromkeys(_DAY))
+    merged = merge_quote(new, old, same_day=False)
+    assert all(getattr(merged, name) is None for name in _DAY), merged
+    assert merged.currency == new.currency and merged.change == new.change
+    assert merge_quote(new, old, same_day=True).previous_close == old.previous_close
+
+
+def test_a_change_left_out_is_worked_out_from_the_previous_close():
+    old = _full_quote("old", US_OPEN)
+    new = dataclasses.replace(_full_quote("new", US_OPEN + 1.0), change=None, change_pct=None, previous_close=None)
+    merged = merge_quote(new, old, same_day=True)
+    assert merged.change == pytest.approx(new.price - old.previous_close)
+    assert merged.change_pct == pytest.approx((new.price / old.previous_close - 1) * 100)
 
 
 def test_nothing_known_nothing_carried():
     old = Quote("X", 10.0, 100.0, QuoteSource.REST, 100.0)
     new = Quote("X", 11.0, 160.0, QuoteSource.STREAM, 160.0, market_state=MarketState.REGULAR)
-    assert _fill_missing(new, old) is new
+    assert merge_quote(new, old) is new
     known = dataclasses.replace(old, delay_minutes=15, currency="HKD")
-    filled = _fill_missing(new, known)
+    filled = merge_quote(new, known)
     assert (filled.delay_minutes, filled.currency, filled.source, filled.price) == (15, "HKD", QuoteSource.STREAM,
                                                                                     11.0)
-    assert _fill_missing(dataclasses.replace(new, delay_minutes=5), old).delay_minutes == 5
+    assert merge_quote(dataclasses.replace(new, delay_minutes=5), old).delay_minutes == 5
 
 
 def test_older_quotes_are_dropped_and_intraday_points_follow_the_minute():

@@ -16,6 +16,7 @@ from tui.sim.frames import frame_text, pricing_message
 
 RECORDED = Path(__file__).resolve().parents[1].parent / "shared" / "yahoo-recorded"
 US_OPEN = parse_instant("2026-11-24T15:00:00Z").timestamp()
+US_NIGHT = parse_instant("2026-11-25T01:30:00Z").timestamp()  # 20:30 in New York: the post-market is over
 
 
 def recorded(name: str):
@@ -33,10 +34,18 @@ def filled(obj) -> dict[str, type]:
 
 
 def test_v7_quote_parses_alike(market):
+    """The real BABA answer was taken at night, after the post-market (marketState CLOSED, with postMarket*
+    fields): the simulator's at such an instant fills the same Quote fields, the extended-hours trade included."""
     real_q, real_f = parse_v7_quote(recorded("quote-BABA.json"), received=0.0)
+    doc = {"quoteResponse": {"result": [payloads.v7_quote(market, "BABA", US_NIGHT)], "error": None}}
+    sim_q, sim_f = parse_v7_quote(json.loads(json.dumps(doc)), received=0.0)
+    assert filled(sim_q[0]).items() >= filled(real_q[0]).items()
+    assert sim_q[0].ext_session == real_q[0].ext_session == "post"
     doc = {"quoteResponse": {"result": [payloads.v7_quote(market, "BABA", US_OPEN)], "error": None}}
     sim_q, sim_f = parse_v7_quote(json.loads(json.dumps(doc)), received=0.0)
-    assert filled(sim_q[0]).items() >= {k: v for k, v in filled(real_q[0]).items() if k != "market_state"}.items()
+    assert sim_q[0].ext_session is None  # in the session: no extended trade
+    assert filled(sim_q[0]).items() >= {k: v for k, v in filled(real_q[0]).items()
+                                        if k != "market_state" and not k.startswith("ext_")}.items()
     assert filled(sim_f[0]) == filled(real_f[0])
     assert sim_f[0].currency == real_f[0].currency == "USD"
     assert sim_f[0].financial_currency == real_f[0].financial_currency == "CNY"

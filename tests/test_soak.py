@@ -129,8 +129,10 @@ class Watch:
             self.bad.append(f"unsubscribed symbol {q.symbol}")
         if q.time > now + MAX_AHEAD:
             self.bad.append(f"time in the future: {q.symbol} {q.time - now:.0f}s ahead")
-        if not self.served.has(q.symbol, q.price):
-            self.bad.append(f"{q.symbol} at {q.price}: a price the simulator never served")
+        # an extended-hours frame's trade is its ext_price (its price is only the close it is measured from)
+        traded = q.ext_price if q.extended_only else q.price
+        if not self.served.has(q.symbol, traded):
+            self.bad.append(f"{q.symbol} at {traded}: a price the simulator never served")
 
 
 async def _outage(app, runtime: Runtime, pilot, down_for: float) -> tuple[float, float, float]:
@@ -158,7 +160,9 @@ def _board_prices_match_store(app) -> list[str]:
         if q is None:
             continue
         text = board.row_text(i)
-        if fmt_price(q.price, q.currency or store.currency_of(inst.symbol)) not in text:
+        # an index is a level: shown without a currency
+        ccy = None if inst.kind == "index" else (q.currency or store.currency_of(inst.symbol))
+        if fmt_price(q.price, ccy) not in text:
             wrong.append(f"{inst.symbol}: {text!r} does not show {q.price}")
     return wrong
 

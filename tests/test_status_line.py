@@ -33,19 +33,50 @@ def test_status_line_before_any_message():
 
 
 def test_clocks_show_local_time_and_state():
-    narrow = clocks_content(NOW, 80).plain
-    assert narrow == "NY 10:00:00 open │ HK 23:00:00 closed │ SH 23:00:00 closed"
+    narrow = clocks_content(NOW, 80).plain  # four clocks with seconds do not fit 80 columns: without them
+    assert narrow == "NY 10:00 open │ HK 23:00 closed │ SH 23:00 closed │ TK 00:00 closed"
     wide = clocks_content(NOW, 120).plain
     assert "New York 10:00:00 open" in wide and "Hong Kong 23:00:00 closed" in wide and "Shanghai" in wide
+    assert "Tokyo 00:00:00 closed" in wide
     # Hong Kong at 12:30 local is at lunch; Shanghai at 12:30 too
     lunch = datetime(2026, 1, 14, 4, 30, tzinfo=UTC).timestamp()
-    assert clocks_content(lunch, 80).plain.count("lunch break") == 2
+    assert clocks_content(lunch, 80).plain.count("lunch ") == 2  # "lunch" where "lunch break" does not fit
+    assert clocks_content(lunch, 160).plain.count("lunch break") == 2
 
 
 def test_clocks_say_when_holidays_are_unknown():
     far = datetime(2031, 3, 4, 15, 0, tzinfo=UTC).timestamp()  # past every shipped calendar
-    text = clocks_content(far, 120).plain
-    assert "holidays unknown" in text and "Shanghai" in text.split("holidays unknown")[1]
+    text = clocks_content(far, 160).plain
+    note = text.split("holidays unknown: ")[1].split(", ")
+    assert {"SH", "SZ", "NY", "HK", "TK"} <= set(note), text  # Shenzhen has no clock, but a calendar of its own
+    assert text.count("?") == 4
+
+
+def test_the_clocks_fit_80_and_60_columns_and_say_which_holidays_are_unknown():
+    """Four clocks (Tokyo's too: SoftBank is on the default list) in the widest form that fits, every minute of a
+    week, in 2026 and past Shanghai's and Shenzhen's calendar data (2027), with and without seconds: never wider
+    than the header's line (the width less its padding); the states assumed from weekday hours end in `?`, and
+    the note names Shanghai and Shenzhen where it fits."""
+    from tui.widgets.header import UNKNOWN_MARK
+
+    for start in (datetime(2026, 11, 23, tzinfo=UTC), datetime(2027, 1, 4, tzinfo=UTC)):
+        for minute in range(0, 7 * 24 * 60, 5):
+            t = start.timestamp() + minute * 60
+            for width in (60, 80, 100, 140):
+                for seconds in (False, True):
+                    text = clocks_content(t, width, seconds).plain
+                    assert len(text) <= width - 2, (width, text)
+                    for names in (("NY ", "New York "), ("HK ", "Hong Kong "), ("SH ", "Shanghai "),
+                                  ("TK ", "Tokyo ")):
+                        assert any(name in text for name in names), (width, text)
+                    assert (UNKNOWN_MARK in text) == (start.year == 2027), text
+    far = datetime(2027, 1, 4, 2, 0, tzinfo=UTC).timestamp()  # 10:00 in Shanghai and Hong Kong, 11:00 in Tokyo
+    assert clocks_content(far, 80, False).plain == "NY 21:00 closed │ HK 10:00 open │ SH 10:00 open? │ TK 11:00 open"
+    assert clocks_content(far, 100, False).plain.endswith("holidays unknown: SH, SZ")
+    assert clocks_content(far, 160, False).plain.endswith("holidays unknown: Shanghai, Shenzhen")
+    # Tokyo's own hours: its lunch 11:30-12:30 while Hong Kong trades
+    tokyo_lunch = datetime(2026, 11, 25, 2, 45, tzinfo=UTC).timestamp()
+    assert "Tokyo 11:45 lunch break" in clocks_content(tokyo_lunch, 160, False).plain
 
 
 def _source(name: str, state: str, last_ok: float | None = None, interval: float | None = None):

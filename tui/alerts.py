@@ -1,8 +1,10 @@
 """Alert rules and the engine that checks them against the store. Nothing here imports Textual.
 
 Rules (config `[[alerts]]` tables, or added in the app):
-    price          symbol, above and/or below: the price crosses the level (in the quote's currency)
-    move           symbol (or "*": every equity on screen), pct: |change today| is more than pct percent
+    price          symbol, above and/or below: the regular-session price crosses the level (in the quote's
+                   currency); pre- and post-market trades do not count
+    move           symbol (or "*": every equity on screen), pct: |the day's change| (against the previous
+                   session's close, as on the board) is more than pct percent; never the extended-hours move
     zscore         pair (its name, or "*"), beyond: |z| of the pair's FX-adjusted log price ratio (1y window)
     concentration  gauge "hhi" | "top1" | "top3", above: HHI (0-10,000) or the share in percent; watchlist
                    (name, default "*": the one on screen)
@@ -16,7 +18,8 @@ Rules (config `[[alerts]]` tables, or added in the app):
 A rule fires when its condition becomes true and fires again only after it was seen false: no repeat every
 refresh. The first evaluation of each rule (per symbol, pair or list) only records the state: a level already
 passed at start did not "cross" anything. A move rule is evaluated only while the symbol's market is in its
-pre-market, regular session or lunch break (no alert on Sunday from Friday's change). When one fires the engine
+regular session or lunch break: before the open the day's change is still the last session's (no alert on Sunday,
+or in Monday's pre-market, from Friday's change). When one fires the engine
 writes a line to the alerts log and, only when `alert_command` is set, runs that command (through the shell)
 with the alert as JSON on stdin; the app adds the notification and the bell.
 
@@ -57,7 +60,7 @@ _FIELDS = {
 }
 COMMAND_TIMEOUT = 10.0
 DEMO_PREFIX = "DEMO · "
-_MOVE_STATES = (MarketState.PRE, MarketState.REGULAR, MarketState.BREAK)
+_MOVE_STATES = (MarketState.REGULAR, MarketState.BREAK)
 
 
 @dataclass(frozen=True)
@@ -83,10 +86,10 @@ class Rule:
                 parts.append(f"above {self.above:g}")
             if self.below is not None:
                 parts.append(f"below {self.below:g}")
-            return f"{self.symbol} crosses " + " or ".join(parts)
+            return f"{self.symbol} (regular-session price) crosses " + " or ".join(parts)
         if self.kind == "move":
             who = "any symbol" if self.symbol == "*" else self.symbol
-            return f"{who} moves more than {self.pct:g}% today"
+            return f"{who}: the day's change beyond ±{self.pct:g}% (vs the previous close)"
         if self.kind == "zscore":
             who = "any pair" if self.pair == "*" else self.pair
             return f"{who}: spread z-score beyond ±{self.beyond:g}"
@@ -350,8 +353,8 @@ class AlertEngine:
                 if pct is None:
                     continue
                 if self._edge((n, s), abs(pct) > rule.pct):
-                    out.append(Alert("move", s, f"{s} {pct:+.2f}% today, more than {rule.pct:g}%", pct,
-                                     rule.pct, now, table))
+                    out.append(Alert("move", s, f"{s} {pct:+.2f}% today (the day's change vs the previous "
+                                     f"close), more than {rule.pct:g}%", pct, rule.pct, now, table))
             return out
         if rule.kind == "zscore":
             return self._check_zscore(n, rule, store, wl, now, table)

@@ -28,6 +28,19 @@ def sparkline(values: Sequence[float], width: int) -> str:
     return "".join(BLOCKS[round((v - lo) / (hi - lo) * top)] for v in pts)
 
 
+def sparkline_cells(values: Sequence[float | None]) -> str:
+    """One cell per value, scaled from the values' low to their high; None is a blank cell (a slice of time with
+    no price yet)."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return " " * len(values)
+    lo, hi = min(known), max(known)
+    flat = hi - lo <= 1e-12 * max(1.0, abs(hi))
+    top = len(BLOCKS) - 1
+    return "".join(" " if v is None else BLOCKS[3] if flat else BLOCKS[round((v - lo) / (hi - lo) * top)]
+                   for v in values)
+
+
 def block_chart(values: Sequence[float], width: int, height: int) -> list[str]:
     """A `height`-line chart (top line first) of `values` in `width` columns, eighths of a cell per step."""
     vals = [v for v in values if v is not None]

@@ -58,6 +58,26 @@ def fmt_pct(pct: float | None, decimals: int = 2) -> str:
     return f"{pct:+.{decimals}f}%"
 
 
+EXT_SHORT = {"pre": "pre", "post": "post", "overnight": "night"}  # the board's labels of extended-hours trades
+
+
+def fmt_extended(session: str | None, price: float | None, pct: float | None, *, with_price: bool = True) -> str:
+    """An extended-hours trade and its move against the last close, labelled: `post 168.92 +0.15%`, or
+    `post +0.15%` without the price; "" when there is none."""
+    if session is None or _bad(price):
+        return ""
+    label = EXT_SHORT.get(session, session)
+    move = fmt_pct(pct)
+    if with_price:
+        return f"{label} {fmt_price(price)} {move}"
+    if len(label) + 1 + len(move) > EXT_SHORT_WIDTH:  # a move of 10 % or more: one decimal keeps it whole
+        move = fmt_pct(pct, 1)
+    return f"{label} {move}"
+
+
+EXT_SHORT_WIDTH = 12  # `night -10.2%`: the narrow form is never wider
+
+
 def fmt_share(share: float | None, decimals: int = 1) -> str:
     """A fraction 0–1 shown as a percent without sign: 0.384 -> 38.4%."""
     if _bad(share):

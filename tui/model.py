@@ -127,11 +127,29 @@ class Quote:
     source_name: str = SOURCE_YAHOO  # the provider: yahoo, tencent, sina
     delay_measured: bool = False  # delay_minutes was measured in session (tui/core/delay.py), not declared
     no_trade: bool = False  # no trade today or halted: `price` is the previous close, not a trade
+    # The latest trade outside the regular session (US pre- and post-market, overnight), kept apart from the
+    # regular figures above: `price`, `change` and `change_pct` stay the last regular session's (the day's change
+    # against the previous session's close) from the open until the next session begins. The extended move is
+    # against the last regular close (`price` once that session is over), as Yahoo measures it.
+    ext_session: str | None = None  # EXT_PRE, EXT_POST or EXT_OVERNIGHT; None: no extended trade since the close
+    ext_price: float | None = None
+    ext_change: float | None = None
+    ext_change_pct: float | None = None
+    ext_time: float | None = None
+    # True for a stream frame sent outside the regular session: only its ext_* fields are reported; its regular
+    # fields are derived (price = the trade less its move) and give way to any regular figures the store holds
+    extended_only: bool = False
+
+
+EXT_PRE = "pre"
+EXT_POST = "post"
+EXT_OVERNIGHT = "overnight"
 
 
 def change_pct_of(quote: Quote, *, from_price: bool = False) -> float | None:
-    """Today's change in percent: the source's own, else change / previous close; with `from_price`, else
-    price / previous close (for a quote that carries neither). None when it cannot be told."""
+    """The day's change in percent (the last regular session's, against the close before it): the source's own,
+    else change / previous close; with `from_price`, else price / previous close (for a quote that carries
+    neither). None when it cannot be told. Never the extended-hours move (`quote.ext_change_pct`)."""
     if quote.change_pct is not None:
         return quote.change_pct
     if quote.change is not None and quote.previous_close:

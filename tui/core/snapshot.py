@@ -27,7 +27,7 @@ from tui.core.sessions import holidays_known, local_date, market_of, state_at
 from tui.core.spreads import PairSpread, SideAggregate, pair_spread
 from tui.core.store import FX_SYMBOLS, MarketStore
 from tui.core.valuation import listing_premiums, valuation
-from tui.model import Watchlist
+from tui.model import EXT_OVERNIGHT, EXT_POST, EXT_PRE, Watchlist
 from tui.sanitize import clean, csv_cell, json_text
 
 SCHEMA_VERSION = 1
@@ -56,7 +56,15 @@ CSV_COLUMNS = (
     "data_source",  # demo (simulated), yahoo / tencent / sina (its real host), or other (pointed elsewhere)
     "data_source_url",  # with data_source "other": the base URL the data came from; empty otherwise
     "no_trade",  # no trade today or halted: the price is the previous close
+    # added after the columns above, so that scripts reading them by position keep working
+    "previous_close",  # the close of the session before the one `price` and `change` belong to
+    "pre_price",  # the latest pre-market trade since the last close, and its move against that close
+    "pre_change_pct",
+    "post_price",  # the latest post-market trade after the last close, and its move against that close
+    "post_change_pct",
+    "extended_time",  # when that pre- or post-market (or overnight) trade was made
 )
+EXTENDED_SESSIONS = (EXT_PRE, EXT_POST, EXT_OVERNIGHT)
 
 
 def _num(x: Any) -> float | None:
@@ -111,7 +119,8 @@ def build_snapshot(
             continue
         v = valuation(store, inst.symbol) if inst.kind == "equity" else None
         f = store.fundamentals.get(inst.symbol)
-        currency = store.currency_of(inst.symbol)
+        # an index is a level, not a price: no currency, no USD value (Yahoo labels ^GSPC "USD")
+        currency = store.currency_of(inst.symbol) if inst.kind != "index" else None
         market = market_of(inst.symbol)
         quotes.append(
             {
@@ -144,6 +153,8 @@ def build_snapshot(
                 "source": str(q.source),  # the path: stream, rest, poll
                 "source_name": q.source_name,  # the provider: yahoo, tencent, sina
                 "no_trade": q.no_trade,  # no trade today or halted: `price` is the previous close
+                "previous_close": _num(q.previous_close),
+                **_extended_fields(q),
             }
         )
         for ccy in (currency, f.financial_currency if f else None):
@@ -217,6 +228,19 @@ def _sources_doc(sources: Iterable[Mapping[str, Any]] | None, source: str, sourc
         entry = dict(src)
         entry["quotes"] = sum(1 for q in quotes if q["source_name"] == entry.get("name"))
         out.append(entry)
+    return out
+
+
+def _extended_fields(q) -> dict:
+    """`pre_price`, `pre_change_pct`, `post_price`, `post_change_pct`, `overnight_price`, `overnight_change_pct`:
+    the latest extended-hours trade since the last regular close, under its session's name (the others null),
+    and `extended_time`. The day's change (`change`, `change_pct`) is never this move."""
+    out: dict = {}
+    for session in EXTENDED_SESSIONS:
+        mine = q.ext_session == session and q.ext_price is not None
+        out[f"{session}_price"] = _num(q.ext_price) if mine else None
+        out[f"{session}_change_pct"] = _num(q.ext_change_pct) if mine else None
+    out["extended_time"] = _iso(q.ext_time) if q.ext_price is not None else None
     return out
 
 
@@ -487,10 +511,14 @@ def render_table(doc: dict) -> str:
             flags.append(q["source_name"])
         if q.get("holidays_known") is False:
             flags.append("holidays-unknown")
+        for session in EXTENDED_SESSIONS:
+            if q.get(f"{session}_price") is not None:  # the extended-hours move, labelled (its price: json, csv)
+                flags.append(f"{session} {_fmt_pct(q[f'{session}_change_pct'])}")
         equity = q["kind"] == "equity"
         price_digits = 4 if q["kind"] == "fx" else 2
         lines.append(
-            f"{_clip(q['symbol'], 10):<10} {_clip(q['name'], 14):<14} {(q['currency'] or '?')[:3]:<3} "
+            f"{_clip(q['symbol'], 10):<10} {_clip(q['name'], 14):<14} "
+            f"{(q['currency'] or ('' if q['kind'] == 'index' else '?'))[:3]:<3} "
             f"{_fmt(q['price'], price_digits):>10} {_fmt_pct(q['change_pct']):>8} "
             f"{_fmt_cap(q['market_cap_usd']):>7} "
             f"{_fmt_pe(q['pe_ttm'], q['ey']) if equity else '':>7} "
@@ -538,6 +566,10 @@ def render_table(doc: dict) -> str:
         lines.append(f"fx: {fx}")
     if doc["missing"]:
         lines.append(f"no quote: {', '.join(doc['missing'])}")
+    lines.append(
+        "chg%: the day's change against the previous session's close (after the close: that session's); "
+        "pre/post: the latest extended-hours trade and its move against the last close"
+    )
     lines.append(
         "n/m: losses or near-zero earnings; -: not known; STALE: no update while its market is open;"
     )

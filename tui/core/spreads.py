@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from tui.core.store import MarketStore
 from tui.core.valuation import Valuation, pe_from, valuation
-from tui.model import Pair, Watchlist
+from tui.model import Pair, Watchlist, change_pct_of
 
 METRICS = ("pe_ttm", "pe_fwd", "ps_ttm", "ev_sales", "ev_ebitda")
 
@@ -154,14 +154,16 @@ def _as_of(chosen: Sequence[Valuation]) -> list[float]:
 
 
 def _weighted_change(store: MarketStore, chosen: Sequence[Valuation]) -> float | None:
-    """The move of the members' combined market cap since the previous close, in percent."""
+    """The move of the members' combined market cap since the previous close, in percent: the day's change of
+    each (the last session's after its close), never an extended-hours move."""
     now_total = prev_total = 0.0
     for v in chosen:
         q = store.quotes.get(v.symbol)
-        if q is None or q.change_pct is None or v.market_cap_usd is None or q.change_pct <= -100:
+        pct = change_pct_of(q) if q is not None else None
+        if pct is None or v.market_cap_usd is None or pct <= -100:
             continue
         now_total += v.market_cap_usd
-        prev_total += v.market_cap_usd / (1 + q.change_pct / 100)
+        prev_total += v.market_cap_usd / (1 + pct / 100)
     if prev_total <= 0:
         return None
     return (now_total / prev_total - 1) * 100

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 # Yahoo's FX symbols: "HKD=X" is USD→HKD, i.e. HKD per USD.
 FX_SYMBOLS = {"HKD": "HKD=X", "CNY": "CNY=X", "JPY": "JPY=X", "EUR": "EUR=X", "GBP": "GBP=X", "TWD": "TWD=X"}
-INTRADAY_POINTS = 390  # bounded intraday history per symbol, for sparklines
+INTRADAY_POINTS = 480  # bounded intraday history per symbol (a point a minute: a whole US session and its seeds)
 DISAGREE_PCT = 1.0  # two sources' prices of one instant further apart than this (percent) are logged
 DISAGREE_WITHIN = 5.0  # seconds between two quotes' exchange times that still count as one instant
 DISAGREE_LOG_EVERY = 600.0  # seconds (arrival clock) between two log lines for one symbol and pair of sources
@@ -79,6 +79,7 @@ class MarketStore:
         self.seq = 0
         self._changed: dict[str, int] = {}
         self.rejected_frames = 0
+        self._day_spans: dict[str, tuple[float, float]] = {}  # symbol -> POSIX span of its last quote's local day
         # derived values cached by readers (one valuation per symbol and update, however many panels
         # read it), each entry keyed by the identities of the immutable inputs it was computed from
         self.memo: dict[tuple[str, str], tuple[tuple, object]] = {}
@@ -95,7 +96,9 @@ class MarketStore:
             wake()
 
     def apply_quote(self, quote: Quote) -> bool:
-        """Keep `quote` as its source's latest unless that source already gave a newer one; make it the symbol's
+        """Merge `quote` into its source's latest (see `merge_quote`: the regular session's figures and the latest
+        extended-hours trade are kept apart, so an extended-hours frame changes only the latter and the day's change
+        stays the headline after the close), unless that source already gave everything newer; make it the symbol's
         quote when it is at least as new as the one shown. Returns whether it is now the symbol's quote."""
         symbol = quote.symbol
         name = quote.source_name
@@ -104,10 +107,10 @@ class MarketStore:
             mine = self.by_source[symbol] = {}
         old = mine.get(name)
         if old is not None:
-            if quote.time < old.time:
+            merged = merge_quote(quote, old, self._same_day(symbol, old.time, quote.time))
+            if merged is None:
                 return False
-            # stream frames may omit the currency (and drop zero fields): keep what this source told us before
-            quote = _fill_missing(quote, old)
+            quote = merged
         quote = self._stamp_delay(quote)
         mine[name] = quote
         if len(mine) > 1:
@@ -121,14 +124,16 @@ class MarketStore:
             return False
         self.quotes[symbol] = quote
         self.unknown.discard(symbol)
-        points = self.intraday.get(symbol)
-        if points is None:
-            points = self.intraday[symbol] = deque(maxlen=INTRADAY_POINTS)
-        when = quote.time
-        if not points or when - points[-1][0] >= 60 or when < points[-1][0]:
-            points.append((when, quote.price))
-        else:
-            points[-1] = (points[-1][0], quote.price)
+        # the regular session moved (an extended-hours trade, or a price derived from one, is no intraday point)
+        if not quote.extended_only and (shown is None or quote.time != shown.time or quote.price != shown.price):
+            points = self.intraday.get(symbol)
+            if points is None:
+                points = self.intraday[symbol] = deque(maxlen=INTRADAY_POINTS)
+            when = quote.time
+            if not points or when - points[-1][0] >= 60 or when < points[-1][0]:
+                points.append((when, quote.price))
+            else:
+                points[-1] = (points[-1][0], quote.price)
         self._touch(symbol)
         return True
 
@@ -175,6 +180,13 @@ class MarketStore:
     def quote_from(self, symbol: str, source_name: str) -> Quote | None:
         """`source_name`'s latest quote of `symbol` (which may not be the one shown)."""
         return self.by_source.get(symbol, {}).get(source_name)
+
+    def _same_day(self, symbol: str, t0: float, t1: float) -> bool:
+        """Whether t0 and t1 fall on one local date of `symbol`'s market (its day's figures carry over)."""
+        span = self._day_spans.get(symbol)
+        if span is None or not span[0] <= t0 < span[1]:
+            span = self._day_spans[symbol] = _local_day_span(symbol, t0)
+        return span[0] <= t1 < span[1]
 
     def apply_fundamentals(self, fundamentals: Fundamentals) -> None:
         self.fundamentals[fundamentals.symbol] = fundamentals
@@ -246,50 +258,149 @@ def _same(old: tuple, new: tuple) -> bool:
     )
 
 
-def _fill_missing(new: Quote, old: Quote) -> Quote:
-    """Stream frames drop zero and unchanged fields: carry over the descriptive ones we already know
-    (previous_close, open, exchange, short_name, currency; delay_minutes when `new` says 0).
+def _local_day_span(symbol: str, t: float) -> tuple[float, float]:
+    """[start, end) in POSIX seconds of the local date, in `symbol`'s market, that `t` falls on."""
+    import datetime as dt
 
-    `new` itself when there is nothing to carry over. Nearly every stream frame has something (frames never
-    carry the delay or, for equities, the currency), so the Quote is built here directly:
-    `dataclasses.replace` costs about twice as much.
+    tz = market_of(symbol).tz
+    day = dt.datetime.fromtimestamp(t, tz).date()
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=tz).timestamp()
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tz).timestamp()
+    return start, end
+
+
+def merge_quote(new: Quote, old: Quote, same_day: bool = True) -> Quote | None:
+    """What the store holds after `new` arrives on top of `old`; None when `new` brings nothing newer.
+
+    - Regular figures (price, time, change, previous close, day figures) come from the newer of the two (`new` on a
+      tie). `new` never replaces them when it is an extended-hours frame (`extended_only`), and always does when
+      `old`'s were only derived from one.
+    - The extended-hours trade (ext_*) is the newer of the two, and is dropped once a regular trade is newer than
+      it (the session has begun). Its move, when the frame left it out (protobuf drops zeros), is measured
+      against the regular price held.
+    - Stream frames drop zero and unchanged fields: descriptive ones (currency, exchange, short_name, the delay)
+      are carried over; the day's figures (previous_close, open, high, low, volume) only from the same local day
+      (`same_day`), so a new session never shows the last one's previous close. A change the frame left out is
+      worked out from the previous close.
     """
-    carry_delay = new.delay_minutes == 0 and old.delay_minutes and not new.delay_measured
-    if not (
-        carry_delay
-        or (new.previous_close is None and old.previous_close is not None)
-        or (new.open is None and old.open is not None)
-        or (new.exchange is None and old.exchange is not None)
-        or (new.short_name is None and old.short_name is not None)
-        or (new.currency is None and old.currency is not None)
-    ):
+    if new.extended_only:
+        if new.ext_time is None or (old.ext_time is not None and new.ext_time < old.ext_time):
+            return None
+        if old.extended_only:
+            regular = new
+        elif new.ext_time < old.time:  # older than the regular trade held
+            return None
+        else:
+            regular = old
+        ext = new
+    else:
+        if old.extended_only or new.time >= old.time:
+            regular = new
+        else:
+            regular = old
+        ext = new if new.ext_time is not None else old
+        if old.ext_time is not None and (new.ext_time is None or old.ext_time > new.ext_time):
+            ext = old
+        if regular is old and ext is old:
+            return None
+    if ext.ext_time is None or (ext.ext_time < regular.time and not regular.extended_only):
+        ext = None
+    if regular is new and (ext is new or (ext is None and new.ext_time is None)) and not _lacks_carried(
+            new, old, same_day):
         return new
+    fill = regular is new and not old.extended_only
+    day = fill and same_day
+    currency = regular.currency if regular.currency is not None else (new.currency or old.currency)
+    previous_close = regular.previous_close
+    open_, high, low, volume = regular.open, regular.day_high, regular.day_low, regular.volume
+    if day:
+        if previous_close is None:
+            previous_close = old.previous_close
+        if open_ is None:
+            open_ = old.open
+        if high is None and old.day_high is not None:
+            high = max(old.day_high, regular.price)
+        if low is None and old.day_low is not None:
+            low = min(old.day_low, regular.price)
+        if volume is None:
+            volume = old.volume
+    change, change_pct = regular.change, regular.change_pct
+    if change is None and change_pct is None and previous_close and not regular.extended_only:
+        change = regular.price - previous_close
+        change_pct = change / previous_close * 100.0
+    ext_session = ext_price = ext_change = ext_change_pct = ext_time = None
+    if ext is not None:
+        ext_session, ext_price, ext_time = ext.ext_session, ext.ext_price, ext.ext_time
+        ext_change, ext_change_pct = ext.ext_change, ext.ext_change_pct
+        base = regular.price
+        if ext_price is not None:
+            if ext_change is None and ext_change_pct is None:
+                if base:
+                    ext_change, ext_change_pct = ext_price - base, (ext_price / base - 1.0) * 100.0
+            elif ext_change is None:
+                if ext_change_pct > -100:
+                    ext_change = ext_price - ext_price / (1.0 + ext_change_pct / 100.0)
+            elif ext_change_pct is None and ext_price - ext_change > 0:
+                ext_change_pct = ext_change / (ext_price - ext_change) * 100.0
+    if regular is new:  # stream frames carry no delay: the one this source declared before holds
+        carry_delay = new.delay_minutes == 0 and old.delay_minutes and not new.delay_measured
+        delay = old.delay_minutes if carry_delay else new.delay_minutes
+        measured = new.delay_measured
+    else:
+        delay, measured = old.delay_minutes, old.delay_measured
     return Quote(
         symbol=new.symbol,
-        price=new.price,
-        time=new.time,
-        source=new.source,
+        price=regular.price,
+        time=regular.time,
+        source=regular.source,
         received=new.received,
-        currency=new.currency if new.currency is not None else old.currency,
-        change=new.change,
-        change_pct=new.change_pct,
-        previous_close=new.previous_close if new.previous_close is not None else old.previous_close,
-        open=new.open if new.open is not None else old.open,
-        day_high=new.day_high,
-        day_low=new.day_low,
-        volume=new.volume,
-        exchange=new.exchange if new.exchange is not None else old.exchange,
-        market_state=new.market_state,
-        short_name=new.short_name if new.short_name is not None else old.short_name,
-        delay_minutes=old.delay_minutes if carry_delay else new.delay_minutes,
+        currency=currency,
+        change=change,
+        change_pct=change_pct,
+        previous_close=previous_close,
+        open=open_,
+        day_high=high,
+        day_low=low,
+        volume=volume,
+        exchange=regular.exchange or new.exchange or old.exchange,
+        market_state=new.market_state if new.market_state is not None else old.market_state,
+        short_name=regular.short_name or new.short_name or old.short_name,
+        delay_minutes=delay,
         source_name=new.source_name,
-        delay_measured=new.delay_measured,
-        no_trade=new.no_trade,
+        delay_measured=measured,
+        no_trade=regular.no_trade,
+        ext_session=ext_session,
+        ext_price=ext_price,
+        ext_change=ext_change,
+        ext_change_pct=ext_change_pct,
+        ext_time=ext_time,
+        extended_only=regular.extended_only,
     )
+
+
+def _lacks_carried(new: Quote, old: Quote, same_day: bool) -> bool:
+    """Whether `new`, taken whole, would leave out something `old` knows or that can be worked out."""
+    if ((new.delay_minutes == 0 and old.delay_minutes and not new.delay_measured)
+            or (new.currency is None and old.currency is not None)
+            or (new.exchange is None and old.exchange is not None)
+            or (new.short_name is None and old.short_name is not None)):
+        return True
+    if (new.change is None and new.change_pct is None and not new.extended_only
+            and (new.previous_close or (same_day and old.previous_close))):
+        return True
+    if new.ext_price is not None and (new.ext_change is None or new.ext_change_pct is None):
+        return True
+    return same_day and (
+        (new.previous_close is None and old.previous_close is not None)
+        or (new.open is None and old.open is not None)
+        or (new.day_high is None and old.day_high is not None)
+        or (new.day_low is None and old.day_low is not None)
+        or (new.volume is None and old.volume is not None))
 
 
 def _with_delay(q: Quote, minutes: int) -> Quote:
     """`q` stamped with a measured delay (built directly: `dataclasses.replace` costs about twice as much)."""
     return Quote(q.symbol, q.price, q.time, q.source, q.received, q.currency, q.change, q.change_pct,
                  q.previous_close, q.open, q.day_high, q.day_low, q.volume, q.exchange, q.market_state,
-                 q.short_name, minutes, q.source_name, True, q.no_trade)
+                 q.short_name, minutes, q.source_name, True, q.no_trade, q.ext_session, q.ext_price, q.ext_change,
+                 q.ext_change_pct, q.ext_time, q.extended_only)

@@ -4,7 +4,8 @@ Order of work after `start()`: cookie + crumb; one batched v7 quote for every sy
 fundamentals, unknown symbols marked); the websocket stream (started right after that first quote, so prices
 go live within seconds rather than after every quoteSummary); quoteSummary for each equity, spaced by the
 REST floor. From then on, every `poll_interval` one batched v7 quote covers the symbols the stream has not
-updated in that time (closed markets, symbols Yahoo does not stream), and fundamentals older than
+updated in that time with a regular-session trade (closed markets, extended hours, symbols Yahoo does not
+stream), and fundamentals older than
 `fundamentals_max_age` (app clock) are fetched again. Quote.source tells the board which path a price took.
 
 Background work (quoteSummary, then a year of daily bars per symbol when `history_range` is set) goes one
@@ -317,7 +318,10 @@ class YahooFeed:
                 return
             self._on_reject(f"symbol never subscribed: {quote.symbol}")  # a symbol never asked for is garbage
             return
-        self._last_stream[quote.symbol] = time.monotonic()
+        if not quote.extended_only:
+            # an extended-hours frame says nothing of the regular session (its close, high, low, volume): the
+            # symbol stays on the v7 poll, which carries those, until the stream sends regular trades again
+            self._last_stream[quote.symbol] = time.monotonic()
         self.store.apply_quote(quote)
         self._notify()
 

@@ -1,12 +1,18 @@
 """Parsers for Yahoo Finance's answers: streamer frames, v7 quote, v10 quoteSummary, v8 chart. No I/O.
 
 Choices kept here, so every caller agrees:
-- v7 quotes carry the *regular-session* price and time (regularMarketPrice / regularMarketTime), also in
-  pre- and post-market: the board shows the regular price. v7's pre/post prices are not used; the stream,
-  which sends extended-hours trades, reports those with their own market state (PRE/POST).
+- A Quote's price, change and previous close are always the *regular session's*: the day's change against the
+  previous session's close, from the open until the next session begins. v7 carries them as regularMarket*, also
+  in pre- and post-market; its preMarket*/postMarket* fields (the move against the last regular close) become the
+  Quote's ext_* fields, the later of the two when it is no older than the regular trade.
+- Streamer frames outside the regular session (market_hours 0 pre, 2 post, 3 extended/overnight) carry the
+  extended-hours trade and its move against the last regular close: they become `extended_only` Quotes, whose
+  ext_* fields are the frame's and whose regular fields are only derived (the store keeps the regular figures it
+  has). Their previous_close (the regular close the move is measured from) is never taken as the previous close.
+  Currencies, crypto, indices and futures have no extended session: their frames are always regular.
 - marketState PREPRE (before pre-market) and POSTPOST (after post-market) map to CLOSED: nothing trades then.
 - Streamer market_hours: 0 pre (also what a missing field means), 1 regular, 2 post, 3 "extended" (overnight
-  trading outside pre/post) → CLOSED, since the exchange's sessions are all shut.
+  trading outside pre/post) → market_state CLOSED, since the exchange's sessions are all shut.
 - Float32 numbers (every streamer price, chart bars) are turned into the shortest decimal that is the same
   float32 (24.5349998… → 24.535). `price_hint` is a display hint, not a rounding rule: 24.535 has hint 2.
 - Chart bars with a null close are skipped.
@@ -26,8 +32,9 @@ from collections.abc import Mapping
 from dataclasses import fields, replace
 from typing import Any
 
+from tui.core.sessions import market_of, state_at
 from tui.feeds.pricing import PricingData
-from tui.model import Bar, Fundamentals, MarketState, Quote, QuoteSource
+from tui.model import EXT_OVERNIGHT, EXT_POST, EXT_PRE, Bar, Fundamentals, MarketState, Quote, QuoteSource
 from tui.sanitize import clean_message, clean_name
 
 
@@ -183,6 +190,10 @@ _V7_STATES = {
 
 _STREAM = QuoteSource.STREAM
 _STREAM_STATES = {0: MarketState.PRE, 1: MarketState.REGULAR, 2: MarketState.POST, 3: MarketState.CLOSED}
+_STREAM_EXTENDED = {0: EXT_PRE, 2: EXT_POST, 3: EXT_OVERNIGHT}
+# Yahoo's QuoteType codes of instruments with no extended session (currency, index, future, crypto): their frames
+# are regular whatever market_hours says (a missing field reads as 0, "pre")
+_NO_EXTENDED_SESSION = frozenset({9, 14, 18, 41})
 
 
 def market_state_of(text: str | None) -> MarketState | None:
@@ -257,6 +268,10 @@ def quote_from_pricing(msg: Any, received: float) -> Quote:
     if when <= 0:
         raise FrameError(f"no time for {symbol}")
     volume = msg.day_volume
+    hours = int(msg.market_hours)
+    if (hours in _STREAM_EXTENDED and int(msg.quote_type) not in _NO_EXTENDED_SESSION
+            and not (hours == 0 and _in_regular_hours(symbol, when / 1000.0))):
+        return _extended_quote(msg, symbol, shortest_f32(price), when / 1000.0, received, hours)
     # every field read once, float32 ones through _f32_field (this runs for every frame)
     return Quote(
         symbol=symbol,
@@ -275,6 +290,52 @@ def quote_from_pricing(msg: Any, received: float) -> Quote:
         exchange=_frame_text(msg.exchange),
         market_state=_STREAM_STATES.get(int(msg.market_hours)),
         short_name=_frame_text(msg.short_name),
+    )
+
+
+def _in_regular_hours(symbol: str, t: float) -> bool:
+    """Whether `t` is in (or at the lunch break of) the regular session of `symbol`'s market. A missing
+    market_hours reads as 0, "pre": a trade stamped inside the session is a regular one all the same."""
+    try:
+        state = state_at(market_of(symbol), t)
+    except (OverflowError, ValueError, OSError):  # a time no calendar holds (the frame is refused later)
+        return False
+    return state is MarketState.REGULAR or state is MarketState.BREAK
+
+
+def _extended_quote(msg: Any, symbol: str, price: float, when: float, received: float, hours: int) -> Quote:
+    """An extended-hours frame: the trade and its move (against the last regular close) go to ext_*; the regular
+    price is derived as the trade less its move (the trade itself when the frame reports no move: protobuf drops
+    a zero), with no change, previous close or day figures of its own."""
+    change = _f32_field(msg.change)
+    pct = _f32_field(msg.change_percent)
+    if change is not None:
+        base = price - change
+    elif pct is not None and pct > -100:
+        base = price / (1.0 + pct / 100.0)
+    else:
+        base = price
+    if not math.isfinite(base) or base <= 0:
+        base = price
+    hint = int(msg.price_hint)
+    if base != price and 0 < hint <= 6:  # the close as Yahoo printed it, not a float32 difference
+        base = round(base, hint)
+    return Quote(
+        symbol=symbol,
+        price=base,
+        time=when,
+        source=_STREAM,
+        received=received,
+        currency=_frame_text(msg.currency),
+        exchange=_frame_text(msg.exchange),
+        market_state=_STREAM_STATES.get(hours),
+        short_name=_frame_text(msg.short_name),
+        ext_session=_STREAM_EXTENDED[hours],
+        ext_price=price,
+        ext_change=change,
+        ext_change_pct=pct,
+        ext_time=when,
+        extended_only=True,
     )
 
 
@@ -337,6 +398,7 @@ def _v7_quote(symbol: str, item: Mapping[str, Any], received: float) -> Quote | 
     if when > 1e11:  # milliseconds slipped in somewhere
         when /= 1000.0
     volume = _int(item.get("regularMarketVolume"))
+    ext = _v7_extended(item, when)
     return Quote(
         symbol=symbol,
         price=price,
@@ -355,7 +417,27 @@ def _v7_quote(symbol: str, item: Mapping[str, Any], received: float) -> Quote | 
         market_state=market_state_of(_str(item.get("marketState"))),
         short_name=_str(item.get("shortName")) or _str(item.get("longName")),
         delay_minutes=_int(item.get("exchangeDataDelayedBy")) or 0,
+        **ext,
     )
+
+
+def _v7_extended(item: Mapping[str, Any], regular_time: float) -> dict[str, Any]:
+    """The Quote's ext_* fields from v7's preMarket* / postMarket*: the later of the two trades, when it is no
+    older than the regular trade (Yahoo keeps this morning's pre-market fields through the session)."""
+    best: dict[str, Any] = {}
+    for session, prefix in ((EXT_PRE, "preMarket"), (EXT_POST, "postMarket")):
+        price = _num(item.get(prefix + "Price"))
+        when = _num(item.get(prefix + "Time"))
+        if price is None or price <= 0 or when is None or when <= 0:
+            continue
+        if when > 1e11:
+            when /= 1000.0
+        if when < regular_time or (best and when <= best["ext_time"]):
+            continue
+        best = {"ext_session": session, "ext_price": price, "ext_time": when,
+                "ext_change": _num(item.get(prefix + "Change")),
+                "ext_change_pct": _num(item.get(prefix + "ChangePercent"))}
+    return best
 
 
 def _v7_fundamentals(symbol: str, item: Mapping[str, Any], fetched: float) -> Fundamentals:

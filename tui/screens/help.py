@@ -19,6 +19,14 @@ LEGEND = (
              "in the pairs panel, after a side with such a listing"),
     ("stale", "no new quote for longer than the delay plus the stale limit while its market is open; row dimmed; "
               "in the pairs panel, after a side with a stale price or FX rate"),
+    ("Chg, Chg%", "the day's change against the previous session's close; after the close, until the next "
+                  "session opens, that session's"),
+    ("Pre/post", "the latest pre- or post-market (or overnight) trade since the last close and its move against "
+                 "that close, e.g. post 168.92 +0.15%; shown while a row has one"),
+    ("Intraday", "the board's sparkline: the last session from its open to its close in 12 fixed slices of "
+                 "trading time (lunch left out), each the last price in its slice; blank slices are still to come"),
+    ("open?", "after a clock's state: assumed from plain weekday hours, that market's dated holiday data has "
+              "run out (the note names them where there is room; Shanghai and Shenzhen share one calendar)"),
     ("n/m", "not meaningful: P/E on losses or near-zero earnings (see EY, P/S instead)"),
     ("—", "no data yet"),
     ("not found", "the data source says the symbol does not exist"),

@@ -31,15 +31,18 @@ from tui.format import (
     NO_DATA,
     NOT_MEANINGFUL,
     fmt_cap,
+    fmt_extended,
     fmt_multiple,
+    fmt_pct,
     fmt_pp,
     fmt_premium,
     fmt_price,
     fmt_ratio,
 )
-from tui.model import Pair, Watchlist
+from tui.model import Pair, Watchlist, change_pct_of
 from tui.screens.steady import SteadyScreen
 from tui.widgets.header import DEMO_BADGE
+from tui.widgets.pairs import fmt_z, z_highlighted
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +83,11 @@ def _big(x: float | None, ccy: str | None) -> str:
     return f"{fmt_cap(x)} {ccy or '?'}"
 
 
+def _money(x: float | None, ccy: str | None) -> str:
+    """A per-share figure in its own currency: 3.56 USD (the price currency)."""
+    return NO_DATA if x is None or not math.isfinite(x) else f"{x:,.2f} {ccy or '?'}"
+
+
 def side_value(side: SideAggregate, key: str) -> str:
     value = getattr(side, key)
     if key == "pe_ttm":
@@ -115,7 +123,7 @@ def multiples_table(spread: PairSpread, stale: tuple[tuple[str, ...], tuple[str,
     for tag, side, stale_syms in (("US", us, stale[0]), ("China", cn, stale[1])):
         lines.append(Content.assemble(
             (f"{tag} side: ", "$text-muted"),
-            f"cap {fmt_cap(side.market_cap_usd)} USD · earnings {fmt_cap(side.earnings_usd)} · revenue "
+            f"in USD: cap {fmt_cap(side.market_cap_usd)} · earnings {fmt_cap(side.earnings_usd)} · revenue "
             f"{fmt_cap(side.revenue_usd)} · EBITDA {fmt_cap(side.ebitda_usd)} · EV {fmt_cap(side.ev_usd)}",
             (f" · {side.with_data}/{side.total} companies with data", "$text-muted"),
             (f" · STALE: {', '.join(stale_syms)}" if stale_syms else "", "bold $warning")))
@@ -147,9 +155,12 @@ def parts_lines(store: MarketStore, v: Valuation | None, symbol: str, name: str,
         lines.append(Content.assemble(("  no quote yet", "$text-muted")))
         return lines
     delay = delay_minutes(q)
-    price = [f"  price {fmt_price(q.price, q.currency)}  ",
+    price = [f"  price {fmt_price(q.price, q.currency)} ", ("day ", "$text-muted"), fmt_pct(change_pct_of(q)), "  ",
              (f"{q.source_name} {q.source} · {_time(q.time)}", "$text-muted"),
              (f" ({format_age(now - q.time)} ago)", "$text-muted")]
+    if q.ext_price is not None:  # the extended-hours trade, labelled, beside the day's change
+        price.append(f" · {fmt_extended(q.ext_session, q.ext_price, q.ext_change_pct)}")
+        price.append((" vs the last close", "$text-muted"))
     if delay:
         price.append((f" · delayed {delay}m", "$warning"))
     if q.no_trade:
@@ -163,8 +174,8 @@ def parts_lines(store: MarketStore, v: Valuation | None, symbol: str, name: str,
     else:
         fin = f.financial_currency
         lines.append(Content.assemble(
-            f"  shares {fmt_cap(f.shares_outstanding).rstrip()} · EPS TTM {_num(f.eps_ttm)} · fwd est. "
-            f"{_num(f.eps_forward)} {f.currency or ''} · ",
+            f"  shares {fmt_cap(f.shares_outstanding).rstrip()} · EPS TTM {_money(f.eps_ttm, f.currency)} · fwd est. "
+            f"{_money(f.eps_forward, f.currency)} · ",
             (f"cap basis {v.cap_basis if v and v.cap_basis else NO_DATA}", "$text-muted")))
         lines.append(Content.assemble(
             f"  net income {_big(f.net_income_ttm, fin)} · revenue {_big(f.revenue_ttm, fin)} · EBITDA "
@@ -199,13 +210,13 @@ def history_lines(rp: RelativePerformance | None, width: int, state: str) -> lis
         out.append(Content.assemble((label, "$text-muted"), (row, "$accent")))
     out.append(Content.assemble(" " * 8, (f"{rp.dates[0].isoformat()}", "$text-muted"),
                                 " " * max(1, chart_w - 20), (f"{rp.dates[-1].isoformat()}", "$text-muted")))
-    z_style = "bold $warning" if rp.z is not None and abs(rp.z) >= 2 else "bold"
+    z_style = "bold $warning" if z_highlighted(rp.z) else "bold"
     fx = {"daily": "each day's FX close", "current": ("today's FX rate (no FX history held)"),
           "usd": "all in USD"}[rp.fx_basis]
     out.append(Content.assemble(
         "US vs China since ", rp.dates[0].isoformat(), ": ",
         (NO_DATA if rp.change is None else f"{rp.change * 100:+.1f}%", "bold"),
-        ("  · z-score today ", "$text-muted"), (NO_DATA if rp.z is None else f"{rp.z:+.2f}", z_style),
+        ("  · z-score today ", "$text-muted"), (fmt_z(rp.z, 2), z_style),
         (f" over {rp.window} days", "$text-muted"),
         ("  · 3-month z ", "$text-muted"), NO_DATA if rp.z_short is None else f"{rp.z_short:+.2f}"))
     last = "last point live (today's prices and FX)" if rp.live else "last point the last close"

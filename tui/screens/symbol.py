@@ -17,8 +17,8 @@ from textual.content import Content
 from textual.widgets import Static
 
 from tui.charts import block_chart
-from tui.format import fmt_multiple
-from tui.model import Bar, Instrument
+from tui.format import fmt_cap, fmt_multiple
+from tui.model import Bar, Instrument, change_pct_of
 from tui.sanitize import clean_message
 from tui.screens.pair_detail import last_session, session_label
 from tui.screens.steady import SteadyModalScreen
@@ -27,6 +27,29 @@ from tui.widgets.plain import plain
 
 def _fmt(x: float | None, digits: int = 2) -> str:
     return "—" if x is None else f"{x:,.{digits}f}"
+
+
+def _fmt_signed(x: float | None, digits: int = 2) -> str:
+    return "—" if x is None else f"{x:+,.{digits}f}"
+
+
+def _money(x: float | None, currency: str | None, *, big: bool = False) -> str:
+    """A money figure with its currency (`?` when the source did not say which): 1.23 HKD, 4.97B USD."""
+    if x is None:
+        return "—"
+    return f"{fmt_cap(x) if big else _fmt(x)} {currency or '?'}"
+
+
+def _market_time(symbol: str, t: float | None) -> str:
+    """`17:00 New York`: a time in the symbol's market's own zone."""
+    if t is None:
+        return "—"
+    from datetime import datetime
+
+    from tui.core.sessions import market_of
+
+    market = market_of(symbol)
+    return f"{datetime.fromtimestamp(t, market.tz):%H:%M} {market.name}"
 
 
 def _closes(bars: list[Bar]) -> list[float]:
@@ -136,7 +159,6 @@ class SymbolScreen(SteadyModalScreen[None]):
     def _facts(self) -> str:
         from tui.core.freshness import age_seconds, delay_minutes, format_age, is_stale
         from tui.core.valuation import valuation
-        from tui.format import fmt_cap
 
         store = self.runtime.store
         sym = self.instrument.symbol
@@ -147,14 +169,25 @@ class SymbolScreen(SteadyModalScreen[None]):
         if q is None:
             lines.append("not found" if sym in store.unknown else "no quote yet")
         else:
-            ccy = q.currency or store.currency_of(sym) or ""
+            # an index is a level, not a price: no currency (Yahoo labels ^GSPC "USD")
+            ccy = "" if self.instrument.kind == "index" else (q.currency or store.currency_of(sym) or "")
+            unit = f" {ccy}" if ccy else ""
             stale = " STALE" if is_stale(q, now, stale_after=self.stale_after) else ""
             delay = delay_minutes(q)
-            lines.append(f"Last {_fmt(q.price)} {ccy}   change {_fmt(q.change)} ({_fmt(q.change_pct)}%)   "
+            pct = change_pct_of(q)
+            lines.append(f"Last {_fmt(q.price)}{unit}   day's change {_fmt_signed(q.change)} "
+                         f"({_fmt_signed(pct)}%) vs previous close   "
                          f"age {format_age(age_seconds(q, now))}{f' (+{delay}m delayed market)' if delay else ''}"
                          f"{stale}")
-            lines.append(f"Open {_fmt(q.open)}   high {_fmt(q.day_high)}   low {_fmt(q.day_low)}   "
-                         f"previous close {_fmt(q.previous_close)}   volume {q.volume or '—'}")
+            if q.ext_price is not None and q.ext_session is not None:
+                what = {"pre": "Pre-market", "post": "Post-market", "overnight": "Overnight"}.get(
+                    q.ext_session, q.ext_session)
+                lines.append(f"{what} {_fmt(q.ext_price)}{unit}   {_fmt_signed(q.ext_change)} "
+                             f"({_fmt_signed(q.ext_change_pct)}%) vs the last close   at "
+                             f"{_market_time(sym, q.ext_time)}")
+            lines.append(f"{f'In {ccy}: open' if ccy else 'Open'} {_fmt(q.open)}   high {_fmt(q.day_high)}   "
+                         f"low {_fmt(q.day_low)}   previous close {_fmt(q.previous_close)}   "
+                         f"volume {_fmt(q.volume, 0)}")
             lines.append(_sources_line(store, q, now))
         if self.instrument.kind == "equity":
             v = valuation(store, sym)
@@ -170,9 +203,12 @@ class SymbolScreen(SteadyModalScreen[None]):
                 from datetime import UTC, datetime
 
                 when = datetime.fromtimestamp(f.as_of, UTC).strftime("%Y-%m-%d %H:%M UTC")
-                lines.append(f"Shares {_fmt(f.shares_outstanding, 0)}   EPS ttm {_fmt(f.eps_ttm)}   "
-                             f"revenue ttm {fmt_cap(f.revenue_ttm)} {f.financial_currency or ''}   "
-                             f"net income ttm {fmt_cap(f.net_income_ttm)}   (fundamentals fetched {when})")
+                # every money figure with its currency: per-share figures are in the price currency, statement
+                # figures in the reporting currency (SMIC: EPS in HKD, net income in USD)
+                lines.append(f"Shares {_fmt(f.shares_outstanding, 0)}   EPS ttm {_money(f.eps_ttm, f.currency)}   "
+                             f"revenue ttm {_money(f.revenue_ttm, f.financial_currency, big=True)}   "
+                             f"net income ttm {_money(f.net_income_ttm, f.financial_currency, big=True)}   "
+                             f"(fundamentals fetched {when})")
         if self.instrument.note:
             lines.append(self.instrument.note)
         lines.extend(self.errors)

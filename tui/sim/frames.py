@@ -32,8 +32,10 @@ def pricing_message(li: Listing, tick: Tick, *, short_name: str | None = None) -
     msg.exchange = li.exchange
     msg.quote_type = QUOTE_TYPE_CODES[li.quote_type]
     msg.market_hours = MARKET_HOURS[tick.session]
-    msg.change_percent = tick.change_pct
-    msg.change = rnd(tick.price, li) - rnd(tick.previous_close, li)
+    # from the prices as served (rounded to the price hint), as the v7 answer's regularMarketChangePercent is
+    price, base = rnd(tick.price, li), rnd(tick.previous_close, li)
+    msg.change_percent = (price / base - 1.0) * 100.0 if base else tick.change_pct
+    msg.change = price - base
     if tick.volume:
         msg.day_volume = int(tick.volume)
     if tick.high is not None and math.isfinite(tick.high):

@@ -12,7 +12,7 @@ sequentially, so adding a symbol or extending the date range leaves the other va
 - Intraday, per (market, local day): a correlated Brownian bridge in log price over the regular segments
   (lunch excluded) on a 0.5 s grid from the day's open to its close, scaled so that its maximum and minimum
   are exactly the day's high and low. US pre-market bridges the previous close to the open; post-market
-  wanders around the close and returns to it. Paths are cached (bounded).
+  wanders off from the close (its last trade stands through the night). Paths are cached (bounded).
 - Yahoo delays Hong Kong, Shanghai, Shenzhen (15 min) and Tokyo (20 min): `view`/`tick` price such symbols
   as of t - delay, with that time stamp. `view(symbol, t, delay=0)` is the same market in real time, as
   Tencent and Sina serve it: one instant has one price whichever protocol asks.
@@ -442,8 +442,10 @@ class SimMarket:
                 b_pre = _bridge(rng, pre.steps, None, (0.0, 0.0), None)
                 line = prev + (d.open[i] - prev) * (np.arange(pre.steps + 1) / pre.steps)
                 paths.pre_path[li.symbol] = np.exp(line + 0.15 * li.daily_vol * b_pre / math.sqrt(pre.steps))
-                b_post = _bridge(rng, post.steps, None, (0.0, 0.0), None)
-                paths.post_path[li.symbol] = np.exp(d.log_close[i] + 0.1 * li.daily_vol * b_post
+                # a walk from the close, not pinned back to it: the last post-market trade (Yahoo's postMarketPrice
+                # through the night) is as far from the close as the evening took it
+                walk = np.concatenate([[0.0], np.cumsum(rng.standard_normal(post.steps))])
+                paths.post_path[li.symbol] = np.exp(d.log_close[i] + 0.1 * li.daily_vol * walk
                                                     / math.sqrt(post.steps))
         return paths
 
@@ -532,7 +534,9 @@ class SimMarket:
             v = self.view(symbol, t)
             return Tick(symbol, price, td, session, v.change, v.change_pct, v.previous_close, v.open, v.high,
                         v.low, v.volume)
-        # extended hours: the change is measured from the latest regular close
+        if not li.is_equity:  # an index or a rate has no pre- or post-market trades
+            return None
+        # extended hours: the frame's price is the extended trade, its change measured from the latest regular close
         reg_day = self.session_day(li.market, td, regular=True)
         base = self.close_on(symbol, reg_day)
         return Tick(symbol, price, td, session, price - base, (price / base - 1.0) * 100.0, base, None, None,

@@ -21,7 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.core.store import FX_SYMBOLS, MarketStore
-from tui.format import clip
+from tui.format import EXT_SHORT_WIDTH, clip
 from tui.model import Instrument, change_pct_of
 from tui.sanitize import clean
 from tui.widgets.rows import RowView, row_view, with_age
@@ -55,6 +55,16 @@ _COLUMNS = (
 _DROP_ORDER = ("spark", "name", "change", "cap", "pe", "change_pct")  # what goes first when the room shrinks
 NAME_MIN, NAME_MAX = 8, 34
 SPARK_NAME_MIN = 16
+# While some row has an extended-hours trade (US pre- and post-market), its column comes beside the day's change:
+# `post 168.92 +0.15%` where the room allows, else `post +0.15%`. It goes before the P/E and the day's change %.
+EXT_WIDE = Column("ext", "Pre/post", 20)
+EXT_NARROW = Column("ext", "Pre/post", EXT_SHORT_WIDTH)
+_DROP_ORDER_EXT = ("spark", "name", "change", "cap", "ext", "pe", "change_pct")
+
+
+def _with_ext(ext: Column) -> tuple[Column, ...]:
+    at = next(n for n, c in enumerate(_COLUMNS) if c.key == "change_pct") + 1
+    return (*_COLUMNS[:at], ext, *_COLUMNS[at:])
 
 
 def fx_dependent(store: MarketStore, symbol: str) -> bool:
@@ -65,16 +75,29 @@ def fx_dependent(store: MarketStore, symbol: str) -> bool:
     return fund is not None and fund.financial_currency not in (None, "USD")
 
 
-@lru_cache(maxsize=64)
-def layout(width: int) -> tuple[Column, ...]:
+@lru_cache(maxsize=128)
+def layout(width: int, ext: bool = False) -> tuple[Column, ...]:
     """The columns that fit in `width` cells, the name column sized to the room left (cached: every row drawn
-    and every cell repainted asks for it)."""
-    return tuple(_layout(width))
+    and every cell repainted asks for it). With `ext`, the extended-hours column too: the wide form, else the
+    narrow one, with every other column; then the same without the sparkline; then the wide one without the name;
+    else the narrow one with whatever else must go."""
+    if not ext:
+        return tuple(_layout(width, _COLUMNS, _DROP_ORDER))
+    wide, narrow = _with_ext(EXT_WIDE), _with_ext(EXT_NARROW)
+    for cols, drops in ((wide, 0), (narrow, 0), (wide, 1), (narrow, 1), (wide, 2)):
+        got = _layout(width, cols, _DROP_ORDER_EXT, drops)
+        if got is not None:
+            return tuple(got)
+    return tuple(_layout(width, narrow, _DROP_ORDER_EXT))
 
 
-def _layout(width: int) -> list[Column]:
-    cols = list(_COLUMNS)
-    for drop in (None, *_DROP_ORDER):
+def _layout(width: int, columns: tuple[Column, ...], drop_order: tuple[str, ...],
+            max_drops: int | None = None) -> list[Column] | None:
+    """`columns` less the fewest of `drop_order` (at most `max_drops` of them, else None) that fit `width`."""
+    cols = list(columns)
+    for step, drop in enumerate((None, *drop_order)):
+        if max_drops is not None and step > max_drops:
+            return None
         if drop is not None:
             cols = [c for c in cols if c.key != drop]
         fixed = sum(c.width for c in cols if c.key != "name") + len(cols) - 1
@@ -87,7 +110,7 @@ def _layout(width: int) -> list[Column]:
             continue
         if fixed <= width:
             return cols
-    return _fit_whole(cols, width)
+    return _fit_whole(cols, width) if max_drops is None else None
 
 
 AGE_MIN = 9  # "  5s +15m": the age and the delay whole (a stale row is dimmed as well as tagged)
@@ -179,6 +202,7 @@ class QuoteBoard(ScrollView, can_focus=True):
         self.sort_key = "list"
         self.filter_text = ""
         self._sparks: dict[str, str] = {}
+        self.has_ext = False  # some row has an extended-hours trade: the board shows that column
 
     # -- data ------------------------------------------------------------------------------
     def set_rows(self, instruments: Sequence[Instrument], store: MarketStore, now: float) -> None:
@@ -186,6 +210,8 @@ class QuoteBoard(ScrollView, can_focus=True):
         self._source = tuple(instruments)
         self.instruments = arrange(self._source, store, self.sort_key, self.filter_text)
         self.views = [row_view(store, inst, now, self.stale_after) for inst in self.instruments]
+        self.has_ext = any(v.ext for v in self.views)
+        self._header = None
         self._sparks = {i.symbol: spark_text(store, i.symbol) for i in self.instruments}
         self.cursor = 0
         self._strips.clear()
@@ -212,6 +238,12 @@ class QuoteBoard(ScrollView, can_focus=True):
             regions, self._batch = self._batch[1], None
             if regions:
                 self.refresh(*regions)
+        has_ext = any(v.ext for v in self.views)
+        if has_ext != self.has_ext:  # an extended-hours column comes or goes (twice a day): every line anew
+            self.has_ext = has_ext
+            self._strips.clear()
+            self._header = None
+            self.refresh()
         return refreshed
 
     _batch: tuple[tuple[int, int, int], list[Region]] | None = None
@@ -372,7 +404,7 @@ class QuoteBoard(ScrollView, can_focus=True):
     def _render_header(self, width: int) -> Strip:
         style = self._cstyle("") + self._cstyle("quote-board--header")
         segments = []
-        for n, col in enumerate(layout(width)):
+        for n, col in enumerate(layout(width, self.has_ext)):
             if n:
                 segments.append(Segment(" ", style))
             text = clip(col.title, col.width)
@@ -398,7 +430,7 @@ class QuoteBoard(ScrollView, can_focus=True):
         runs: list[list] = []
         moved = base + move
         prev = ""
-        for n, col in enumerate(layout(width)):
+        for n, col in enumerate(layout(width, self.has_ext)):
             if n:
                 # a space between two coloured cells takes their colour, so the run is sent as one
                 _put(runs, " ", moved if prev in _MOVE_COLS and col.key in _MOVE_COLS else base)
@@ -422,6 +454,13 @@ class QuoteBoard(ScrollView, can_focus=True):
             return [(" " * w, base)]
         if col.key == "age":
             return self._age_cell(view, w, base)
+        if col.key == "ext":
+            text = view.ext if len(view.ext) <= w else view.ext_short
+            if view.ext_direction:
+                ext_move = self._cstyle("quote-board--up" if view.ext_direction > 0 else "quote-board--down",
+                                        partial=True)
+                return [(clip(text, w).ljust(w), base + ext_move)]
+            return [(clip(text, w).ljust(w), base)]
         text = getattr(view, col.key)
         style = base + move if col.key in _MOVE_COLS else base
         text = clip(text, w)
@@ -458,6 +497,8 @@ class QuoteBoard(ScrollView, can_focus=True):
         self.instruments = order if order is not None else arrange(self._source, store, self.sort_key,
                                                                    self.filter_text)
         self.views = [row_view(store, inst, now, self.stale_after) for inst in self.instruments]
+        self.has_ext = any(v.ext for v in self.views)
+        self._header = None
         self._sparks = {i.symbol: spark_text(store, i.symbol) for i in self.instruments}
         symbols = [i.symbol for i in self.instruments]
         self.cursor = symbols.index(keep) if keep in symbols else 0
@@ -524,10 +565,19 @@ def arrange(instruments: Sequence[Instrument], store: MarketStore, sort_key: str
 
 
 def spark_text(store: MarketStore, symbol: str, width: int = 12) -> str:
-    from tui.charts import sparkline
+    """The intraday cell: the last session from its open to its close in `width` fixed slices, whatever points
+    (live minutes, seeded 5-minute bars) the store holds (tui/core/intraday.py); the last points as they are
+    when they fall on no session."""
+    from tui.charts import sparkline, sparkline_cells
+    from tui.core.intraday import session_cells
 
     points = store.intraday.get(symbol)
-    if not points or len(points) < 2:
+    if not points:
+        return ""
+    cells = session_cells(symbol, points, width)
+    if cells is not None:
+        return sparkline_cells(cells)
+    if len(points) < 2:
         return ""
     return sparkline([p for _, p in list(points)[-SPARK_POINTS:]], width)
 
@@ -536,7 +586,7 @@ def spark_text(store: MarketStore, symbol: str, width: int = 12) -> str:
 # -- sparklines seeded from the chart endpoint -----------------------------------------------------
 def board_shows_spark(board: QuoteBoard) -> bool:
     """Whether the board is wide enough for its intraday column."""
-    return any(c.key == "spark" for c in layout(board.scrollable_content_region.width))
+    return any(c.key == "spark" for c in layout(board.scrollable_content_region.width, board.has_ext))
 
 
 def refresh_sparks(board: QuoteBoard, store: MarketStore, symbols: set[str] | frozenset[str]) -> int:

@@ -1,7 +1,9 @@
-"""The header: watchlist number and title, the data source badge, and the three market clocks."""
+"""The header: watchlist number and title, the data source badge, and the market clocks (New York, Hong Kong,
+Shanghai for Shanghai and Shenzhen, Tokyo)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from textual.app import ComposeResult
@@ -14,8 +16,8 @@ from tui.model import MarketState
 from tui.widgets.lines import OneLine
 from tui.widgets.plain import plain
 
-CLOCK_MARKETS = ("US", "HK", "SS")
-_SHORT = {"US": "NY", "HK": "HK", "SS": "SH"}
+CLOCK_MARKETS = ("US", "HK", "SS", "JP")  # Shenzhen keeps Shanghai's hours and calendar: one clock for both
+_SHORT = {"US": "NY", "HK": "HK", "SS": "SH", "SZ": "SZ", "JP": "TK"}
 _STATE_STYLE = {
     MarketState.REGULAR: "bold $success",
     MarketState.PRE: "$warning",
@@ -23,30 +25,70 @@ _STATE_STYLE = {
     MarketState.BREAK: "$warning",
     MarketState.CLOSED: "$text-muted",
 }
+_SHORT_STATE = {MarketState.PRE: "pre", MarketState.POST: "post", MarketState.BREAK: "lunch"}
+_TINY_STATE = {**_SHORT_STATE, MarketState.CLOSED: "shut"}
+# markets whose holidays the note names when their dated calendar has run out (the clocks' and Shenzhen's)
+_CALENDAR_MARKETS = ("US", "HK", "SS", "SZ", "JP")
 DEMO_BADGE = "DEMO · SIMULATED DATA"
 YAHOO_BADGE = "Yahoo Finance"
+UNKNOWN_MARK = "?"  # after a clock's state: assumed from plain weekday hours, the market's holiday data has run out
+
+
+@dataclass(frozen=True)
+class _Form:
+    full_names: bool
+    states: dict  # MarketState -> its label where not the full one
+    sep: str
+    seconds: bool  # False: never seconds; True: as the config says
+    note: str  # "full" (city names), "short" (codes) or "" (the ? marks alone)
+
+
+# widest first: the first that fits the line is drawn; every form keeps all four clocks and their states
+_FORMS = (
+    _Form(True, {}, "  │  ", True, "full"),
+    _Form(True, {}, " │ ", True, "full"),
+    _Form(True, {}, " │ ", True, "short"),
+    _Form(False, {}, " │ ", True, "short"),
+    _Form(False, _SHORT_STATE, " │ ", True, "short"),
+    _Form(False, _SHORT_STATE, " │ ", False, "short"),
+    _Form(False, _SHORT_STATE, " │ ", False, ""),
+    _Form(False, _TINY_STATE, "│", False, ""),
+)
 
 
 def clocks_content(now: float, width: int, seconds: bool = True) -> Content:
-    """New York, Hong Kong and Shanghai: local HH:MM (HH:MM:SS with `seconds`) and market state, on the runtime
-    clock."""
+    """New York, Hong Kong, Shanghai (and Shenzhen) and Tokyo: local HH:MM (HH:MM:SS with `seconds`) and market
+    state, on the runtime clock, in the widest form that fits `width` (the header's, padding included). A state
+    assumed from weekday hours past a market's dated holiday data ends in `?`, and the note names those markets
+    ("holidays unknown: Shanghai, Shenzhen") where there is room."""
+    room = width - 2
+    unknown = [code for code in _CALENDAR_MARKETS
+               if not holidays_known(MARKETS[code], datetime.fromtimestamp(now, MARKETS[code].tz).date())]
+    content = Content("")
+    for form in _FORMS:
+        content = _clocks(now, form, seconds and form.seconds, unknown)
+        if content.cell_length <= room:
+            return content
+    return content  # the narrowest form: OneLine cuts it with an ellipsis
+
+
+def _clocks(now: float, form: _Form, seconds: bool, unknown: list[str]) -> Content:
     fmt = "%H:%M:%S" if seconds else "%H:%M"
-    full = width >= 100
     parts: list[tuple[str, str] | str] = []
-    unknown: list[str] = []
     for n, code in enumerate(CLOCK_MARKETS):
         market = MARKETS[code]
         local = datetime.fromtimestamp(now, market.tz)
         state = state_at(market, now)
         if n:
-            parts.append(("  │  " if full else " │ ", "$text-muted"))
-        parts.append((f"{market.name if full else _SHORT[code]} ", "bold"))
+            parts.append((form.sep, "$text-muted"))
+        parts.append((f"{market.name if form.full_names else _SHORT[code]} ", "bold"))
         parts.append(f"{local.strftime(fmt)} ")
-        parts.append((state.label, _STATE_STYLE[state]))
-        if not holidays_known(market, local.date()):
-            unknown.append(market.name if full else _SHORT[code])
-    if unknown:
-        parts.append(("  holidays unknown: " + ", ".join(unknown), "$warning"))
+        parts.append((form.states.get(state, state.label), _STATE_STYLE[state]))
+        if code in unknown:
+            parts.append((UNKNOWN_MARK, "bold $warning"))
+    if unknown and form.note:
+        names = [MARKETS[c].name if form.note == "full" else _SHORT[c] for c in unknown]
+        parts.append(("  holidays unknown: " + ", ".join(names), "$warning"))
     return Content.assemble(*parts)
 
 

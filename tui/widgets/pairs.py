@@ -6,6 +6,7 @@ It takes focus (`p`, or a click): ↑/↓ pick a pair, Enter opens its detail sc
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -116,8 +117,24 @@ def _ratio_text(metric: MetricSpread | None, us_data: bool, cn_data: bool, premi
     return NOT_MEANINGFUL if us_data and cn_data else NO_DATA
 
 
-def fmt_z(z: float | None) -> str:
-    return NO_DATA if z is None else f"{z:+.1f}"
+Z_HIGHLIGHT = 2.0  # |z| at or beyond this is highlighted (help: "|z| ≥ 2 is highlighted")
+
+
+def z_highlighted(z: float | None) -> bool:
+    return z is not None and abs(z) >= Z_HIGHLIGHT
+
+
+def fmt_z(z: float | None, decimals: int = 1) -> str:
+    """`+1.2`. Just under the highlight threshold, where rounding would print the threshold itself, one more
+    decimal, cut rather than rounded: 1.97 is `+1.97` and 1.996 `+1.99`, never `+2.0` without the highlight."""
+    if z is None:
+        return NO_DATA
+    text = f"{z:+.{decimals}f}"
+    if z_highlighted(z) or abs(float(text)) < Z_HIGHLIGHT:
+        return text
+    d = decimals + 1
+    cut = int(abs(z) * 10**d + 1e-9) / 10**d
+    return f"{math.copysign(cut, z):+.{d}f}"
 
 
 def history_parts(rp: RelativePerformance | None, wide: bool = True, spark_width: int | None = None) -> list[Part]:
@@ -132,7 +149,7 @@ def history_parts(rp: RelativePerformance | None, wide: bool = True, spark_width
     if spark_width > 0:
         parts += [" ", (sparkline(rp.log_ratio, spark_width), "$accent")]
     parts.append((" z ", "$text-muted"))
-    z_style = "bold $warning" if rp.z is not None and abs(rp.z) >= 2 else "bold"
+    z_style = "bold $warning" if z_highlighted(rp.z) else "bold"
     parts.append((fmt_z(rp.z), z_style))
     return parts
 
