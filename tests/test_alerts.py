@@ -1,4 +1,5 @@
-"""Alert rules: parsing with messages naming the key, edge-triggered firing, the log line, the command's stdin."""
+"""Alert rules: parsing with messages naming the key and refusing thresholds that cannot be, firing when true (the
+first time it is seen too, saying "already"), re-arming only past a margin, the log line, the command's stdin."""
 
 from __future__ import annotations
 
@@ -22,8 +23,50 @@ def test_parse_errors_name_the_key():
             parse_rule(table)
     assert parse_rule_text("above 200", "NVDA") == Rule("price", symbol="NVDA", above=200.0)
     assert parse_rule_text("move 5%", "NVDA") == Rule("move", symbol="NVDA", pct=5.0)
+    assert parse_rule_text("hhi 2,500", None) == Rule("concentration", gauge="hhi", above=2500.0)
     with pytest.raises(ValueError):
         parse_rule_text("sideways 3", "NVDA")
+
+
+@pytest.mark.parametrize("table, reason", [
+    ({"kind": "price", "symbol": "NVDA", "above": -5}, "above: a price level must be more than 0, got -5"),
+    ({"kind": "price", "symbol": "NVDA", "below": 0}, "below: a price level must be more than 0, got 0"),
+    ({"kind": "move", "pct": 150}, "pct: a move is a percent more than 0 and at most 100, got 150"),
+    ({"kind": "move", "pct": 0}, "pct: a move is a percent more than 0 and at most 100, got 0"),
+    ({"kind": "zscore", "beyond": -2}, "beyond: a z-score threshold must be more than 0, got -2"),
+    ({"kind": "concentration", "gauge": "hhi", "above": 99999}, "above: an HHI runs from 0 to 10,000, got 99,999"),
+    ({"kind": "concentration", "gauge": "top1", "above": 150},
+     "above: a share is a percent more than 0 and at most 100, got 150"),
+    ({"kind": "concentration", "gauge": "top3", "above": -1},
+     "above: a share is a percent more than 0 and at most 100, got -1"),
+    ({"kind": "price", "symbol": "NVDA", "above": 1, "enabled": "no"}, "enabled: expected true or false"),
+])
+def test_thresholds_that_cannot_be_are_refused_with_the_reason(table, reason):
+    with pytest.raises(ValueError) as err:
+        parse_rule(table)
+    assert str(err.value).startswith(reason)
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("above -5", "above -5: a price level must be more than 0, got -5"),
+    ("hhi 99999", "hhi 99999: an HHI runs from 0 to 10,000, got 99,999"),
+    ("top1 150", "top1 150: a share is a percent more than 0 and at most 100, got 150"),
+    ("move 101", "move 101: a move is a percent more than 0 and at most 100, got 101"),
+    ("z 0", "z 0: a z-score threshold must be more than 0, got 0"),
+    ("above nan", "above nan: not a number"),
+    ("above many", "above many: not a number"),
+])
+def test_the_dialogs_short_forms_refuse_in_the_words_typed(text, reason):
+    with pytest.raises(ValueError) as err:
+        parse_rule_text(text, "NVDA", "AI chips", "chips")
+    assert str(err.value) == reason
+
+
+def test_boundaries_are_accepted():
+    assert parse_rule_text("hhi 10000", None).above == 10_000
+    assert parse_rule_text("top3 100", None).above == 100
+    assert parse_rule_text("move 100", "NVDA").pct == 100
+    assert parse_rule({"kind": "price", "symbol": "NVDA", "below": 0.01, "enabled": False}).enabled is False
 
 
 def test_price_fires_once_per_crossing(tmp_path):
@@ -36,13 +79,13 @@ def test_price_fires_once_per_crossing(tmp_path):
     rt.clock.advance(1)
     rt.tick("NVDA", 181.5)
     fired = engine.check(rt.store, wl, rt.clock.now())
-    assert [a.message for a in fired] == ["NVDA at 181.50 crossed above 181.00"]
+    assert [a.message for a in fired] == ["NVDA rose above 181: 181.50 USD"]
     rt.clock.advance(1)
     rt.tick("NVDA", 182.0)
     assert engine.check(rt.store, wl, rt.clock.now()) == []  # still above: no repeat
     rt.clock.advance(1)
     rt.tick("NVDA", 175.0)
-    assert engine.check(rt.store, wl, rt.clock.now()) == []  # back between: re-armed
+    assert engine.check(rt.store, wl, rt.clock.now()) == []  # back between, past the margin: re-armed
     rt.clock.advance(1)
     rt.tick("NVDA", 169.0)
     rt.clock.advance(1)
@@ -50,7 +93,7 @@ def test_price_fires_once_per_crossing(tmp_path):
     rt.tick("NVDA", 190.0)
     assert [a.threshold for a in engine.check(rt.store, wl, rt.clock.now())] == [181.0]
     lines = log.read_text().splitlines()
-    assert len(lines) == 3 and "UTC" in lines[0] and "crossed above 181.00" in lines[0]
+    assert len(lines) == 3 and "UTC" in lines[0] and "rose above 181: 181.50 USD" in lines[0]
 
 
 def _flat(rt, symbols) -> dict[str, float]:
@@ -66,8 +109,10 @@ def test_move_wildcard_and_concentration():
     wl = watchlists().watchlists["ai-rivals"]
     engine = AlertEngine([parse_rule({"kind": "move", "symbol": "*", "pct": 1.3}),
                           parse_rule({"kind": "concentration", "gauge": "top1", "above": 50})])
-    # the first look only records: the moves already there and the gauge already past 50% did not just happen
-    assert engine.check(rt.store, wl, rt.clock.now()) == []
+    # the first look fires what is already true, and says so: NIO's move (New York is open) and the gauge
+    first = engine.check(rt.store, wl, rt.clock.now())
+    assert [a.message for a in first] == ["NIO already -1.96% today, more than 1.3%",
+                                          "AI rivals: largest share already above 50%: 73.9%"]
     equities = [i.symbol for i in wl.instruments if i.kind == "equity" and i.symbol in rt.store.quotes]
     was = _flat(rt, equities)
     rt.clock.advance(1)
@@ -80,6 +125,7 @@ def test_move_wildcard_and_concentration():
     # NVDA +1.12%, 0981.HK -1.41%, TSLA +1.20%, 1211.HK +1.52%, NIO -1.96%: more than 1.3% either way, but at
     # 15:00 UTC Hong Kong is shut: its symbols' changes are the last session's, not moves now
     assert moves == ["NIO"]
+    assert [a.message for a in fired if a.kind == "move"] == ["NIO -1.96% today, more than 1.3%"]
     assert [a.subject for a in fired if a.kind == "concentration"] == []  # still above: no repeat
 
 
@@ -102,7 +148,8 @@ def test_move_rules_only_while_the_market_trades():
     assert engine.check(rt.store, wl, rt.clock.now()) == []  # Sunday: nothing
     # Monday 02:30 UTC: Hong Kong's morning session (10:30 local); New York shut
     rt.clock._t = datetime(2026, 1, 19, 2, 30, tzinfo=UTC).timestamp()
-    engine.check(rt.store, wl, rt.clock.now())  # first look in session: records
+    # the first look in session: Friday's moves of Hong Kong's listings are today's until a trade says otherwise
+    assert sorted(a.subject for a in engine.check(rt.store, wl, rt.clock.now())) == ["0981.HK", "1211.HK"]
     _flat(rt, ["0981.HK", "1211.HK"])
     engine.check(rt.store, wl, rt.clock.now())
     rt.clock.advance(1)
@@ -111,17 +158,18 @@ def test_move_rules_only_while_the_market_trades():
     assert sorted(a.subject for a in engine.check(rt.store, wl, rt.clock.now())) == ["0981.HK", "1211.HK"]
 
 
-def test_price_already_past_at_start_does_not_claim_a_crossing():
+def test_price_already_past_when_first_seen_fires_saying_already():
     rt = StaticRuntime()
     wl = watchlists().watchlists["ai-rivals"]
     engine = AlertEngine([parse_rule({"kind": "price", "symbol": "NVDA", "above": 100})])
-    assert engine.check(rt.store, wl, rt.clock.now()) == []  # 180 at start: past, not crossed
+    # 180 at start: true the first time it is seen, as the README promises; it did not "cross" anything
+    assert [a.message for a in engine.check(rt.store, wl, rt.clock.now())] == ["NVDA already above 100: 180.00 USD"]
     rt.clock.advance(1)
     rt.tick("NVDA", 90.0)
     assert engine.check(rt.store, wl, rt.clock.now()) == []
     rt.clock.advance(1)
     rt.tick("NVDA", 101.0)
-    assert [a.message for a in engine.check(rt.store, wl, rt.clock.now())] == ["NVDA at 101.00 crossed above 100.00"]
+    assert [a.message for a in engine.check(rt.store, wl, rt.clock.now())] == ["NVDA rose above 100: 101.00 USD"]
 
 
 def test_zscore_rule(monkeypatch):
@@ -133,7 +181,8 @@ def test_zscore_rule(monkeypatch):
     monkeypatch.setattr(history, "relative_performance",
                         lambda store, w, pair, now=None: type("R", (), {"z": z.get(pair.name)})())
     engine = AlertEngine([parse_rule({"kind": "zscore", "pair": "*", "beyond": 2})])
-    assert engine.check(rt.store, wl, rt.clock.now()) == []  # first look: records AI chips already beyond
+    assert [a.message for a in engine.check(rt.store, wl, rt.clock.now())] == [
+        "AI chips: spread z-score already beyond ±2: +2.50"]
     z["EVs"] = -3.0
     assert [a.subject for a in engine.check(rt.store, wl, rt.clock.now())] == ["EVs"]
     one = AlertEngine([parse_rule({"kind": "zscore", "pair": "ai-chips", "beyond": 2})])
@@ -180,10 +229,10 @@ async def test_demo_alerts_are_marked_and_do_not_run_the_command_unless_asked(tm
     rt.clock.advance(1)
     rt.tick("NVDA", 180.0)
     fired = demo.check(rt.store, wl, rt.clock.now())
-    assert [a.message for a in fired] == ["DEMO · NVDA at 180.00 crossed below 200.00"] and fired[0].simulated
+    assert [a.message for a in fired] == ["DEMO · NVDA fell below 200: 180.00 USD"] and fired[0].simulated
     assert not demo._tasks and not out.exists()  # the user's command is not run on simulated prices
     line = log.read_text().splitlines()[0]
-    assert line.startswith("DEMO ") and line.count("DEMO") == 1 and "crossed below 200.00" in line
+    assert line.startswith("DEMO ") and line.count("DEMO") == 1 and "fell below 200: 180.00 USD" in line
     asked.check(rt.store, wl, rt.clock.now())
     await asked.drain()
     doc = json.loads(out.read_text())
@@ -223,3 +272,20 @@ async def test_the_app_gives_its_alerts_the_runtimes_source(monkeypatch):
     app = AiwatchApp(runtime, watchlists())
     assert app.alerts.data_source == ("other", "http://127.0.0.1:9999")
     assert AiwatchApp(Runtime(demo=False), watchlists()).alerts.data_source == ("yahoo", None)
+
+
+def test_messages_never_print_the_value_as_the_threshold_it_passed():
+    rt = StaticRuntime()
+    wl = watchlists().watchlists["ai-rivals"]
+    engine = AlertEngine([parse_rule({"kind": "price", "symbol": "NVDA", "above": 169})])
+    rt.tick("NVDA", 168.0)
+    engine.check(rt.store, wl, rt.clock.now())
+    rt.clock.advance(1)
+    rt.tick("NVDA", 169.004)
+    assert [a.message for a in engine.check(rt.store, wl, rt.clock.now())] == ["NVDA rose above 169: 169.004 USD"]
+    rt.clock.advance(1)
+    rt.tick("NVDA", 160.0)
+    engine.check(rt.store, wl, rt.clock.now())
+    rt.clock.advance(1)
+    rt.tick("NVDA", 169.0)
+    assert [a.message for a in engine.check(rt.store, wl, rt.clock.now())] == ["NVDA reached 169 USD"]

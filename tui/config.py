@@ -394,3 +394,39 @@ def append_alert(table: dict, path: Path | None = None) -> Path:
     aot.append(item)
     atomic_write_text(p, tomlkit.dumps(doc), expect=data)
     return p
+
+
+def update_alert(table: dict, path: Path | None = None, *, enabled: bool | None = None,
+                 delete: bool = False) -> Path | None:
+    """Switch the [[alerts]] rule `table` on or off (`enabled`), or `delete` it, in the config file: the first
+    table there that holds the same condition, switched on or off (comments kept, written atomically). Returns the
+    file, or None when none of its tables holds that rule (a rule kept for the session only, or edited by hand)."""
+    import tomlkit
+
+    from tui.alerts import parse_rule
+
+    p = Path(path) if path is not None else default_path()
+    if not p.exists():
+        return None
+    doc = tomlkit.parse(p.read_text(encoding="utf-8"))
+    aot = doc.get("alerts")
+    if not isinstance(aot, tomlkit.items.AoT):
+        return None
+    wanted = parse_rule(table)
+    for n, item in enumerate(aot):
+        try:
+            held = parse_rule(item.unwrap())
+        except ValueError:
+            continue
+        if not held.same_rule(wanted):
+            continue
+        if delete:
+            del aot[n]
+        elif enabled is not None:
+            if enabled:
+                item.pop("enabled", None)
+            else:
+                item["enabled"] = False
+        atomic_write_text(p, tomlkit.dumps(doc))
+        return p
+    return None
