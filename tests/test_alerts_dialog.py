@@ -63,14 +63,23 @@ async def test_alert_dialog_adds_pair_zscore_and_concentration_rules(tmp_path):
         assert z_rule == Rule("zscore", pair=pair, beyond=0.0001)
         assert c_rule == Rule("concentration", gauge="hhi", above=1.0, watchlist=wl.name)
         # both are checked on the simulator (a z-score beyond 0.0001 once the year's history is in; any HHI above
-        # 1): already true at their first look, so that is recorded, not fired (nothing crossed)
-        await wait_for(lambda: app.alerts._state.get((1, wl.name)) is True, timeout=20)
-        await wait_for(lambda: app.alerts._state.get((0, f"{wl.name}/{pair}")) is True, timeout=30)
-        assert [k for k in app.alerts._state if k[0] == 0] == [(0, f"{wl.name}/{pair}")]  # only the marked pair
-        assert not app.alerts_fired
-        # a z rule with nothing sensible: an error, nothing added
-        await _add_alert(app, pilot, "z many")
+        # 1): already true at their first look, so each fires once, saying "already"
+        await wait_for(lambda: app.alerts.state(c_rule, wl.name) == "fired", timeout=20)
+        await wait_for(lambda: app.alerts.state(z_rule, f"{wl.name}/{pair}") == "fired", timeout=30)
+        assert {k[1] for k in app.alerts._state if k[0] == z_rule} == {f"{wl.name}/{pair}"}  # only the marked pair
+        messages = sorted(a.message for a in app.alerts_fired)
+        assert len(messages) == 2 and all("already" in m for m in messages), messages
+        assert any(m.startswith(f"DEMO · {wl.title}: HHI already above 1: ") for m in messages), messages
+        # a z rule with nothing sensible: the dialog stays open with the text and the reason; nothing is added
+        await pilot.press("exclamation_mark")
+        await wait_for(lambda: isinstance(app.screen, AlertScreen))
+        dialog = app.screen
+        await type_into(pilot, "z many")
+        await pilot.press("enter")
+        await wait_for(lambda: "not a number" in str(dialog.query_one("#prompt-error").render()))
+        assert app.screen is dialog and dialog.query_one("#filter-input").value == "z many"
         assert len(app.alerts.rules) == 2
+        await pilot.press("escape")
         await pilot.press("q")
     saved, problems = load_config()
     assert problems == []

@@ -13,7 +13,8 @@ from tui.app import AiwatchApp
 from tui.config import Config, load_config
 from tui.screens.dialogs import AddSymbolScreen, ConfirmScreen, FilterScreen, NewWatchlistScreen
 from tui.screens.help import HelpScreen
-from tui.screens.symbol import AlertsLogScreen, SymbolScreen
+from tui.screens.alerts import AlertsScreen
+from tui.screens.symbol import SymbolScreen
 from tui.watchlists import load_all
 from tui.widgets.board import QuoteBoard
 
@@ -141,8 +142,8 @@ async def test_sort_cycles_and_filter():
 
 
 async def test_an_alert_fires_on_the_simulator(tmp_path):
-    # NVDA trades near 170 on this seeded day: the first look only records that it is above 100 (no "crossed");
-    # the test then moves it below and back above with later quotes: that fires, once, marked DEMO
+    # NVDA trades near 170 on this seeded day: the first look fires, saying it is already above 100; the test then
+    # moves it below and back above with later quotes: that fires once more ("rose above"), marked DEMO
     rules = ({"kind": "price", "symbol": "NVDA", "above": 100.0}, {"kind": "move", "symbol": "AMD", "pct": 0.01},
              {"kind": "concentration", "gauge": "hhi", "above": 100.0})
     script = tmp_path / "hook.py"
@@ -157,19 +158,22 @@ async def test_an_alert_fires_on_the_simulator(tmp_path):
     async with app.run_test(size=(120, 40)) as pilot:
         app.bell = lambda: bells.append(1)
         await until_ready(app)
-        await wait_for(lambda: app.alerts._state.get((0, "above")) is True and (2, "chips") in app.alerts._state)
-        assert not app.alerts_fired  # already past at start: recorded, not claimed as a crossing
+        nvda, _, hhi = app.alerts.rules
+        await wait_for(lambda: app.alerts.state(nvda, "NVDA/above") == "fired" and app.alerts.state(hhi, "chips"))
+        # already past at start: said so, not claimed as a crossing
+        price = [a for a in app.alerts_fired if a.kind == "price"]
+        assert len(price) == 1 and price[0].message.startswith("DEMO · NVDA already above 100: ")
         from dataclasses import replace
 
         store = app.runtime.store
         q = store.quotes["NVDA"]
         store.apply_quote(replace(q, price=90.0, time=q.time + 60))
-        await wait_for(lambda: app.alerts._state.get((0, "above")) is False)
+        await wait_for(lambda: app.alerts.state(nvda, "NVDA/above") == "armed")
         store.apply_quote(replace(q, price=175.0, time=q.time + 120))
-        await wait_for(lambda: any(a.kind == "price" for a in app.alerts_fired))
+        await wait_for(lambda: len([a for a in app.alerts_fired if a.kind == "price"]) == 2)
         price = [a for a in app.alerts_fired if a.kind == "price"]
-        assert len(price) == 1 and "NVDA" in price[0].message and "above 100.00" in price[0].message
-        assert price[0].simulated and price[0].message.startswith("DEMO")
+        assert price[1].message == "DEMO · NVDA rose above 100: 175.00 USD"
+        assert price[1].simulated
         assert bells
         # notify() posts a message: the toast is in the list once the app has handled it, not at once
         await wait_for(lambda: any(n.title == "Alert" and n.message.startswith("DEMO") and "NVDA" in n.message
@@ -177,7 +181,7 @@ async def test_an_alert_fires_on_the_simulator(tmp_path):
         # edge-triggered: more refreshes do not fire it again
         start = app.refreshes
         await wait_for(lambda: app.refreshes >= start + 3)
-        assert len([a for a in app.alerts_fired if a.kind == "price"]) == 1
+        assert len([a for a in app.alerts_fired if a.kind == "price"]) == 2
         await app.alerts.drain()
         await wait_for(lambda: out.exists() and '"kind": "price"' in out.read_text())
         docs = [json.loads(line) for line in out.read_text().splitlines() if line.endswith("}")]
@@ -190,8 +194,8 @@ async def test_an_alert_fires_on_the_simulator(tmp_path):
         with log_file.open("ab") as f:
             f.write(b"\xff\xfe not utf-8\n")  # a damaged line does not stop the screen
         await pilot.press("l")
-        await wait_for(lambda: isinstance(app.screen, AlertsLogScreen))
-        assert "crossed above" in str(app.screen.query_one("#alerts-text").render())
+        await wait_for(lambda: isinstance(app.screen, AlertsScreen))
+        assert "rose above 100: 175.00 USD" in str(app.screen.query_one("#alerts-text").render())
         assert "DEMO" in str(app.screen.query_one("#alerts-badge").render())
         await pilot.press("escape")
         await pilot.press("q")
@@ -209,9 +213,10 @@ async def test_add_alert_from_the_app_saves_to_config(tmp_path):
         await type_into(pilot, "move 0.001")
         await pilot.press("enter")
         await wait_for(lambda: any(r.kind == "move" for r in app.alerts.rules))
-        n = len(app.alerts.rules) - 1
-        await wait_for(lambda: (n, symbol) in app.alerts._state, timeout=10)  # checked (US_OPEN: market open)
-        assert not any(a.subject == symbol for a in app.alerts_fired)  # the first look only records
+        rule = app.alerts.rules[-1]
+        # checked at once (US_OPEN: market open), and true: it fires, saying "already"
+        await wait_for(lambda: app.alerts.state(rule, symbol) == "fired", timeout=10)
+        assert [a.message for a in app.alerts_fired if a.subject == symbol][0].startswith(f"DEMO · {symbol} already ")
         await wait_for(lambda: any("alert added" in m.message for m in app._notifications))
         await pilot.press("q")
     saved, problems = load_config()
@@ -252,7 +257,8 @@ async def test_export_writes_board_and_spreads(tmp_path):
         await wait_for(lambda: app.last_export is not None)
         board_path, spreads_path = app.last_export
         assert board_path.parent == tmp_path / "data" / "exports"
-        await wait_for(lambda: any(str(board_path) in n.message for n in app._notifications))
+        await wait_for(lambda: any(board_path.name in n.message and spreads_path.name in n.message
+                                   for n in app._notifications))
         rows = list(csv.DictReader(board_path.open()))
         assert {r["symbol"] for r in rows} == set(app.watchlist.symbols)
         assert all(r["data_source"] == "demo" for r in rows)

@@ -320,6 +320,7 @@ class AiwatchApp(App[None]):
         self.main_widget(QuoteBoard).set_rows(wl.instruments, self.runtime.store, now)
         self.panel_pace.draw_now(self.runtime.store, wl)
         self.sub_title = wl.title
+        self.check_alerts_now()  # what the store holds already is checked now, not at the next new quote
 
     def switch_watchlist(self, index: int) -> None:
         if 0 <= index < len(self.watchlists) and index != self.current:
@@ -608,9 +609,15 @@ class AiwatchApp(App[None]):
             book_values = self.books.all_values(self.runtime.store, now)
         for alert in self.alerts.check(self.runtime.store, wl, now, books=book_values):
             self.alerts_fired.append(alert)
-            self.notify(alert.message, title="Alert", severity="warning", timeout=10)
+            self.notify(alert.message, title="Alert", severity="warning", timeout=10, markup=False)
             if self.config.alert_bell:
                 self.bell()
+
+    def check_alerts_now(self) -> None:
+        """Check the rules at once (one just added or switched on), not at the next new quote: a rule already true
+        says so now, even on a market that is shut."""
+        if self.watchlist is not None:
+            self._check_alerts(self.watchlist, self.runtime.clock.now())
 
     def _tick_second(self) -> None:
         """Once a second: the clocks and status line, sparklines to seed, and the refresh while it is paused

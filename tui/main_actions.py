@@ -56,6 +56,7 @@ class MainScreenHost(Protocol):
     alerts: AlertEngine
     config: Config
     last_export: tuple | None
+    size: Any
 
     @property
     def watchlist(self) -> Watchlist | None: ...
@@ -63,7 +64,8 @@ class MainScreenHost(Protocol):
     def replace_watchlist(self, new: Watchlist, *, cursor: str | None = None) -> None: ...
     def push_screen(self, screen: Any, callback: Callable[[Any], Any] | None = None) -> Any: ...
     def notify(self, message: str, *, title: str = "", severity: Any = "information",
-               timeout: float | None = None) -> None: ...
+               timeout: float | None = None, markup: bool = True) -> None: ...
+    def check_alerts_now(self) -> None: ...
 
 
 class MainActions:
@@ -71,6 +73,12 @@ class MainActions:
 
     def __init__(self, app: MainScreenHost) -> None:
         self.app = app
+
+    def short(self, path) -> str:
+        """`path` shortened to one line of a toast at the terminal's width (Textual's toasts are at most 60 cells
+        wide and half the screen, less their border and padding)."""
+        width = getattr(self.app.size, "width", 80) or 80
+        return short_path(path, max(20, min(60, width // 2) - 4))
 
     # -- watchlist editing -----------------------------------------------------------------------------------
     async def lookup_symbol(self, symbol: str) -> str | None:
@@ -104,11 +112,11 @@ class MainActions:
         try:
             new = add_symbol(wl, result.symbol, result.name, result.side)
         except (EditError, OSError) as exc:
-            self.app.notify(f"{result.symbol} not added: {exc}", severity="error", timeout=10)
+            self.app.notify(f"{result.symbol} not added: {exc}", severity="error", timeout=10, markup=False)
             return
         copy = " (your copy of the shipped list)" if wl.shipped else ""
         self.app.replace_watchlist(new, cursor=result.symbol)
-        self.app.notify(f"added {result.symbol} to {new.title}: saved to {new.path}{copy}")
+        self.app.notify(f"added {result.symbol} to {new.title}{copy}\nsaved to {self.short(new.path)}", markup=False)
 
     def remove_symbol(self) -> None:
         from tui.screens.dialogs import ConfirmScreen
@@ -132,10 +140,10 @@ class MainActions:
         try:
             new = remove_symbol(wl, symbol)
         except (EditError, OSError) as exc:
-            self.app.notify(f"{symbol} not removed: {exc}", severity="error", timeout=10)
+            self.app.notify(f"{symbol} not removed: {exc}", severity="error", timeout=10, markup=False)
             return
         self.app.replace_watchlist(new)
-        self.app.notify(f"removed {symbol} from {new.title}: saved to {new.path}")
+        self.app.notify(f"removed {symbol} from {new.title}\nsaved to {self.short(new.path)}", markup=False)
 
     def new_watchlist(self) -> None:
         from tui.screens.dialogs import NewWatchlistScreen
@@ -152,10 +160,10 @@ class MainActions:
             new = create_watchlist(result.name, result.title, result.first.symbol, result.first.name,
                                    result.first.side, existing={w.name for w in self.app.watchlists})
         except (EditError, OSError) as exc:
-            self.app.notify(f"watchlist not created: {exc}", severity="error", timeout=10)
+            self.app.notify(f"watchlist not created: {exc}", severity="error", timeout=10, markup=False)
             return
         self.app.replace_watchlist(new)
-        self.app.notify(f"created {new.title}: saved to {new.path}; add symbols with a")
+        self.app.notify(f"created {new.title}; add symbols with a\nsaved to {self.short(new.path)}", markup=False)
 
     # -- the board's order and rows ---------------------------------------------------------------------------
     def sort(self) -> None:
@@ -180,7 +188,7 @@ class MainActions:
         board.set_filter(text, self.app.runtime.store, self.app.runtime.clock.now())
         if text:
             self.app.notify(f"filter {text!r}: {len(board.instruments)} of {len(board._source)} shown "
-                            "(/ then Enter on an empty line shows all)", timeout=5)
+                            "(/ then Enter on an empty line shows all)", timeout=5, markup=False)
         else:
             self.app.notify("filter cleared", timeout=3)
 
@@ -208,10 +216,12 @@ class MainActions:
                                stale_after=app.stale_after, source_url=getattr(runtime, "source_url", None),
                                sources=sources_info() if sources_info is not None else None)
         except OSError as exc:
-            app.notify(f"export failed: {exc}", severity="error", timeout=10)
+            app.notify(f"export failed: {exc}", severity="error", timeout=10, markup=False)
             return
         app.last_export = paths
-        app.notify(f"exported {wl.title} to {paths[0]}\nand {paths[1].name}", title="Export", timeout=10)
+        # the folder, then each file on a line of its own: a path is never broken in the middle of a word
+        app.notify(f"exported {wl.title} to {self.short(paths[0].parent)}/\n{paths[0].name}\n{paths[1].name}",
+                   title="Export", timeout=10, markup=False)
 
     # -- alerts -----------------------------------------------------------------------------------------------
     def _alert_pair(self) -> str | None:
@@ -225,6 +235,7 @@ class MainActions:
         return wl.pairs[max(0, min(selected, len(wl.pairs) - 1))].name
 
     def add_alert(self) -> None:
+        from tui.alerts import parse_rule_text
         from tui.screens.dialogs import AlertScreen
         from tui.widgets.board import QuoteBoard
 
@@ -233,33 +244,83 @@ class MainActions:
             return
         symbol = self.app.main_widget(QuoteBoard).cursor_symbol
         pair = self._alert_pair()
-        self.app.push_screen(AlertScreen(symbol, pair, wl.title),
-                             lambda text: self.alert_added(symbol, text, pair=pair, watchlist=wl.name))
 
-    def alert_added(self, symbol: str | None, text: str | None, *, pair: str | None = None,
-                    watchlist: str = "*") -> None:
-        from tui.alerts import parse_rule_text
+        def parse(text: str):
+            rule = parse_rule_text(text, symbol, pair, wl.name)
+            held = self.app.alerts.find(rule)
+            if held is not None:
+                state = "" if held.enabled else " (switched off: l switches it on)"
+                raise ValueError(f"already a rule: {held.describe()}{state}")
+            return rule
+
+        self.app.push_screen(AlertScreen(symbol, pair, wl.title, parse), self.alert_added)
+
+    def alert_added(self, rule) -> None:
+        """Add `rule` (from the `!` dialog, already checked there), save it to the config, check it at once: a rule
+        already true says so now, not at the next quote."""
         from tui.config import append_alert
 
         app = self.app
-        if not text:
+        if rule is None:
             return
         try:
-            rule = parse_rule_text(text, symbol, pair, watchlist)
+            app.alerts.add(rule)
         except ValueError as exc:
-            app.notify(f"no alert added: {exc}", severity="error", timeout=8)
+            app.notify(f"no alert added: {exc}", severity="warning", markup=False)
             return
-        app.alerts.add(rule)
         try:
             path = append_alert(rule.to_table(), app.config.path)
         except (OSError, ValueError, TypeError) as exc:  # unwritable, broken TOML, `alerts` not [[alerts]]
-            app.notify(f"alert on for this session only (config not saved: {exc})", severity="warning")
-            return
-        app.notify(f"alert added: {rule.describe()} (saved to {path})")
+            app.notify(f"alert on for this session only (config not saved: {exc})", severity="warning",
+                       markup=False)
+        else:
+            app.notify(f"alert added: {rule.describe()}\nsaved to {self.short(path)}", markup=False)
+        app.check_alerts_now()
 
-    def alerts_log(self) -> None:
-        from tui.screens.symbol import AlertsLogScreen
+    def edit_rule(self, rule, on: bool | None) -> str:
+        """Switch `rule` on or off (`on`), or delete it (`on` None), here and in the config file; says what was
+        done (the alerts screen shows it)."""
+        from tui.config import update_alert
 
         alerts = self.app.alerts
-        self.app.push_screen(AlertsLogScreen(alerts.log_path, [r.describe() for r in alerts.rules],
-                                             simulated=alerts.simulated))
+        if on is None:
+            alerts.remove(rule)
+            done = f"deleted: {rule.describe()}"
+        else:
+            rule = alerts.set_enabled(rule, on)
+            done = f"{'on' if on else 'off'}: {rule.describe()}"
+        try:
+            path = update_alert(rule.to_table(), self.app.config.path, enabled=on, delete=on is None)
+        except (OSError, ValueError, TypeError) as exc:
+            return f"{done}, for this session only (config not saved: {exc})"
+        if path is None:
+            return f"{done} (not in the config file: a rule of this session only)"
+        if on:
+            self.app.check_alerts_now()
+        return f"{done} · saved to {short_path(path, 60)}"
+
+    def alerts_log(self) -> None:
+        from tui.screens.alerts import AlertsScreen
+
+        alerts = self.app.alerts
+        self.app.push_screen(AlertsScreen(alerts, self.edit_rule, simulated=alerts.simulated))
+
+
+def short_path(path, width: int = 44) -> str:
+    """A path as a toast can show it on one line: the home dir as ~, then cut from the left (`…/exports/x.csv`),
+    never broken in the middle of a word."""
+    from pathlib import Path
+
+    text = str(path)
+    home = str(Path.home())
+    if home not in ("", "/") and text.startswith(home + "/"):
+        text = "~" + text[len(home):]
+    if len(text) <= width:
+        return text
+    parts = text.split("/")
+    kept = parts[-1]
+    for part in reversed(parts[:-1]):
+        if len(part) + 1 + len(kept) + 2 > width:
+            break
+        kept = f"{part}/{kept}"
+    return f"…/{kept}"

@@ -1,4 +1,7 @@
-"""Small modal screens: add a symbol, confirm, new watchlist, filter the board."""
+"""Small modal screens: add a symbol, confirm, new watchlist, filter the board, add an alert.
+
+Each keeps itself open with the text typed and the reason while what was typed cannot be done: keys pressed
+next go to the dialog, never to the board as shortcuts."""
 
 from __future__ import annotations
 
@@ -219,7 +222,10 @@ class FilterScreen(_Dialog):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.dismiss(event.value.strip())
+        self.submit_text(event.value.strip())
+
+    def submit_text(self, text: str) -> None:
+        self.dismiss(text)
 
 
 class PromptScreen(FilterScreen):
@@ -239,9 +245,14 @@ class PromptScreen(FilterScreen):
 
 class AlertScreen(PromptScreen):
     """The `!` dialog: one line adds a rule on the symbol under the cursor, the pair marked in the pairs panel,
-    or the concentration gauges of the watchlist on screen (tui/alerts.py parse_rule_text reads it)."""
+    or the concentration gauges of the watchlist on screen.
 
-    def __init__(self, symbol: str | None, pair: str | None, watchlist_title: str) -> None:
+    `parse(text)` (tui/alerts.py parse_rule_text, with what the rule is about) turns the line into a rule or raises
+    ValueError with the reason; the dialog then stays open with the text and the reason, and closes with the rule
+    only when it is one."""
+
+    def __init__(self, symbol: str | None, pair: str | None, watchlist_title: str,
+                 parse: Callable[[str], object] | None = None) -> None:
         lines = ["Add an alert (saved to the config file):"]
         if symbol:
             lines.append(f"  {symbol}: above N · below N (price) · move N (% today)")
@@ -252,3 +263,25 @@ class AlertScreen(PromptScreen):
         super().__init__("\n".join(lines), "e.g. above 200, z 2, hhi 2500")
         self.symbol = symbol
         self.pair = pair
+        self.parse = parse
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box", id="prompt-box"):
+            yield Static(plain(self.hint), id="prompt-hint")
+            yield Input(value=self.current, placeholder=self.placeholder, id="filter-input")
+            yield Static("", classes="dialog-error", id="prompt-error")
+            yield Static("Enter: add · Escape: cancel", classes="dialog-hint")
+
+    def submit_text(self, text: str) -> None:
+        if not text:
+            self.dismiss(None)
+            return
+        if self.parse is None:
+            self.dismiss(text)
+            return
+        try:
+            rule = self.parse(text)
+        except ValueError as exc:
+            self.query_one("#prompt-error", Static).update(plain(f"not added: {exc}"))
+            return
+        self.dismiss(rule)
