@@ -319,6 +319,7 @@ class AiwatchApp(App[None]):
         self._seq = self.runtime.store.seq
         self.main_widget(QuoteBoard).set_rows(wl.instruments, self.runtime.store, now)
         self.panel_pace.draw_now(self.runtime.store, wl)
+        self.fit_panels()
         self.sub_title = wl.title
         self.check_alerts_now()  # what the store holds already is checked now, not at the next new quote
 
@@ -524,6 +525,29 @@ class AiwatchApp(App[None]):
     def _redraw_panels(self) -> None:
         if self.watchlist is not None:
             self.panel_pace.draw_now(self.runtime.store, self.watchlist)
+            self.fit_panels()
+
+    _fitted: tuple | None = None
+
+    def fit_panels(self) -> None:
+        """Share the height between the board and the panels (tui/screen_fit.py): the status line stays, the
+        panels give way first. Applied only when the inputs changed (a resize, a list switch, a panel's length)."""
+        from tui.screen_fit import fit
+
+        pairs, concentration = self.main_widget(PairsPanel), self.main_widget(ConcentrationPanel)
+        fixed = sum(w.outer_size.height for w in (self.main_widget(WatchHeader), self.main_widget(StatusLine)))
+        footer = self.screen.query(Footer)
+        fixed += footer.first().outer_size.height if footer else 0
+        rows = self.screen.size.height - fixed
+        key = (rows, len(self.main_widget(QuoteBoard).instruments), len(pairs.wrapped_lines),
+               len(concentration.wrapped_lines))
+        if key == self._fitted or rows <= 0:
+            return
+        self._fitted = key
+        plan = fit(*key, short=self.screen.size.height < 30)
+        for panel, height in ((pairs, plan.pairs), (concentration, plan.concentration)):
+            panel.display = height > 0
+            panel.styles.height = max(height, 1)
 
     def panels_drawn_since(self, seq: int) -> bool:
         """For tests and snapshots: both panels show the store as of its change `seq` or later (they are paced,
@@ -574,6 +598,7 @@ class AiwatchApp(App[None]):
                         or resized or pace.staleness_changed(store, wl, now, self.stale_after)):
                     pace.due = True
                 pace.draw_due(store, wl)
+                self.fit_panels()
                 if changed:
                     self._check_alerts(wl, now)
             if self.books is not None:

@@ -2,6 +2,11 @@
 
 Only rows whose view changed (their symbol moved in the store, FX moved, or the age text / stale flag
 flipped) are rebuilt, and only their lines are refreshed — never the whole table per tick.
+
+What the board is showing is on its top border, while it applies: the sort (`sort chg% ▼`), the filter with how
+many rows match (`filter "cn" 12/21`), and which rows are in view (`rows 7–12 of 22`). It draws no scrollbar: a
+one-cell thumb in partial blocks read as a stray sparkline cell, and once scrolled it was drawn beside the column
+titles. The cursor row is always in view: after a move, an edit of the list, a sort, a filter or a resize.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -218,6 +224,7 @@ class QuoteBoard(ScrollView, can_focus=True):
         self.virtual_size = Size(self.size.width, len(self.views) + 1)
         self.scroll_to(y=0, animate=False)
         self.refresh()
+        self.show_state()
 
     def sync(self, store: MarketStore, changed: set[str], now: float) -> int:
         """Bring rows up to date; refresh only the lines whose text or flags changed. Returns that count."""
@@ -331,17 +338,70 @@ class QuoteBoard(ScrollView, can_focus=True):
         if not self.instruments:
             return
         index = max(0, min(index, len(self.instruments) - 1))
-        if index == self.cursor:
-            return
-        old, self.cursor = self.cursor, index
-        self._invalidate(old)
-        self._invalidate(index)
-        rows_visible = max(1, self.scrollable_content_region.height - 1)
+        if index != self.cursor:
+            old, self.cursor = self.cursor, index
+            self._invalidate(old)
+            self._invalidate(index)
+        self.scroll_to_cursor()  # also when it is already there: End on the last row brings it into view
+
+    @property
+    def rows_visible(self) -> int:
+        """Rows of quotes the board has room for (its height less the column titles)."""
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def scroll_to_cursor(self) -> None:
+        """Scroll so that the cursor's row is in view (the least scroll that does it)."""
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self.views) + 1)
+        rows, top = self.rows_visible, round(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif self.cursor >= top + rows:
+            self.scroll_to(y=self.cursor - rows + 1, animate=False)
+        self.show_state()
+
+    @property
+    def allow_vertical_scroll(self) -> bool:
+        """The mouse wheel scrolls the board although it draws no scrollbar (app.tcss: overflow-y hidden)."""
+        return self.virtual_size.height > self.scrollable_content_region.height
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if round(old_value) != round(new_value):
+            self.show_state()
+
+    # -- what the board shows, on its border ---------------------------------------------------------
+    def state_text(self) -> tuple[str, str]:
+        """(what applies, where the view is): `sort chg% ▼ · filter "cn" 12/21`, `rows 7–12 of 22`."""
+        parts = ["Quotes"]
+        if self.sort_key != "list":
+            parts.append(f"sort {SORT_SHORT[self.sort_key]}")
+        if self.filter_text:
+            parts.append(f'filter "{self.filter_text}" {len(self.instruments)}/{len(self._source)}')
+        n = len(self.instruments)
         top = round(self.scroll_y)
-        if index < top:
-            self.scroll_to(y=index, animate=False)
-        elif index >= top + rows_visible:
-            self.scroll_to(y=index - rows_visible + 1, animate=False)
+        shown = min(self.rows_visible, max(0, n - top))
+        if n and (top > 0 or shown < n):
+            where = f"rows {top + 1}–{top + shown} of {n}"
+        else:
+            where = f"{n} row{'' if n == 1 else 's'}"
+        return " · ".join(parts), where
+
+    def show_state(self) -> None:
+        """Put `state_text` on the top border: what applies on the left, the rows in view on the right."""
+        if not self.is_mounted:
+            return
+        what, where = self.state_text()
+        room = self.outer_size.width - 2  # the border's first and last cells stay lines
+        gap = room - cell_len(what) - cell_len(where)
+        if gap >= 2:
+            text = Content.assemble(what, " " * gap, where)
+        elif room >= cell_len(what) + 3 + cell_len(where):
+            text = Content.assemble(what, " · ", where)
+        else:
+            text = Content(what)
+        if text.plain != getattr(self, "_state_shown", None):
+            self._state_shown = text.plain
+            self.border_title = text
 
     def action_cursor_up(self) -> None:
         self.move_cursor(self.cursor - 1)
@@ -364,6 +424,7 @@ class QuoteBoard(ScrollView, can_focus=True):
     # -- rendering -------------------------------------------------------------------------
     def on_resize(self) -> None:
         self.virtual_size = Size(self.scrollable_content_region.width, len(self.views) + 1)
+        self.scroll_to_cursor()  # a shorter board (the panels grew, the terminal shrank) keeps the cursor in view
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -393,6 +454,9 @@ class QuoteBoard(ScrollView, can_focus=True):
             return self._header
         index = round(self.scroll_y) + y - 1
         if index >= len(self.views):
+            if index == 0 and self.filter_text:  # a filter matching nothing says so
+                text = f"no rows match {self.filter_text!r} (/ then Enter on an empty line shows all)"
+                return Strip([Segment(clip(text, width).ljust(width), self._cstyle(""))], width)
             return Strip.blank(width, self.rich_style)
         self._catch_up(index)
         strip = self._strips.get(index)
@@ -505,6 +569,7 @@ class QuoteBoard(ScrollView, can_focus=True):
         self._strips.clear()
         self.virtual_size = Size(self.scrollable_content_region.width, len(self.views) + 1)
         self.refresh()
+        self.scroll_to_cursor()
 
     def cycle_sort(self, store: MarketStore, now: float) -> str:
         self.sort_key = SORTS[(SORTS.index(self.sort_key) + 1) % len(SORTS)]
@@ -521,6 +586,7 @@ class QuoteBoard(ScrollView, can_focus=True):
 SORTS = ("list", "change_pct", "cap", "pe", "symbol")
 SORT_LABELS = {"list": "list order", "change_pct": "change % (largest first)", "cap": "market cap (largest first)",
                "pe": "P/E (lowest first; n/m last)", "symbol": "symbol (A–Z)"}
+SORT_SHORT = {"list": "list order", "change_pct": "chg% ▼", "cap": "cap ▼", "pe": "P/E ▲", "symbol": "symbol A–Z"}
 SPARK_POINTS = 60
 
 

@@ -37,55 +37,97 @@ def bar(fraction: float, width: int, style: str, marks: tuple[float, ...] = ()) 
     return list(parts)
 
 
-def split_bar(us: float, cn: float, width: int) -> list[Part]:
+def split_bar(us: float, cn: float, width: int, *, glyphs: tuple[str, str] = ("█", "█")) -> list[Part]:
+    """The US and China shares of `width` cells; `glyphs` (US, CN) tell them apart where colour cannot (NO_COLOR)."""
     total = us + cn
     us_cells = round(us / total * width) if total > 0 else 0
-    return [("█" * us_cells, "$primary"), ("█" * (width - us_cells), "$secondary")]
+    return [(glyphs[0] * us_cells, "$primary"), (glyphs[1] * (width - us_cells), "$secondary")]
+
+
+SPLIT_GLYPHS_NO_COLOR = ("█", "▒")  # without colour the two sides are two glyphs
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """`1 company`, `19 companies`."""
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+def fitting(width: int, *forms: list[Part]) -> Content:
+    """The first of `forms` (widest first) that fits `width` cells; the last one when none does (a panel wraps it
+    at a space, never in a number)."""
+    for parts in forms:
+        line = Content.assemble(*parts)
+        if line.cell_length <= width:
+            return line
+    return line
 
 
 def concentration_title(conc: Concentration | None) -> str:
     if conc is None:
         return "Concentration"
-    title = f"Concentration · {conc.n_companies} companies by USD market cap"
+    title = f"Concentration · {plural(conc.n_companies, 'company', 'companies')} by USD market cap"
     if conc.missing:
-        title += f" · {len(conc.missing)} listing(s) without a cap yet"
+        title += f" · {plural(len(conc.missing), 'listing')} without a cap yet"
     return title
 
 
-def concentration_lines(conc: Concentration, watchlist: Watchlist, width: int, compact: bool = False) -> list[Content]:
-    """Five lines (HHI, its thresholds, effective N, largest, US/CN split), or three when `compact`."""
-    bar_w = max(10, min(40, width - LABEL_W - 36))
+def bar_width(width: int) -> int:
+    return max(10, min(40, width - LABEL_W - 36))
+
+
+def concentration_lines(conc: Concentration, watchlist: Watchlist, width: int, compact: bool = False,
+                        no_color: bool = False) -> list[Content]:
+    """Five lines (HHI, its thresholds, effective N, largest, US/CN split), or four when `compact`; each in the
+    widest form that fits `width` (words go before numbers: a number is never cut)."""
+    bar_w = bar_width(width)
     (moderate, _), (high, _) = HHI_THRESHOLDS_2010
     top = watchlist.instrument(conc.top1_symbol)
     top_name = f"{top.name if top is not None else conc.top1_company} ({conc.top1_symbol})"
     eff_fraction = conc.effective_n / conc.n_companies if conc.n_companies else 0.0
     hhi_bar = bar(conc.hhi / HHI_MAX, bar_w, "$accent", (moderate / HHI_MAX, high / HHI_MAX))
-    split = Content.assemble("US | CN".ljust(LABEL_W), *split_bar(conc.us_share, conc.cn_share, bar_w),
-                             (f" US {fmt_share(conc.us_share)}", "bold $primary"), " · ",
-                             (f"CN {fmt_share(conc.cn_share)}", "bold $secondary"))
+    glyphs = SPLIT_GLYPHS_NO_COLOR if no_color else ("█", "█")
+    split = fitting(width, ["US | CN".ljust(LABEL_W), *split_bar(conc.us_share, conc.cn_share, bar_w, glyphs=glyphs),
+                            (f" US {fmt_share(conc.us_share)}", "bold $primary"), " · ",
+                            (f"CN {fmt_share(conc.cn_share)}", "bold $secondary")])
+    hhi_line = fitting(width, ["HHI".ljust(LABEL_W), *hhi_bar, (f" {fmt_int(conc.hhi)}", "bold"), f" {hhi_label(conc.hhi)}"],
+                       ["HHI".ljust(LABEL_W), *hhi_bar, (f" {fmt_int(conc.hhi)}", "bold")])
+    largest_bar = bar(conc.top1_share, bar_w, "$accent")
+    top3 = (f" · top 3 {fmt_share(conc.top3_share)}", "$text-muted")
+    largest = fitting(width,
+                      ["Largest".ljust(LABEL_W), *largest_bar, (f" {fmt_share(conc.top1_share)}", "bold"),
+                       f" {top_name}", top3],
+                      ["Largest".ljust(LABEL_W), *largest_bar, (f" {fmt_share(conc.top1_share)}", "bold"),
+                       f" {conc.top1_symbol}", top3],
+                      ["Largest".ljust(LABEL_W), *largest_bar, (f" {fmt_share(conc.top1_share)}", "bold"),
+                       f" {conc.top1_symbol}"])
+    eff_n: list[Part] = [(" · eff. N ", "$text-muted"), (f"{conc.effective_n:.1f}", "bold"),
+                         f" of {conc.n_companies}"]
     if compact:
         return [
-            Content.assemble("HHI".ljust(LABEL_W), *hhi_bar, (f" {fmt_int(conc.hhi)}", "bold"),
-                             f" {hhi_label(conc.hhi)}"),
-            Content.assemble(" " * LABEL_W, ("┃", "bold $warning"),
-                             (f" {fmt_int(moderate)} / {fmt_int(high)}: 2010 US merger guidelines", "$text-muted"),
-                             (" · eff. N ", "$text-muted"), (f"{conc.effective_n:.1f}", "bold"),
-                             f" of {conc.n_companies}"),
-            Content.assemble("Largest".ljust(LABEL_W), *bar(conc.top1_share, bar_w, "$accent"),
-                             (f" {fmt_share(conc.top1_share)}", "bold"), f" {top_name}",
-                             (f" · top 3 {fmt_share(conc.top3_share)}", "$text-muted")),
+            hhi_line,
+            fitting(width,
+                    [" " * LABEL_W, ("┃", "bold $warning"),
+                     (f" {fmt_int(moderate)} / {fmt_int(high)}: 2010 US merger guidelines", "$text-muted"), *eff_n],
+                    [" " * LABEL_W, ("┃", "bold $warning"), (f" {fmt_int(moderate)} / {fmt_int(high)}", "$text-muted"),
+                     *eff_n]),
+            largest,
             split,
         ]
     return [
-        Content.assemble("HHI".ljust(LABEL_W), *hhi_bar, (f" {fmt_int(conc.hhi)}", "bold"), f" {hhi_label(conc.hhi)}"),
-        Content.assemble(" " * LABEL_W, ("┃", "bold $warning"),
-                         ((f" {fmt_int(moderate)} moderately · {fmt_int(high)} highly concentrated"
-                           " (2010 US merger guidelines)"), "$text-muted")),
-        Content.assemble("Eff. N".ljust(LABEL_W), *bar(eff_fraction, bar_w, "$accent"),
-                         (f" {conc.effective_n:.1f}", "bold"), f" of {conc.n_companies} companies"),
-        Content.assemble("Largest".ljust(LABEL_W), *bar(conc.top1_share, bar_w, "$accent"),
-                         (f" {fmt_share(conc.top1_share)}", "bold"), f" {top_name}",
-                         (f" · top 3 {fmt_share(conc.top3_share)}", "$text-muted")),
+        hhi_line,
+        fitting(width,
+                [" " * LABEL_W, ("┃", "bold $warning"),
+                 ((f" {fmt_int(moderate)} moderately · {fmt_int(high)} highly concentrated"
+                   " (2010 US merger guidelines)"), "$text-muted")],
+                [" " * LABEL_W, ("┃", "bold $warning"),
+                 (f" {fmt_int(moderate)} moderately · {fmt_int(high)} highly concentrated", "$text-muted")],
+                [" " * LABEL_W, ("┃", "bold $warning"), (f" {fmt_int(moderate)} / {fmt_int(high)}", "$text-muted")]),
+        fitting(width,
+                ["Eff. N".ljust(LABEL_W), *bar(eff_fraction, bar_w, "$accent"), (f" {conc.effective_n:.1f}", "bold"),
+                 f" of {plural(conc.n_companies, 'company', 'companies')}"],
+                ["Eff. N".ljust(LABEL_W), *bar(eff_fraction, bar_w, "$accent"), (f" {conc.effective_n:.1f}", "bold"),
+                 f" of {conc.n_companies}"]),
+        largest,
         split,
     ]
 
@@ -97,17 +139,19 @@ def _short(watchlist: Watchlist, symbol: str) -> str:
 
 
 def dependency_line(dep: Dependency, watchlist: Watchlist, width: int, bar_w: int, compact: bool) -> Content:
-    """`NVDA dep. ████░░ 41.2% of US cap · β/ρ to NVDA (weekly, 1y): AMD 1.4/0.8 · SMIC 0.8/0.5`."""
+    """`NVDA dep. ████░░ 41.2% of US cap · β/ρ to NVDA (weekly, 1y): AMD 1.4/0.8 · SMIC 0.8/0.5`, as much of it as
+    fits `width`: the betas that fit, the note on their wait only when it fits whole."""
     parts: list[Part] = ["NVDA dep".ljust(LABEL_W)]
     if dep.weight is not None:
-        parts += [*bar(dep.weight, bar_w, "$accent"), (f" {fmt_share(dep.weight)}", "bold"),
-                  f" of US side's cap ({dep.us_companies} co.)"]
+        parts += [*bar(dep.weight, bar_w, "$accent"), (f" {fmt_share(dep.weight)}", "bold")]
+        whole = f" of US side's cap ({dep.us_companies} co.)"
+        parts.append(whole if Content.assemble(*parts, whole).cell_length <= width else " of US cap")
     else:
         parts.append(("NVDA has no market cap yet", "$text-muted"))
     with_beta: list[Sensitivity] = [s for s in dep.sensitivities if s.beta is not None]
     if not dep.sensitivities or not with_beta:
-        parts.append((" · β to NVDA: waiting for a year of daily closes", "$text-muted"))
-        return Content.assemble(*parts)
+        return fitting(width, [*parts, (" · β to NVDA: waiting for a year of daily closes", "$text-muted")],
+                       [*parts, (" · β: waiting for daily closes", "$text-muted")], parts)
     room = width - Content.assemble(*parts).cell_length - 20
     shown = []
     for s in with_beta:
@@ -121,15 +165,16 @@ def dependency_line(dep: Dependency, watchlist: Watchlist, width: int, bar_w: in
     return Content.assemble(*parts)
 
 
-def mag7_line(m: Mag7Share, bar_w: int) -> Content:
-    """`Mag-7 ████░░ 35.7% of S&P 500 (est., ref. 2025-09-30)`, or why there is no number."""
+def mag7_line(m: Mag7Share, bar_w: int, width: int = 10_000) -> Content:
+    """`Mag-7 ████░░ 35.7% of S&P 500 (est., ref. 2025-09-30)`, or why there is no number; the estimate's label is
+    never left out (a narrower bar first)."""
     parts: list[Part] = ["Mag-7".ljust(LABEL_W)]
     if m.share is None:
         parts.append((f"share of the S&P 500: {m.note or 'not known yet'}", "$text-muted"))
         return Content.assemble(*parts)
-    parts += [*bar(m.share, bar_w, "$accent"), (f" {fmt_share(m.share)}", "bold"), " of S&P 500",
-              (f" ({m.label})", "$warning")]
-    return Content.assemble(*parts)
+    tail: list[Part] = [(f" {fmt_share(m.share)}", "bold"), " of S&P 500", (f" ({m.label})", "$warning")]
+    return fitting(width, [*parts, *bar(m.share, bar_w, "$accent"), *tail],
+                   [*parts, *bar(m.share, max(1, min(bar_w, 5)), "$accent"), *tail], [*parts, *tail])
 
 
 CAPEX_SCALE = 0.5  # the capex gauge's bars run from 0 to 50 % of revenue
@@ -176,15 +221,16 @@ def concentration_content(conc: Concentration | None, watchlist: Watchlist, widt
 
 def concentration_panel_lines(conc: Concentration | None, watchlist: Watchlist, width: int,
                               compact: bool = False, *, dep: Dependency | None = None,
-                              mag7: Mag7Share | None = None, capex: Content | None = None) -> list[Content]:
+                              mag7: Mag7Share | None = None, capex: Content | None = None,
+                              no_color: bool = False) -> list[Content]:
     if conc is None:
         return [Content.assemble(("waiting for market caps", "$text-muted"))]
-    lines = concentration_lines(conc, watchlist, width, compact)
-    bar_w = max(10, min(40, width - LABEL_W - 36))
+    lines = concentration_lines(conc, watchlist, width, compact, no_color)
+    bar_w = bar_width(width)
     if dep is not None:
         lines.append(dependency_line(dep, watchlist, width, min(bar_w, 20) if compact else bar_w, compact))
     if mag7 is not None:
-        lines.append(mag7_line(mag7, bar_w))
+        lines.append(mag7_line(mag7, bar_w, width))
     if capex is not None and not compact:  # where it fits: not on a short screen
         lines.append(capex)
     return lines
@@ -224,5 +270,6 @@ class ConcentrationPanel(LinesView):
             sides = capex_view(store, watchlist).sides
             capex = capex_line(sides[Side.US], sides[Side.CN], width)
         lines = concentration_panel_lines(self.value, watchlist, width, compact,
-                                          dep=self.dependency, mag7=self.mag7, capex=capex)
+                                          dep=self.dependency, mag7=self.mag7, capex=capex,
+                                          no_color=bool(getattr(self.app, "no_color", False)))
         self.set_lines(lines)  # only the lines that changed are drawn again

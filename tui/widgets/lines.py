@@ -51,6 +51,11 @@ class LinesView(ScrollView):
     def lines(self) -> list[Content]:
         return list(self._source)
 
+    @property
+    def wrapped_lines(self) -> list[Content]:
+        """The lines as shown, wrapped to the width (one per row of the panel's content)."""
+        return self._lines
+
     def set_lines(self, lines: Sequence[Content]) -> int:
         """Show `lines`; redraw only those that differ from what is shown. Returns how many were redrawn."""
         self._source = list(lines)

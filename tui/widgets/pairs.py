@@ -192,21 +192,39 @@ def sides_line(spread: PairSpread, form: SidesForm = WIDE_FORM, history: Relativ
     return line
 
 
-def pair_head(spread: PairSpread, wide: bool = True, with_sides: bool = True) -> list[Part]:
+def pair_head(spread: PairSpread, wide: bool = True, with_sides: bool = True, *, ps: bool = True,
+              ey: bool = True) -> list[Part]:
     """A pair's first line: its name, its sides (unless `with_sides` is False) and the spreads of its multiples
-    (the second line, both sides, is `fitted_sides_line`)."""
+    (`ps`: the P/S ratio, `ey`: the earnings-yield spread; the second line, both sides, is `fitted_sides_line`)."""
     pair: Pair = spread.pair
     us, cn = spread.us, spread.cn
     pe = spread.metrics.get("pe_ttm")
-    ps = spread.metrics.get("ps_ttm")
+    ps_metric = spread.metrics.get("ps_ttm")
     first: list[Part] = [(pair.name, "bold"), f"  {_sides_label(pair)}  " if with_sides else "  "]
     first.append(("P/E US/CN " if wide else "P/E ", "$text-muted"))
     first.append((_ratio_text(pe, us.ey is not None, cn.ey is not None, True), "bold"))
-    first.append((" · P/S ", "$text-muted"))
-    first.append(_ratio_text(ps, us.revenue_usd is not None, cn.revenue_usd is not None, False))
-    first.append((" · EY US−CN " if wide else " · EY ", "$text-muted"))
-    first.append(fmt_pp(pe.ey_spread_pp if pe is not None else None))
+    if ps:
+        first.append((" · P/S ", "$text-muted"))
+        first.append(_ratio_text(ps_metric, us.revenue_usd is not None, cn.revenue_usd is not None, False))
+    if ey:
+        first.append((" · EY US−CN " if wide else " · EY ", "$text-muted"))
+        first.append(fmt_pp(pe.ey_spread_pp if pe is not None else None))
     return first
+
+
+# a pair's first line, from the widest to the narrowest: its sides, then the EY spread, then the P/S ratio give way
+# before a figure would be cut (the P/E ratio and the pair's name stay)
+HEAD_FORMS = ({"with_sides": True}, {"with_sides": False}, {"with_sides": False, "ey": False},
+              {"with_sides": False, "ey": False, "ps": False})
+
+
+def fitted_head(spread: PairSpread, width: int, wide: bool, mark: list[Part]) -> Content:
+    """The widest form of a pair's first line that fits `width` (after the `mark` of the pair picked)."""
+    for form in HEAD_FORMS:
+        line = Content.assemble(*mark, *pair_head(spread, wide, **form))
+        if line.cell_length <= width:
+            return line
+    return line
 
 
 def fitted_sides_line(spread: PairSpread, width: int, history: RelativePerformance | None = None,
@@ -223,14 +241,31 @@ def fitted_sides_line(spread: PairSpread, width: int, history: RelativePerforman
 PAIRS_TITLE = "Pairs · ratio = US / China · EY = earnings yield"
 
 
+def pairs_title(width: int, age: str = "", first: int = 0, shown: int = 0, total: int = 0) -> str:
+    """The panel's title in `width` cells: `Pairs 1–2 of 3` when not all are in view, the fundamentals' age, and the
+    key to the figures when there is room (the key goes first; the age and the pairs in view are never cut)."""
+    head = f"Pairs {first + 1}–{first + shown} of {total}" if 0 < shown < total else "Pairs"
+    key = " · ratio = US / China · EY = earnings yield"
+    tail = f" · {age}" if age else ""
+    for text in (head + key + tail, head + " · ratio = US / CN" + tail, head + tail, head):
+        if len(text) <= width:
+            return text
+    return head
+
+
 def fundamentals_age(spreads: list[PairSpread], now: float | None) -> str:
-    """`fundamentals 5m old` (or `2m–3h old` when the members' refreshes differ); "" when none is held."""
+    """`fundamentals 5m old`, `2m–3h old` when the members' refreshes differ, `up to 1m old` when the newest is
+    under a minute; "" when none is held."""
     stamps = [t for ps in spreads for side in (ps.us, ps.cn)
               for t in (side.fundamentals_oldest, side.fundamentals_newest) if t is not None]
     if not stamps or now is None:
         return ""
     newest, oldest = _minutes_age(now - max(stamps)), _minutes_age(now - min(stamps))
-    return f"fundamentals {newest} old" if newest == oldest else f"fundamentals {newest}–{oldest} old"
+    if newest == oldest:
+        return f"fundamentals {newest} old"
+    if newest == "<1m":  # not "<1m–1m old"
+        return f"fundamentals up to {oldest} old"
+    return f"fundamentals {newest}–{oldest} old"
 
 
 def _minutes_age(seconds: float) -> str:
@@ -261,11 +296,8 @@ def pairs_panel_lines(store: MarketStore, watchlist: Watchlist, width: int = 120
         history = relative_performance(store, watchlist, pair, now=now)
         fresh = (side_freshness(store, spread.us.symbols, now, stale_after),
                  side_freshness(store, spread.cn.symbols, now, stale_after))
-        first = pair_head(spread, wide)
         mark: list[Part] = [("▸ ", "bold $accent")] if selected == n else []
-        line = Content.assemble(*mark, *first)
-        if line.cell_length > width:  # too long for the room: the pair's name says enough
-            line = Content.assemble(*mark, *pair_head(spread, wide, with_sides=False))
+        line = fitted_head(spread, width, wide, mark)
         if selected == n:
             line = line.stylize("reverse", 0, len(mark[0][0]) + len(pair.name))
         lines.append(line)
@@ -315,12 +347,35 @@ class PairsPanel(LinesView, can_focus=True):
             self.selected = max(0, min(self.selected, len(watchlist.pairs) - 1))
         now = self._now()
         spreads = [pair_spread(store, watchlist, p) for p in watchlist.pairs]
-        age = fundamentals_age(spreads, now)
-        set_border_title(self, f"{PAIRS_TITLE} · {age}" if age else PAIRS_TITLE)
+        self._age = fundamentals_age(spreads, now)
         lines = pairs_panel_lines(store, watchlist, self.size.width or 80,
                                 selected=self.selected if self.has_focus else None, now=now, spreads=spreads,
                                 stale_after=getattr(self.app, "stale_after", DEFAULT_STALE_AFTER))
         self.set_lines(lines)  # only the lines that changed are drawn again
+        self.show_title()
+
+    _age = ""
+
+    def show_title(self) -> None:
+        """The title on the border, with the pairs in view when the panel is too short for all of them."""
+        total = len(self.watchlist.pairs) if self.watchlist is not None else 0
+        shown = self.size.height // 2 if self.size.height else total
+        first = min(round(self.scroll_y) // 2, max(0, total - shown))
+        set_border_title(self, pairs_title(max(10, self.outer_size.width - 2) if self.outer_size.width else 200,
+                                           self._age, first, shown, total))
+
+    def on_resize(self) -> None:  # LinesView.on_resize runs too (Textual calls each class's handler)
+        self.show_title()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if round(old_value) != round(new_value):
+            self.show_title()
+
+    @property
+    def allow_vertical_scroll(self) -> bool:
+        """The mouse wheel scrolls the panel although it draws no scrollbar (app.tcss: overflow-y hidden)."""
+        return self.virtual_size.height > self.scrollable_content_region.height
 
     def _redraw(self) -> None:
         if self.watchlist is not None and self._store is not None:
