@@ -275,7 +275,7 @@ async def test_help_lists_every_key_and_keys_remap():
         await until_ready(app)
         await pilot.press("question_mark")
         await wait_for(lambda: isinstance(app.screen, HelpScreen))
-        keys = dict(app.screen.keys)
+        keys = {k: d for k, d, _ in app.screen.keys}
         for label, words in (("a", "Add a symbol"), ("d", "Remove"), ("n", "new watchlist"), ("s", "Sort"),
                              ("/", "Filter"), ("Enter", "Symbol screen"), ("e", "Export"), ("!", "alert"),
                              ("l", "alerts log")):

@@ -151,7 +151,7 @@ async def test_help_opens_lists_every_key_and_closes():
         help_screen = app.screen
         keys = str(help_screen.query_one("#help-keys").render())
         for label in ("Quit", "Next watchlist", "Previous watchlist", "Jump to watchlist 1–9", "Cursor up", "Cursor down",
-                      "Command palette", "This help"):
+                      "Command palette", "Help: every key"):
             assert label in keys
         assert "1–9" in keys and "Shift+Tab" in keys and "Ctrl+P" in keys and "↓ / j" in keys
         assert "+15m" in str(help_screen.query_one("#help-legend").render())
@@ -255,10 +255,12 @@ async def test_watchlist_problems_are_shown_as_a_warning():
     result = watchlists()
     result.problems.append("/cfg/watchlists/broken.toml:3: unknown key 'symbl' (did you mean 'symbol'?)")
     app = AiwatchApp(StaticRuntime(), result)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await started(app, pilot)
-        await wait_for(pilot, lambda: any("broken.toml:3" in n.message and n.severity == "warning"
-                                          for n in app._notifications))
+        # a toast that fits the screen says how many and where to read them; the header keeps the count
+        await wait_for(pilot, lambda: any(n.message.startswith("1 problem in your config or watchlist files")
+                                          and n.severity == "warning" for n in app._notifications))
+        assert "⚠ 1 problem (?)" in str(app.query_one("#problems-badge").render())
         assert app.query_one(QuoteBoard).instruments  # the rest still runs
 
 

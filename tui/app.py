@@ -15,7 +15,7 @@ import signal
 import time
 from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar
 
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Footer
@@ -27,7 +27,7 @@ from tui.model import Watchlist
 from tui.panel_pace import PanelPace
 from tui.refresh_pacer import RefreshPacer
 from tui.screens.book_commands import BookCommands
-from tui.screens.commands import WatchlistCommands
+from tui.screens.commands import WatchlistCommands, key_commands
 from tui.screens.help import HelpScreen, key_rows
 from tui.screens.steady import SteadyScreen
 from tui.spark_seeder import SparkSeeder
@@ -75,6 +75,13 @@ class LoadResultLike(Protocol):
     problems: list
 
 
+def unknown_binding_ids(config, known: set[str]) -> list[str]:
+    """A problem for each `[keys]` remap whose binding id no binding has (Textual would ignore it silently)."""
+    where = str(config.path) if config.path else "config"
+    return [f"{where}: keys.{bid.removeprefix('app.') if bid.startswith('app.') else bid}: no key has the id "
+            f"{bid!r}; remap ignored (? lists each key's id)" for bid in config.keys if bid not in known]
+
+
 class AiwatchApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "aiwatch"
@@ -84,7 +91,8 @@ class AiwatchApp(App[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", key_display="q", tooltip="Quit (stops the feed first)", id="app.quit"),
-        Binding("question_mark", "help", "Help", key_display="?", tooltip="This help", id="app.help"),
+        Binding("question_mark", "help", "Help", key_display="?",
+                tooltip="Help: every key, what the marks mean, problems found in your files", id="app.help"),
         Binding("ctrl+c", "interrupt", "Quit", show=False, priority=True, tooltip="Quit (exit status 130)",
                 id="app.interrupt"),
         Binding("tab", "next_watchlist", "Next", key_display="Tab", priority=True,
@@ -229,11 +237,6 @@ class AiwatchApp(App[None]):
             from tui.latency import install_from_env
 
             install_from_env(self)
-        for problem in self.load_result.problems:
-            log.warning("watchlist problem: %s", problem)
-        if self.load_result.problems:
-            self.notify("\n".join(str(p) for p in self.load_result.problems), title="Watchlist problems",
-                        severity="warning", timeout=15)
         if self._initial is not None and self._initial not in self.load_result.watchlists:
             self.notify(f"no watchlist named {self._initial!r}: showing the first one", severity="warning")
         if not self.watchlists:
@@ -266,12 +269,29 @@ class AiwatchApp(App[None]):
             else:
                 self.config_problems.append(f"theme: unknown theme {self.config.theme!r} (try \"dark\" or "
                                             "\"light\"); using 'dark'")
+        self._use_16_colours()
         if self.config.keys:
+            self.config_problems += unknown_binding_ids(self.config, self._binding_ids())
             self.set_keymap(dict(self.config.keys))
-        for p in self.config_problems:
-            log.warning("config problem: %s", p)
-        if self.config_problems:
-            self.notify("\n".join(self.config_problems), title="Config problems", severity="warning", timeout=15)
+        self._tell_problems()
+
+    def _binding_ids(self) -> set[str]:
+        """Every binding id a user can remap: the app's, the board's and pairs panel's, and each screen's."""
+        from tui.screens import alerts, dialogs, help, pair_detail, problems, symbol
+
+        classes = [type(self), QuoteBoard, PairsPanel, help.HelpScreen, symbol.SymbolScreen,
+                   pair_detail.PairDetailScreen, alerts.AlertsScreen, problems.ProblemsScreen,
+                   dialogs.ConfirmScreen, dialogs.AddSymbolScreen]
+        return {b.id for cls in classes for b in getattr(cls, "BINDINGS", ()) if isinstance(b, Binding) and b.id}
+
+    def _use_16_colours(self) -> None:
+        """With 16 colours, the theme's variant whose accent and warning are not the loss colour (tui/theme16.py)."""
+        from tui.theme16 import sixteen_colour_theme, uses_16_colours
+
+        if uses_16_colours(self):
+            variant = sixteen_colour_theme(self.current_theme)
+            self.register_theme(variant)
+            self.theme = variant.name
 
     def _launch_runtime(self) -> None:
         if not self._stopped:
@@ -342,6 +362,18 @@ class AiwatchApp(App[None]):
         symbols = [i.symbol for i in board.instruments]
         if cursor in symbols:
             board.move_cursor(symbols.index(cursor))
+
+    # -- the command palette: every key's action, each watchlist (tui/screens/commands.py), the problems -------
+    def get_system_commands(self, screen):
+        yield from super().get_system_commands(screen)
+        if screen is self.screen_stack[0]:  # the main screen's keys, when the palette was opened on it
+            yield from key_commands(self.BINDINGS, self._run_from_palette)
+        n = len(self.problems)
+        yield SystemCommand(f"Problems found in your config and watchlist files ({n})",
+                            "what was wrong at start, as text", self.action_problems)
+
+    async def _run_from_palette(self, action: str) -> None:
+        await self.run_action(action)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.MAIN_SCREEN_ACTIONS:
@@ -449,8 +481,31 @@ class AiwatchApp(App[None]):
                and (b.show or b in main_actions.BINDINGS or b.id in self.HELP_ONLY)]
         keys = key_rows([*own, *QuoteBoard.BINDINGS,
                          Binding("ctrl+p", "command_palette", "Palette", key_display="Ctrl+P",
-                                 tooltip="Command palette: switch watchlist by name")])
-        self.push_screen(HelpScreen(keys, simulated=self.runtime.simulated))
+                                 tooltip="Command palette: what every key does, switch watchlist by name, problems")])
+        self.push_screen(HelpScreen(keys, simulated=self.runtime.simulated, problems=self.problems))
+
+    # -- problems found in the user's files ---------------------------------------------------------------
+    @property
+    def problems(self) -> list:
+        """Everything wrong in the watchlist and config files (and key remaps), as found at start."""
+        return [*self.load_result.problems, *self.config_problems]
+
+    def action_problems(self) -> None:
+        from tui.screens.problems import ProblemsScreen
+
+        self.push_screen(ProblemsScreen(self.problems))
+
+    def _tell_problems(self) -> None:
+        """Log each problem; say in a short toast how many there are and where to read them; the header keeps
+        the count in view (the problems screen has the text)."""
+        from tui.screens.problems import problems_summary
+
+        problems = self.problems
+        for p in problems:
+            log.warning("problem in the user's files: %s", p)
+        self.main_widget(WatchHeader).set_problems(len(problems))
+        if problems:
+            self.notify(problems_summary(problems), title="Problems", severity="warning", timeout=15, markup=False)
 
     async def action_quit(self) -> None:
         await self._stop_runtime()

@@ -42,7 +42,8 @@ BINDINGS: list[Binding] = [
             tooltip="Add an alert: the symbol under the cursor (above N, below N, move N%; at each new quarter "
                     "capex N% of revenue, leverage N× net debt / EBITDA), the pair marked in the pairs panel (z N), "
                     "or concentration (hhi N, top1 N%)", id="app.add_alert"),
-    Binding("l", "alerts_log", "Alerts", show=False, tooltip="Open the alerts log", id="app.alerts_log"),
+    Binding("l", "alerts_log", "Alerts", show=False,
+            tooltip="Alerts: the rules (switch on and off, delete) and the alerts log", id="app.alerts_log"),
 ]
 ACTIONS = tuple(b.action for b in BINDINGS)
 

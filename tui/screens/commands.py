@@ -1,19 +1,46 @@
-"""Command palette provider: "Switch watchlist: <title>" for each watchlist.
+"""What the command palette (Ctrl+P) offers: what every key of the main screen does, "Switch watchlist: <title>" for
+each watchlist, and the problems found in the user's files.
+
+Adding to it:
+- a key: give its Binding (in the app's BINDINGS, e.g. through tui/main_actions.py) an `id` and a `tooltip`; it is
+  offered as "<tooltip>" with its key (`key_commands`), and runs the binding's action as the key does;
+- a list of things to open (each portfolio, say): a `Provider` like `WatchlistCommands` below, added to
+  `AiwatchApp.COMMANDS`, with a Protocol saying what it needs of the app.
 
 Textual's palette reads a hit's prompt and help as markup: titles and descriptions come from files, so the prompt
 is given as literal Content (highlighted here) and the help escaped (tui/widgets/plain.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
 from typing import Protocol, cast
 
+from textual.app import SystemCommand
+from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
 from tui.model import Watchlist
 from tui.widgets.plain import markup_literal, plain
+
+# bindings the palette leaves out: its own Quit and the watchlists' own commands do them
+_NOT_OFFERED = frozenset({"app.quit", "app.interrupt", "app.next_watchlist", "app.previous_watchlist"})
+
+
+def _key_text(binding: Binding) -> str:
+    return binding.key_display or binding.key.split(",")[0]
+
+
+def key_commands(bindings: Iterable[BindingType], run) -> Iterator[SystemCommand]:
+    """A palette command per binding with an id and a tooltip (the watchlist numbers, quit and Tab aside):
+    its tooltip as the title, its key as the help, `run(action)` as what it does."""
+    for b in bindings:
+        if not isinstance(b, Binding) or not b.id or not b.tooltip or b.id in _NOT_OFFERED:
+            continue
+        if b.id.startswith("app.watchlist_"):
+            continue
+        yield SystemCommand(b.tooltip, f"key {_key_text(b)}", partial(run, b.action))
 
 
 class WatchlistHolder(Protocol):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -53,9 +53,10 @@ def _key_label(binding: Binding) -> str:
                      for k in binding.key.split(","))
 
 
-def key_rows(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
-    """(keys, what they do) for every Binding, in order: the tooltip when it has one, else the description."""
-    rows: list[tuple[str, str]] = []
+def key_rows(bindings: Iterable[BindingType]) -> list[tuple[str, str, str]]:
+    """(keys, what they do, binding id) for every Binding, in order: the tooltip when it has one, else the
+    description; the id is what `[keys]` in config.toml remaps ("" when it has none)."""
+    rows: list[tuple[str, str, str]] = []
     seen: set[str] = set()
     for b in bindings:
         if not isinstance(b, Binding):
@@ -64,7 +65,7 @@ def key_rows(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
         if text in seen:
             continue
         seen.add(text)
-        rows.append((_key_label(b), text))
+        rows.append((_key_label(b), text, b.id or ""))
     return rows
 
 
@@ -75,10 +76,11 @@ class HelpScreen(SteadyModalScreen[None]):
         Binding("escape,question_mark,q", "close", "Close help", id="help.close"),
     ]
 
-    def __init__(self, keys: list[tuple[str, str]], *, simulated: bool) -> None:
+    def __init__(self, keys: list[tuple[str, str, str]], *, simulated: bool, problems: Sequence[object] = ()) -> None:
         super().__init__()
         self.keys = keys
         self.simulated = simulated
+        self.problems = list(problems)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
@@ -86,10 +88,20 @@ class HelpScreen(SteadyModalScreen[None]):
             badge.set_class(self.simulated, "-demo")
             yield badge
             with VerticalScroll(id="help-body"):
-                yield Static(Content.assemble(("Keys", "bold $accent")), classes="help-heading")
-                width = max(len(k) for k, _ in self.keys) + 2 if self.keys else 8
+                if self.problems:
+                    from tui.screens.problems import ProblemsList
+
+                    n = len(self.problems)
+                    yield Static(Content.assemble((f"Problems found in your files at start ({n})", "bold $warning")),
+                                 classes="help-heading", id="help-problems-heading")
+                    yield ProblemsList(self.problems, id="help-problems")
+                yield Static(Content.assemble(("Keys", "bold $accent"),
+                                              ("  (the name after each: its id, to remap it under [keys] in "
+                                               "config.toml)", "$text-muted")), classes="help-heading")
+                width = max(len(k) for k, *_ in self.keys) + 2 if self.keys else 8
                 yield Static(Content("\n").join(
-                    Content.assemble((k.ljust(width), "bold"), d) for k, d in self.keys), id="help-keys")
+                    Content.assemble((k.ljust(width), "bold"), d, (f"  {i}" if i else "", "$text-muted"))
+                    for k, d, i in self.keys), id="help-keys")
                 yield Static(Content.assemble(("Marks on the board and panels", "bold $accent")),
                              classes="help-heading")
                 lw = max(len(m) for m, _ in LEGEND) + 2

@@ -106,6 +106,9 @@ class WatchHeader(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(id="header-top"):
             yield Static("", id="watchlist-title")
+            problems = Static("", id="problems-badge")
+            problems.display = False
+            yield problems
             badge = Static(plain(DEMO_BADGE if self.simulated else self.source_label), id="source-badge")
             badge.set_class(self.simulated, "-demo")
             yield badge
@@ -115,6 +118,12 @@ class WatchHeader(Vertical):
         text = Content.assemble((f" {number} ", "reverse bold"), " ", (title, "bold"),
                                 (f"  ({number}/{count})", "$text-muted"))
         self.query_one("#watchlist-title", Static).update(text)
+
+    def set_problems(self, count: int) -> None:
+        """`⚠ 2 problems ?`: how many problems were found in the user's files (the help and palette show them)."""
+        badge = self.query_one("#problems-badge", Static)
+        badge.display = count > 0
+        badge.update(Content(f"⚠ {count} problem{'' if count == 1 else 's'} (?)"))
 
     def set_time(self, now: float) -> None:
         self._clock_now = now
