@@ -13,7 +13,8 @@ from functools import lru_cache
 
 import pytest
 from e2e_support import US_OPEN, demo_runtime, loaded, wait_for
-from rich.color import ColorSystem
+from rich._palettes import STANDARD_PALETTE
+from rich.color import Color, ColorSystem
 from rich.segment import Segment
 from rich.style import Style
 from textual.filter import LineFilter
@@ -22,15 +23,22 @@ MODES = ("default", "16-colours", "no-color")
 SIZES = {"60x20": (60, 20), "80x24": (80, 24), "120x40": (120, 40)}
 
 
+def _vga(color: Color | None) -> Color | None:
+    """The colour a 16-colour terminal shows for `color`: the number rich sends, drawn in the VGA palette rich
+    matches against (an SVG drawn in rich's own export palette shows bright green as a dark green)."""
+    if color is None or color.is_default:
+        return color
+    number = color.downgrade(ColorSystem.STANDARD).number
+    return Color.from_triplet(STANDARD_PALETTE[number]) if number is not None else color
+
+
 @lru_cache(1024)
 def _standard(style: Style) -> Style:
-    color = style.color.downgrade(ColorSystem.STANDARD) if style.color is not None else None
-    bgcolor = style.bgcolor.downgrade(ColorSystem.STANDARD) if style.bgcolor is not None else None
-    return style + Style.from_color(color, bgcolor)
+    return style + Style.from_color(_vga(style.color), _vga(style.bgcolor))
 
 
 class SixteenColours(LineFilter):
-    """Each colour as the nearest of a 16-colour terminal's, as rich sends it to one."""
+    """Each colour as the one of a 16-colour terminal's that rich sends to it."""
 
     def apply(self, segments: list[Segment], background) -> list[Segment]:
         return [Segment(text, None if style is None else _standard(style), control)

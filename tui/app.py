@@ -570,7 +570,9 @@ class AiwatchApp(App[None]):
         finally:
             self.exit(return_code=code)
 
-    def on_resize(self) -> None:
+    def on_resize(self, event) -> None:
+        for footer in self.screen.query(Footer):  # under 80 columns the keys' labels keep their words, closer
+            footer.compact = event.size.width < 80
         pacer = self.__dict__.get("_pacer")  # a resize can come before on_mount
         if pacer is not None:
             pacer.wake()  # the new layout settles over the next refreshes

@@ -162,3 +162,21 @@ def clip(text: str, width: int) -> str:
     if width == 1:
         return text[:1]
     return text[: width - 1] + "…"
+
+
+def flow(fields: list[str], width: int, sep: str = "   ", indent: str = "") -> list[str]:
+    """`fields` joined by `sep` into lines of at most `width` cells, broken only between fields (a label stays with
+    its number); later lines start with `indent`. A field longer than a line gets a line of its own."""
+    lines: list[str] = []
+    line = ""
+    for field in fields:
+        if not line:
+            line = (indent if lines else "") + field
+        elif len(line) + len(sep) + len(field) <= width:
+            line += sep + field
+        else:
+            lines.append(line)
+            line = indent + field
+    if line:
+        lines.append(line)
+    return lines

@@ -38,5 +38,11 @@ def sixteen_colour_theme(base: Theme) -> Theme:
 
 
 def uses_16_colours(app) -> bool:
-    """Whether the app's terminal gets 16 colours (not under NO_COLOR, which sends none)."""
-    return getattr(app.console, "color_system", None) == "standard" and not getattr(app, "no_color", False)
+    """Whether the app's terminal gets 16 colours: TEXTUAL_COLOR_SYSTEM=standard, or a terminal that rich finds
+    has no more (not under NO_COLOR, which sends none). Headless (tests, snapshots) only when asked for: there is
+    no terminal to find out about, and what rich guesses from the environment would make the tests depend on it."""
+    from textual import constants
+
+    if getattr(app, "no_color", False) or getattr(app.console, "color_system", None) != "standard":
+        return False
+    return constants.COLOR_SYSTEM == "standard" or not getattr(app, "is_headless", False)

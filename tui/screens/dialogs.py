@@ -50,6 +50,17 @@ class _Dialog(SteadyModalScreen):
     .dialog-box { width: 64; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
                   background: $surface; padding: 0 1; }
     .dialog-box Input { margin: 0; }
+    /* under 30 rows the inputs lose their borders (one row each), so the longest dialog fits a 60x20 terminal */
+    _Dialog.-short .dialog-box Input, AddSymbolScreen.-short .dialog-box Input,
+    NewWatchlistScreen.-short .dialog-box Input, FilterScreen.-short .dialog-box Input,
+    PromptScreen.-short .dialog-box Input, AlertScreen.-short .dialog-box Input {
+        border: none; height: 1; padding: 0 1; margin-bottom: 1; background: $boost;
+    }
+    _Dialog.-short .dialog-box Input:focus, AddSymbolScreen.-short .dialog-box Input:focus,
+    NewWatchlistScreen.-short .dialog-box Input:focus, FilterScreen.-short .dialog-box Input:focus,
+    PromptScreen.-short .dialog-box Input:focus, AlertScreen.-short .dialog-box Input:focus {
+        background: $accent 30%;
+    }
     .dialog-error { color: $error; height: auto; }
     .dialog-hint { color: $text-muted; height: auto; }
     .dialog-buttons { height: auto; align-horizontal: right; }

@@ -42,6 +42,7 @@ from tui.format import (
 from tui.model import Pair, Watchlist, change_pct_of
 from tui.screens.steady import SteadyScreen
 from tui.widgets.header import DEMO_BADGE
+from tui.widgets.lines import flow_lines
 from tui.widgets.pairs import fmt_z, z_highlighted
 
 log = logging.getLogger(__name__)
@@ -100,11 +101,31 @@ def side_value(side: SideAggregate, key: str) -> str:
     return fmt_multiple(value, meaningful_data=False)
 
 
-def multiples_table(spread: PairSpread, stale: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())) -> Content:
+# the table's columns after the metric's name, and their widths: in a narrow terminal the last ones go first
+TABLE_COLUMNS = (("US", 10), ("China", 10), ("US/CN", 9), ("premium", 9), ("ln ratio", 10))
+LABEL_WIDTH = 11
+
+
+def table_columns(width: int | None) -> int:
+    """How many of TABLE_COLUMNS fit `width` cells (US and China always)."""
+    if width is None:
+        return len(TABLE_COLUMNS)
+    n, used = 0, LABEL_WIDTH
+    for _, w in TABLE_COLUMNS:
+        if used + w > width and n >= 2:
+            break
+        n, used = n + 1, used + w
+    return n
+
+
+def multiples_table(spread: PairSpread, stale: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
+                    width: int | None = None) -> Content:
     """Metric | US | China | US/CN | premium | log ratio, then the earnings yields and their spread; each side's
-    summary line names the price inputs that are stale (`stale`: US symbols, China symbols)."""
+    summary line names the price inputs that are stale (`stale`: US symbols, China symbols). In `width` cells the
+    columns on the right go (log ratio, then premium, then the ratio) rather than wrap into the next row."""
     us, cn = spread.us, spread.cn
-    head = f"{'':<11}{'US':>10}{'China':>10}{'US/CN':>9}{'premium':>9}{'ln ratio':>10}"
+    cols = TABLE_COLUMNS[:table_columns(width)]
+    head = f"{'':<{LABEL_WIDTH}}" + "".join(f"{title:>{w}}" for title, w in cols)
     lines = [Content.assemble((head, "bold $text-muted"))]
     for label, key in ROWS:
         m: MetricSpread | None = spread.metrics.get(key)
@@ -114,7 +135,9 @@ def multiples_table(spread: PairSpread, stale: tuple[tuple[str, ...], tuple[str,
                                                                                    else NO_DATA)
         prem = fmt_premium(m.premium_pct) if m is not None and m.ratio is not None else ratio
         logr = f"{m.log_ratio:+.3f}" if m is not None and m.log_ratio is not None else ratio
-        lines.append(Content.assemble((f"{label:<11}", "bold"), f"{us_t:>10}{cn_t:>10}{ratio:>9}{prem:>9}{logr:>10}"))
+        cells = (us_t, cn_t, ratio, prem, logr)
+        lines.append(Content.assemble((f"{label:<{LABEL_WIDTH}}", "bold"),
+                                      "".join(f"{cell:>{w}}" for cell, (_, w) in zip(cells, cols, strict=False))))
     pe = spread.metrics.get("pe_ttm")
     ey_us = NO_DATA if us.ey is None else f"{us.ey * 100:.2f}%"
     ey_cn = NO_DATA if cn.ey is None else f"{cn.ey * 100:.2f}%"
@@ -125,9 +148,9 @@ def multiples_table(spread: PairSpread, stale: tuple[tuple[str, ...], tuple[str,
             (f"{tag} side: ", "$text-muted"),
             f"in USD: cap {fmt_cap(side.market_cap_usd)} · earnings {fmt_cap(side.earnings_usd)} · revenue "
             f"{fmt_cap(side.revenue_usd)} · EBITDA {fmt_cap(side.ebitda_usd)} · EV {fmt_cap(side.ev_usd)}",
-            (f" · {side.with_data}/{side.total} companies with data", "$text-muted"),
+            (f" · {side.with_data}/{side.total} with data", "$text-muted"),
             (f" · STALE: {', '.join(stale_syms)}" if stale_syms else "", "bold $warning")))
-    return Content("\n").join(lines)
+    return Content("\n").join(flow_lines(lines, width) if width else lines)
 
 
 def _fx_line(store: MarketStore, ccy: str | None, now: float | None = None,
@@ -155,9 +178,9 @@ def parts_lines(store: MarketStore, v: Valuation | None, symbol: str, name: str,
         lines.append(Content.assemble(("  no quote yet", "$text-muted")))
         return lines
     delay = delay_minutes(q)
-    price = [f"  price {fmt_price(q.price, q.currency)} ", ("day ", "$text-muted"), fmt_pct(change_pct_of(q)), "  ",
-             (f"{q.source_name} {q.source} · {_time(q.time)}", "$text-muted"),
-             (f" ({format_age(now - q.time)} ago)", "$text-muted")]
+    # the price, its day's change and the extended-hours trade, then its marks, then where and when it came from (a
+    # narrow screen breaks the line at a " · ")
+    price: list = [f"  price {fmt_price(q.price, q.currency)} ", ("day ", "$text-muted"), fmt_pct(change_pct_of(q))]
     if q.ext_price is not None:  # the extended-hours trade, labelled, beside the day's change
         price.append(f" · {fmt_extended(q.ext_session, q.ext_price, q.ext_change_pct)}")
         price.append((" vs the last close", "$text-muted"))
@@ -167,6 +190,8 @@ def parts_lines(store: MarketStore, v: Valuation | None, symbol: str, name: str,
         price.append((" · no trade today or halted (previous close)", "$warning"))
     if is_stale(q, now, stale_after=stale_after):  # as on the board and the symbol screen
         price.append((" · STALE", "bold $warning"))
+    price += [" · ", (f"{q.source_name} {q.source} · {_time(q.time)}", "$text-muted"),
+              (f" ({format_age(now - q.time)} ago)", "$text-muted")]
     lines.append(Content.assemble(*price))
     src = "simulator (DEMO)" if demo else "Yahoo quoteSummary / quote"
     if f is None:
@@ -395,6 +420,9 @@ class PairDetailScreen(SteadyScreen[None]):
         return tuple(stale_inputs(store, [s for _c, members in company_groups(self.watchlist, side) for s in members],
                                   now, self.stale_after) for side in (self.pair.us, self.pair.cn))
 
+    def on_resize(self) -> None:
+        self._seq = -1  # drawn again at the new width on the next tick
+
     def _tick(self) -> None:
         if self.store.seq != self._seq or self._stale_now() != self._stale_drawn:
             self.redraw()
@@ -408,7 +436,8 @@ class PairDetailScreen(SteadyScreen[None]):
     def _redraw(self) -> None:
         store, now = self.store, self._now()
         self._seq = store.seq
-        width = self.size.width or 100
+        # the room a line has inside the body (its padding and scrollbar aside); before the first layout, a guess
+        width = self.query_one("#pair-body").scrollable_content_region.width or max(20, (self.size.width or 100) - 4)
         pair, wl = self.pair, self.watchlist
         spread = pair_spread(store, wl, pair)
         rp = relative_performance(store, wl, pair, now=now)
@@ -421,13 +450,13 @@ class PairDetailScreen(SteadyScreen[None]):
                            "EPS and revenue are held until the next refresh, prices move live"), "$text-muted"))
         self.query_one("#pair-title", Static).update(Content.assemble(*title))
         self._stale_drawn = stale = self._stale_now()
-        self.query_one("#pair-multiples", Static).update(multiples_table(spread, stale))
+        self.query_one("#pair-multiples", Static).update(multiples_table(spread, stale, width))
         self.query_one("#pair-history", Static).update(
             Content("\n").join(history_lines(rp, width, self.history_state)))
         listings = self._listings()
         self.query_one("#pair-intraday-heading", Static).update(intraday_heading(store, listings, now))
         self.query_one("#pair-intraday", Static).update(
-            Content("\n").join(intraday_line(store, s, width, now) for s in listings))
+            Content("\n").join(flow_lines([intraday_line(store, s, width, now) for s in listings], width, "  ")))
         demo = bool(getattr(self._runtime, "simulated", False))
         parts: list[Content] = []
         for sym in listings:
@@ -441,7 +470,7 @@ class PairDetailScreen(SteadyScreen[None]):
                     f"ADR premium {p.symbol} to parity ({p.shares_per_unit:g} × {p.base}, ratio since {p.since}"
                     f"{'' if p.verified else ', unconfirmed'})")
             parts.append(Content.assemble((f"{what}: ", "bold"), text, (f"  {p.note}" if p.note else "", "$warning")))
-        self.query_one("#pair-parts", Static).update(Content("\n").join(parts))
+        self.query_one("#pair-parts", Static).update(Content("\n").join(flow_lines(parts, width)))
         self.renders += 1
 
     def action_back(self) -> None:

@@ -17,7 +17,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from tui.charts import block_chart
-from tui.format import fmt_cap, fmt_multiple
+from tui.format import flow, fmt_cap, fmt_multiple
 from tui.model import Bar, Instrument, change_pct_of
 from tui.sanitize import clean_message
 from tui.screens.pair_detail import last_session, session_label
@@ -62,8 +62,9 @@ class SymbolScreen(SteadyModalScreen[None]):
     SymbolScreen { align: center middle; }
     #symbol-box { width: 100%; max-width: 110; height: 100%; max-height: 40; border: round $accent;
                   background: $surface; padding: 0 1; }
+    #symbol-scroll { scrollbar-size-vertical: 1; }
     .chart-title { color: $text-muted; text-style: bold; }
-    .chart { height: auto; color: $accent; }
+    .chart { height: auto; color: $accent; text-wrap: nowrap; text-overflow: clip; }
     #symbol-facts { height: auto; }
     """
 
@@ -84,7 +85,7 @@ class SymbolScreen(SteadyModalScreen[None]):
             facts = f"  {inst.side.value.upper()} · {inst.kind}{demo}"
             yield Static(Content.assemble((f"{inst.symbol}  {inst.name}", "bold"), (facts, "$text-muted")),
                          id="symbol-title")
-            with VerticalScroll():
+            with VerticalScroll(id="symbol-scroll"):
                 yield Static("Intraday", classes="chart-title", id="intraday-title")
                 yield Static("loading…", classes="chart", id="intraday-chart")
                 yield Static("One year (daily closes)", classes="chart-title", id="year-title")
@@ -129,7 +130,8 @@ class SymbolScreen(SteadyModalScreen[None]):
     def _chart(self, values: list[float] | None, height: int, what: str) -> str:
         if not values or len(values) < 2:
             return f"no {what} data" + ("" if self.loaded else " yet")
-        width = max(10, self.query_one("#symbol-box").content_region.width - 12)
+        # the room inside the scroll (its scrollbar aside) less the 11-cell labels: a chart never wraps
+        width = max(10, self._width() - 12)
         lines = block_chart(values, width, height)
         hi, lo = max(values), min(values)
         labels = [f"{hi:>10,.2f} " if i == 0 else f"{lo:>10,.2f} " if i == len(lines) - 1 else " " * 11
@@ -137,6 +139,12 @@ class SymbolScreen(SteadyModalScreen[None]):
         first, last = values[0], values[-1]
         change = f"{(last / first - 1) * 100:+.2f}% over the span" if first else ""
         return "\n".join(lab + line for lab, line in zip(labels, lines, strict=True)) + f"\n{' ' * 11}{change}"
+
+    def _width(self) -> int:
+        """Cells a line has inside the scroll area (before the first layout: the box's, less a scrollbar)."""
+        scroll = self.query_one("#symbol-scroll", VerticalScroll)
+        width = scroll.scrollable_content_region.width
+        return width - 1 if width else max(0, self.query_one("#symbol-box").content_region.width - 1)
 
     def _draw(self) -> None:
         if not self.is_mounted:
@@ -212,7 +220,9 @@ class SymbolScreen(SteadyModalScreen[None]):
         if self.instrument.note:
             lines.append(self.instrument.note)
         lines.extend(self.errors)
-        return "\n".join(lines)
+        # each line's fields (three spaces apart) flowed to the width: a label is never parted from its figure
+        width = self._width() or 100
+        return "\n".join(out for line in lines for out in flow(line.split("   "), width, indent="  "))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -185,3 +185,29 @@ class OneLine(LinesView):
     def show_line(self, content: Content) -> None:
         """Show `content`; nothing is drawn again when it is unchanged."""
         self.set_lines([content])
+
+
+def flow_content(line: Content, width: int, sep: str = " · ", indent: str = "  ") -> list[Content]:
+    """`line` as it is when it fits `width` cells; else broken into lines at its `sep` marks only (a label stays
+    with its figure), the later lines indented. A piece longer than a line is left to wrap on its own."""
+    if width <= 0 or line.cell_length <= width:
+        return [line]
+    pieces = line.split(sep)
+    out: list[Content] = []
+    current: Content | None = None
+    for piece in pieces:
+        if current is None:
+            current = piece
+        elif current.cell_length + len(sep) + piece.cell_length <= width:
+            current = Content.assemble(current, sep, piece)
+        else:
+            out.append(current)
+            current = Content.assemble(indent, piece)
+    if current is not None:
+        out.append(current)
+    return out
+
+
+def flow_lines(lines: Sequence[Content], width: int, sep: str = " · ", indent: str = "  ") -> list[Content]:
+    """Every line of `lines` through `flow_content`."""
+    return [part for line in lines for part in flow_content(line, width, sep, indent)]

@@ -69,8 +69,10 @@ def _source_parts(sources, now: float) -> list[tuple[str, str] | str]:
     return parts
 
 
-def status_content(status: FeedStatusLike, now: float) -> Content:
-    """One line describing the feed; the parts in the order a user scans them."""
+def status_content(status: FeedStatusLike, now: float, width: int | None = None) -> Content:
+    """One line describing the feed; the parts in the order a user scans them. In `width` cells, whole parts give
+    way (the request rate, the polled count, the reconnects, the rejected frames, the last message's age), never a
+    part's number; the sources' states and what is missing and why stay."""
     last_time = getattr(status, "last_message", None)
     if last_time is None:
         last_time = getattr(status, "last_message_time", None)
@@ -80,27 +82,45 @@ def status_content(status: FeedStatusLike, now: float) -> Content:
         last = f"last msg {format_age(max(0.0, now - last_time))} ago"
     sources = getattr(status, "sources", ())
     notice = getattr(status, "notice", None)
-    parts: list[tuple[str, str] | str] = (_source_parts(sources, now) if sources
-                                          else ["feed ", (status.state, _state_style(status.state))])
-    # what is missing and why comes right after the states, before the counters a narrow terminal cuts first: the
+    Part = tuple[str, str] | str
+    # (what, the order it gives way in: the highest first; 0 never)
+    groups: list[tuple[list[Part], int]] = [
+        (_source_parts(sources, now) if sources else ["feed ", (status.state, _state_style(status.state))], 0)]
+    # what is missing and why comes right after the states, before the counters a narrow terminal drops first: the
     # feed's words (`aiwatch snapshot` prints the same), which say a rate limit with its next try
     if notice:
-        parts.append((f" · {notice}", "bold $error"))
+        groups.append(([(f" · {notice}", "bold $error")], 0))
     if (status.rate_limited_until is not None and status.rate_limited_until > now
             and "rate-limited" not in (status.last_error or "")):
-        parts.append((f" · rate-limited {format_age(status.rate_limited_until - now)} more", "bold $error"))
+        groups.append(([(f" · rate-limited {format_age(status.rate_limited_until - now)} more", "bold $error")], 0))
     if status.last_error:
-        parts.append((f" · {status.last_error}", "$error"))
-    parts += [f" · {last} · reconnects {status.reconnects} · rejected {status.rejected_frames}",
-              f" · {status.requests_last_minute} req/min"]
+        groups.append(([(f" · {status.last_error}", "$error")], 1))
+    groups += [([f" · {last}"], 2), ([f" · reconnects {status.reconnects}"], 4),
+               ([f" · rejected {status.rejected_frames}"], 3), ([f" · {status.requests_last_minute} req/min"], 6)]
     polled = getattr(status, "polled_symbols", 0)
     if polled:
-        parts.append((f" · {polled} polled (REST)", "$warning"))
-    return Content.assemble(*parts)
+        groups.append(([(f" · {polled} polled (REST)", "$warning")], 5))
+    line = Content.assemble(*(p for group, _ in groups for p in group))
+    if width is None:
+        return line
+    for drop in sorted({rank for _, rank in groups if rank}, reverse=True):
+        if line.cell_length <= width:
+            break
+        groups = [(group, rank) for group, rank in groups if rank < drop]
+        line = Content.assemble(*(p for group, _ in groups for p in group))
+    return line
 
 
 class StatusLine(OneLine):
     """The feed's status, drawn again only when its text changes."""
 
+    _shown: tuple[FeedStatusLike, float] | None = None
+
     def show(self, status: FeedStatusLike, now: float) -> None:
-        self.show_line(status_content(status, now))  # height 1 (app.tcss); unchanged text: no repaint
+        # height 1 (app.tcss); unchanged text: no repaint
+        self._shown = (status, now)
+        self.show_line(status_content(status, now, self.size.width or None))
+
+    def on_resize(self) -> None:  # the parts that fit the new width, at once (LinesView.on_resize runs too)
+        if self._shown is not None:
+            self.show(*self._shown)
