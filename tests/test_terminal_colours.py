@@ -103,3 +103,45 @@ def test_renders_in_a_real_terminal_at_80x24(launch, env, allowed, expected):
     status = app.wait_exit()
     assert status == 0, f"{env}: exit status {status}; log:\n{app.log_text()[-1500:]}"
     assert b"\x1b[?1049l" in app.out[mark:], "the alternate screen was not left"
+
+
+def _sgr_before(out: bytes, text: bytes) -> set[int]:
+    """The SGR parameters in force where `text` is first written (those of the last SGR sequences before it, back
+    to a reset)."""
+    at = out.index(text)
+    params: set[int] = set()
+    for m in reversed(list(SGR.finditer(out, 0, at))):
+        values = [int(p) for p in re.split(rb"[;:]", m.group(1)) if p != b""] or [0]
+        params.update(values)
+        if 0 in values:
+            break
+    return params
+
+
+RED = {31, 91, 41, 101}
+
+
+def test_16_colours_keep_the_accent_and_the_warnings_off_the_loss_colour(launch):
+    """TEXTUAL_COLOR_SYSTEM=standard: the DEMO badge, the +15m marks and the cursor row are not the red of a fall."""
+    app = launch({"TEXTUAL_COLOR_SYSTEM": "standard"})
+    _wait_for_bytes(app, b"DEMO \xc2\xb7 SIMULATED DATA", b"+15m", b"NVDA")
+    deadline = time.monotonic() + 20
+    while not re.search(rb"\d+\.\d\d", app.out[app.out.index(b"NVDA"):]):
+        assert time.monotonic() < deadline, "no price on screen"
+        app.pump(0.1)
+    badge = _sgr_before(app.out, b"DEMO \xc2\xb7 SIMULATED DATA")
+    assert badge & {43, 103} and not badge & RED, f"the DEMO badge is drawn with {badge}"
+    delay = _sgr_before(app.out, b"+15m")
+    assert delay & {33, 93} and not delay & RED, f"+15m is drawn with {delay}"
+    cursor = _sgr_before(app.out, b"NVDA")  # the first row: the cursor's
+    assert not cursor & RED, f"the cursor row is drawn with {cursor}"
+    os.write(app.fd, b"q")
+    assert app.wait_exit() == 0
+
+
+def test_no_color_still_splits_us_from_china(launch):
+    """NO_COLOR: the US | CN bar draws China's share in another glyph, so the split shows without colour."""
+    app = launch({"NO_COLOR": "1"})
+    _wait_for_bytes(app, b"US | CN", "▒".encode(), timeout=30)
+    os.write(app.fd, b"q")
+    assert app.wait_exit() == 0
