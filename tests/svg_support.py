@@ -71,9 +71,15 @@ def make_app(watchlist: str = "ai-rivals", at: str = US_OPEN, config=None):
     return AiwatchApp(demo_runtime(at), load_all(), initial=watchlist, config=config)
 
 
+PINNED_REQUESTS = 24  # the status line's requests a minute, pinned: the real count follows wall time
+
+
 async def settle(pilot) -> None:
-    """Every quote and statement in, the stream live, the sparklines seeded, both panels drawn since; the status
-    line hidden (its request counters follow wall time, not the frozen clock)."""
+    """Every quote and statement in, the stream live, the sparklines seeded, both panels drawn since. The status
+    line stays (it is part of the layout under test) with its two wall-time counters pinned: requests in the last
+    minute of wall time and symbols polled meanwhile depend on how long the machine took, not on the frozen clock."""
+    import dataclasses
+
     app = pilot.app
     await wait_for(lambda: loaded(app.runtime, app.watchlist.symbols), timeout=30)
     await wait_for(lambda: app.runtime.status().state == "live", timeout=30)
@@ -82,5 +88,8 @@ async def settle(pilot) -> None:
     await wait_for(app.sparklines_settled)
     seq = app.runtime.store.seq
     await wait_for(lambda: app.panels_drawn_since(seq))
-    app.query_one("#status").display = False
+    pinned = dataclasses.replace(app.runtime.status(), requests_last_minute=PINNED_REQUESTS, polled_symbols=0)
+    app.runtime.status = lambda: pinned
+    app._tick_clock()
+    app.clear_notifications()
     await pilot.pause()

@@ -22,7 +22,7 @@ class Driver:
         self.rt = StaticRuntime()
         self.z = {"AI chips": 0.0}
         if kind == "zscore":
-            import tui.core.history as history
+            from tui.core import history
 
             monkeypatch.setattr(history, "relative_performance",
                                 lambda store, w, pair, now=None: type("R", (), {"z": self.z.get(pair.name)})())

@@ -11,9 +11,9 @@ from e2e_support import demo_app, demo_runtime, type_into, until_ready, wait_for
 from tui.alerts import parse_rule
 from tui.app import AiwatchApp
 from tui.config import Config, load_config
+from tui.screens.alerts import AlertsScreen
 from tui.screens.dialogs import AddSymbolScreen, ConfirmScreen, FilterScreen, NewWatchlistScreen
 from tui.screens.help import HelpScreen
-from tui.screens.alerts import AlertsScreen
 from tui.screens.symbol import SymbolScreen
 from tui.watchlists import load_all
 from tui.widgets.board import QuoteBoard
@@ -216,7 +216,8 @@ async def test_add_alert_from_the_app_saves_to_config(tmp_path):
         rule = app.alerts.rules[-1]
         # checked at once (US_OPEN: market open), and true: it fires, saying "already"
         await wait_for(lambda: app.alerts.state(rule, symbol) == "fired", timeout=10)
-        assert [a.message for a in app.alerts_fired if a.subject == symbol][0].startswith(f"DEMO · {symbol} already ")
+        first = next(a.message for a in app.alerts_fired if a.subject == symbol)
+        assert first.startswith(f"DEMO · {symbol} already ")
         await wait_for(lambda: any("alert added" in m.message for m in app._notifications))
         await pilot.press("q")
     saved, problems = load_config()

@@ -7,6 +7,7 @@ exists but means nothing (P/E on losses) is "n/m".
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 NO_DATA = "—"
 NOT_MEANINGFUL = "n/m"
@@ -180,3 +181,21 @@ def flow(fields: list[str], width: int, sep: str = "   ", indent: str = "") -> l
     if line:
         lines.append(line)
     return lines
+
+
+def short_path(path, width: int = 44) -> str:
+    """A path as a toast can show it on one line: the home dir as ~, then cut from the left (`…/exports/x.csv`),
+    never broken in the middle of a word."""
+    text = str(path)
+    home = str(Path.home())
+    if home not in ("", "/") and text.startswith(home + "/"):
+        text = "~" + text[len(home):]
+    if len(text) <= width:
+        return text
+    parts = text.split("/")
+    kept = parts[-1]
+    for part in reversed(parts[:-1]):
+        if len(part) + 1 + len(kept) + 2 > width:
+            break
+        kept = f"{part}/{kept}"
+    return f"…/{kept}"

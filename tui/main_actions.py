@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from textual.binding import Binding
 
+from tui.format import short_path
+
 if TYPE_CHECKING:
     from tui.alerts import AlertEngine
     from tui.config import Config
@@ -306,22 +308,3 @@ class MainActions:
         alerts = self.app.alerts
         self.app.push_screen(AlertsScreen(alerts, self.edit_rule, simulated=alerts.simulated))
 
-
-def short_path(path, width: int = 44) -> str:
-    """A path as a toast can show it on one line: the home dir as ~, then cut from the left (`…/exports/x.csv`),
-    never broken in the middle of a word."""
-    from pathlib import Path
-
-    text = str(path)
-    home = str(Path.home())
-    if home not in ("", "/") and text.startswith(home + "/"):
-        text = "~" + text[len(home):]
-    if len(text) <= width:
-        return text
-    parts = text.split("/")
-    kept = parts[-1]
-    for part in reversed(parts[:-1]):
-        if len(part) + 1 + len(kept) + 2 > width:
-            break
-        kept = f"{part}/{kept}"
-    return f"…/{kept}"

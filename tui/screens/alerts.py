@@ -20,6 +20,8 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.format import short_path
+
 if TYPE_CHECKING:
     from tui.alerts import AlertEngine, Rule
 
@@ -94,15 +96,15 @@ class AlertsScreen(ModalScreen[None]):
             if self.simulated:
                 from tui.widgets.header import DEMO_BADGE
 
-                yield Static(f"{DEMO_BADGE}: alerts here fire on simulated prices (log lines marked DEMO)",
-                             id="alerts-badge", classes="-demo", markup=False)
+                yield Static(f"{DEMO_BADGE}: alerts on simulated prices", id="alerts-badge", classes="-demo",
+                             markup=False)
             yield Static(Content.assemble(("Rules ", "bold $accent"),
                                           ("Space on/off · Del or x deletes · ! on the board adds", "$text-muted")),
                          classes="alerts-heading", id="alerts-rules-heading")
             yield OptionList(*self._options(), id="alerts-rules")
             yield Static(Content(self._empty_text()), id="alerts-empty")
             yield Static("", id="alerts-said")
-            yield Static(Content.assemble(("Log ", "bold $accent"), (str(self.path or ""), "$text-muted")),
+            yield Static(Content.assemble(("Log ", "bold $accent"), (short_path(self.path or "", 100), "$text-muted")),
                          classes="alerts-heading")
             with VerticalScroll(id="alerts-scroll"):
                 yield Static(Content(self.log_text()), id="alerts-text")

@@ -96,8 +96,8 @@ class HelpScreen(SteadyModalScreen[None]):
                                  classes="help-heading", id="help-problems-heading")
                     yield ProblemsList(self.problems, id="help-problems")
                 yield Static(Content.assemble(("Keys", "bold $accent"),
-                                              ("  (the name after each: its id, to remap it under [keys] in "
-                                               "config.toml)", "$text-muted")), classes="help-heading")
+                                              (("  (the name after each: its id, to remap it under [keys] in "
+                                                "config.toml)"), "$text-muted")), classes="help-heading")
                 width = max(len(k) for k, *_ in self.keys) + 2 if self.keys else 8
                 yield Static(Content("\n").join(
                     Content.assemble((k.ljust(width), "bold"), d, (f"  {i}" if i else "", "$text-muted"))

@@ -190,6 +190,7 @@ class QuoteBoard(ScrollView, can_focus=True):
         "quote-board--delay",
         "quote-board--unknown",
         "quote-board--cursor",
+        "quote-board--cursor-tag",
         "quote-board--symbol",
     }
 
@@ -498,12 +499,13 @@ class QuoteBoard(ScrollView, can_focus=True):
             if n:
                 # a space between two coloured cells takes their colour, so the run is sent as one
                 _put(runs, " ", moved if prev in _MOVE_COLS and col.key in _MOVE_COLS else base)
-            for text, style in self._cell(view, col, base, move):
+            for text, style in self._cell(view, col, base, move, index == self.cursor):
                 _put(runs, text, style)
             prev = col.key
         return _strip_of(runs, width, base)
 
-    def _cell(self, view: RowView, col: Column, base: Style, move: Style) -> list[tuple[str, Style]]:
+    def _cell(self, view: RowView, col: Column, base: Style, move: Style,
+              cursor: bool = False) -> list[tuple[str, Style]]:
         w = col.width
         if col.key == "symbol":
             return [(clip(view.symbol, w).ljust(w), base + self._cstyle("quote-board--symbol", partial=True))]
@@ -517,7 +519,7 @@ class QuoteBoard(ScrollView, can_focus=True):
                 return [("not found".rjust(w), warn)]
             return [(" " * w, base)]
         if col.key == "age":
-            return self._age_cell(view, w, base)
+            return self._age_cell(view, w, base, cursor)
         if col.key == "ext":
             text = view.ext if len(view.ext) <= w else view.ext_short
             if view.ext_direction:
@@ -530,15 +532,18 @@ class QuoteBoard(ScrollView, can_focus=True):
         text = clip(text, w)
         return [(text.rjust(w) if col.right else text.ljust(w), style)]
 
-    def _age_cell(self, view: RowView, w: int, base: Style) -> list[tuple[str, Style]]:
+    def _age_cell(self, view: RowView, w: int, base: Style, cursor: bool = False) -> list[tuple[str, Style]]:
+        # on the cursor row the tags take the row's own text colour, in bold: the theme's warning colour can be its
+        # accent, the cursor's background (Textual's dark theme), and "+15m" vanished under the cursor
+        on_cursor = base + self._cstyle("quote-board--cursor-tag", partial=True) if cursor else None
         parts = [(view.age.rjust(4), base)]
         used = 4
         if view.delay:
-            delay_style = base + self._cstyle("quote-board--delay", partial=True)
+            delay_style = on_cursor or base + self._cstyle("quote-board--delay", partial=True)
             parts += [(" ", base), (view.delay, delay_style)]
             used += 1 + len(view.delay)
         if view.stale:
-            tag = base + self._cstyle("quote-board--stale-tag", partial=True)
+            tag = on_cursor or base + self._cstyle("quote-board--stale-tag", partial=True)
             parts += [(" ", base), ("stale", tag)]
             used += 6
         if used > w:
