@@ -1,5 +1,5 @@
 """Capex alerts: a company's capex intensity or net debt / EBITDA past a level, checked when a new quarter comes in
-(the quarter first seen only records), in the config and in the `!` dialog's short form."""
+(already past at the first quarter seen: it fires, saying so), in the config and in the `!` dialog's short form."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def test_capex_alert_fires_when_a_new_quarter_takes_intensity_past_the_level(tmp
                          log_path=tmp_path / "alerts.log")
     assert engine.check(store, WL, 1.0) == []  # no statements yet: nothing to record
     store.apply_statements(statements("MSFT", "USD", Q[:7], _lines(capex, 7)))
-    assert engine.check(store, WL, 2.0) == []  # 10 %, the first quarter seen: recorded only
+    assert engine.check(store, WL, 2.0) == []  # 10 %, the first quarter seen: under the level
     store.apply_statements(statements("MSFT", "USD", Q[:8], _lines(capex, 8)))
     fired = engine.check(store, WL, 3.0)
     assert [a.message for a in fired] == ["MSFT capex / revenue 15.0% (TTM to 2025-09-30) above 12%"]
@@ -80,3 +80,24 @@ def test_capex_alert_on_every_company_counts_each_once_and_watches_leverage() ->
     assert len(fired) == 1 and fired[0].simulated
     assert fired[0].message.startswith("DEMO · ") and "net debt / EBITDA 2.1× (TTM to 2025-09-30) above 1×" in \
         fired[0].message
+
+
+def test_capex_rule_already_past_at_the_first_quarter_fires_and_re_arms_only_past_the_margin() -> None:
+    """As every rule: true the first time it is seen fires, saying "already"; after firing it waits for a quarter
+    back under the level by 5 % of it (12 % re-arms under 11.4 %)."""
+    store = MarketStore()
+    engine = AlertEngine([parse_rule({"kind": "capex", "symbol": "MSFT", "above": 12})])
+    capex = [15.0] * 6  # quarterly capex, B, on 100 B of revenue a quarter
+    ends = quarter_ends(dt.date(2023, 12, 31), 12)
+
+    def quarter(intensity: float) -> list[str]:
+        capex.append(intensity * 4 - sum(capex[-3:]))  # TTM capex / TTM revenue = intensity %
+        n = len(capex)
+        store.apply_statements(statements("MSFT", "USD", ends[:n], _lines(capex, n)))
+        return [a.message for a in engine.check(store, WL, float(n))]
+
+    assert quarter(15) == ["MSFT capex / revenue 15.0% (TTM to 2025-06-30) already above 12%"]
+    assert quarter(11.8) == []  # under the level, inside the margin: not re-armed
+    assert quarter(12.5) == []
+    assert quarter(11.0) == []  # past the margin: re-armed
+    assert quarter(12.5) == ["MSFT capex / revenue 12.5% (TTM to 2026-06-30) above 12%"]

@@ -276,12 +276,23 @@ class AiwatchApp(App[None]):
         self._tell_problems()
 
     def _binding_ids(self) -> set[str]:
-        """Every binding id a user can remap: the app's, the board's and pairs panel's, and each screen's."""
-        from tui.screens import alerts, dialogs, help, pair_detail, problems, symbol
+        """Every binding id a user can remap: the app's, and those of every screen and widget of the app (each
+        module of tui/screens is imported for it: a new screen's keys count without a list kept here)."""
+        import importlib
+        import pkgutil
 
-        classes = [type(self), QuoteBoard, PairsPanel, help.HelpScreen, symbol.SymbolScreen,
-                   pair_detail.PairDetailScreen, alerts.AlertsScreen, problems.ProblemsScreen,
-                   dialogs.ConfirmScreen, dialogs.AddSymbolScreen]
+        from textual.dom import DOMNode
+
+        import tui.screens
+
+        for module in pkgutil.iter_modules(tui.screens.__path__):
+            importlib.import_module(f"tui.screens.{module.name}")
+        classes, todo = [type(self)], [DOMNode]
+        while todo:
+            for sub in todo.pop().__subclasses__():
+                todo.append(sub)
+                if sub.__module__.startswith("tui."):
+                    classes.append(sub)
         return {b.id for cls in classes for b in getattr(cls, "BINDINGS", ()) if isinstance(b, Binding) and b.id}
 
     def _use_16_colours(self) -> None:

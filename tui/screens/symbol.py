@@ -228,54 +228,6 @@ class SymbolScreen(SteadyModalScreen[None]):
         self.dismiss(None)
 
 
-class AlertsLogScreen(SteadyModalScreen[None]):
-    """The alerts log file, newest last. On the demo (`simulated`) a DEMO badge says its alerts are on simulated
-    prices; their log lines start with DEMO."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,l", "close", "Close", id="alerts_log.close")]
-    DEFAULT_CSS = """
-    AlertsLogScreen { align: center middle; }
-    #alerts-box { width: 100%; max-width: 110; height: 100%; max-height: 30; border: round $accent;
-                  background: $surface; padding: 0 1; }
-    #alerts-badge.-demo { background: $warning; color: $background; text-style: bold; width: auto; }
-    """
-    MAX_LINES = 500
-
-    def __init__(self, path, rules: list[str], *, simulated: bool = False) -> None:
-        super().__init__()
-        self.path = path
-        self.rules = rules
-        self.simulated = simulated
-
-    def text(self) -> str:
-        try:
-            lines = self.path.read_text(encoding="utf-8", errors="replace").splitlines()[-self.MAX_LINES:]
-        except FileNotFoundError:
-            lines = ["(no alert has fired yet)"]
-        except OSError as exc:
-            lines = [f"cannot read {self.path}: {exc}"]
-        rules = "\n".join(f"  · {r}" for r in self.rules) or "  (none: add them in config.toml or with !)"
-        return f"Rules:\n{rules}\n\nLog {self.path}:\n" + "\n".join(lines)
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="alerts-box"):
-            yield Static(Content.assemble(("Alerts", "bold $accent")))
-            if self.simulated:
-                from tui.widgets.header import DEMO_BADGE
-
-                yield Static(f"{DEMO_BADGE}: alerts here fire on simulated prices (log lines marked DEMO)",
-                             id="alerts-badge", classes="-demo")
-            with VerticalScroll(id="alerts-scroll"):
-                yield Static(plain(self.text()), id="alerts-text")
-            yield Static("Escape closes", classes="dialog-hint")
-
-    def on_mount(self) -> None:
-        self.query_one("#alerts-scroll", VerticalScroll).scroll_end(animate=False)
-
-    def action_close(self) -> None:
-        self.dismiss(None)
-
-
 def _sources_line(store, q, now: float) -> str:
     """Where the price shown came from, and each other source's latest copy of it: `From tencent (poll, real
     time) · also yahoo 80.12 at 09:55:00, +15m`."""
