@@ -62,7 +62,7 @@ async def test_problems_are_counted_toasted_briefly_and_kept_for_the_problems_sc
         app.clear_notifications()
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
-        await pilot.press(*"problems")
+        await pilot.press(*"problems found in your config")
         commands = app.screen.query_one(CommandList)
         await wait_for(pilot, lambda: commands.option_count and "Problems found" in
                        str(commands.get_option_at_index(0).prompt))
