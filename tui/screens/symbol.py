@@ -7,6 +7,8 @@ collected. Every figure says where it comes from; DEMO data says so.
 
 from __future__ import annotations
 
+import textwrap
+
 from typing import ClassVar
 
 from textual import work
@@ -217,12 +219,12 @@ class SymbolScreen(SteadyModalScreen[None]):
                              f"revenue ttm {_money(f.revenue_ttm, f.financial_currency, big=True)}   "
                              f"net income ttm {_money(f.net_income_ttm, f.financial_currency, big=True)}   "
                              f"(fundamentals fetched {when})")
-        if self.instrument.note:
-            lines.append(self.instrument.note)
-        lines.extend(self.errors)
         # each line's fields (three spaces apart) flowed to the width: a label is never parted from its figure
         width = self._width() or 100
-        return "\n".join(out for line in lines for out in flow(line.split("   "), width, indent="  "))
+        out = [part for line in lines for part in flow(line.split("   "), width, indent="  ")]
+        for text in (self.instrument.note, *self.errors):  # prose: wrapped between words
+            out += textwrap.wrap(text, width) if text else []
+        return "\n".join(out)
 
     def action_close(self) -> None:
         self.dismiss(None)

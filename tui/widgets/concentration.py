@@ -62,13 +62,16 @@ def fitting(width: int, *forms: list[Part]) -> Content:
     return line
 
 
-def concentration_title(conc: Concentration | None) -> str:
+def concentration_title(conc: Concentration | None, width: int | None = None) -> str:
+    """`Concentration · 19 companies by USD market cap · 1 listing without a cap yet`, the words giving way to fit
+    `width` cells (the counts stay)."""
     if conc is None:
         return "Concentration"
-    title = f"Concentration · {plural(conc.n_companies, 'company', 'companies')} by USD market cap"
-    if conc.missing:
-        title += f" · {plural(len(conc.missing), 'listing')} without a cap yet"
-    return title
+    companies = plural(conc.n_companies, "company", "companies")
+    missing = f" · {plural(len(conc.missing), 'listing')} without a cap yet" if conc.missing else ""
+    forms = (f"Concentration · {companies} by USD market cap{missing}", f"Concentration · {companies}{missing}",
+             f"Concentration · {companies}" + (f" · {len(conc.missing)} without a cap" if conc.missing else ""))
+    return next((t for t in forms if width is None or len(t) <= width), forms[-1])
 
 
 def bar_width(width: int) -> int:
@@ -260,7 +263,8 @@ class ConcentrationPanel(LinesView):
 
     def show(self, store: MarketStore, watchlist: Watchlist, *, compact: bool = False) -> None:
         self.value = concentration(store, watchlist)
-        set_border_title(self, concentration_title(self.value))
+        set_border_title(self, concentration_title(self.value, self.outer_size.width - 2 if self.outer_size.width
+                                                    else None))
         self.dependency = (dependency(store, watchlist, sens=self._sensitivities(store, watchlist))
                            if watchlist.instrument("NVDA") is not None else None)
         self.mag7 = mag7_for_watchlist(store, watchlist.symbols, self.reference_overrides)
