@@ -603,16 +603,15 @@ class AiwatchApp(App[None]):
         from tui.screen_fit import fit
 
         pairs, concentration = self.main_widget(PairsPanel), self.main_widget(ConcentrationPanel)
-        fixed = sum(w.outer_size.height for w in (self.main_widget(WatchHeader), self.main_widget(StatusLine)))
-        footer = self.screen.query(Footer)
-        fixed += footer.first().outer_size.height if footer else 0
-        rows = self.screen.size.height - fixed
+        fixed = sum(w.outer_size.height for w in (self.main_widget(WatchHeader), self.main_widget(StatusLine),
+                                                  self.main_widget(Footer)))
+        rows = self.screen_stack[0].size.height - fixed
         key = (rows, len(self.main_widget(QuoteBoard).instruments), len(pairs.wrapped_lines),
                len(concentration.wrapped_lines))
         if key == self._fitted or rows <= 0:
             return
         self._fitted = key
-        plan = fit(*key, short=self.screen.size.height < 30)
+        plan = fit(*key, short=self.screen_stack[0].size.height < 30)
         for panel, height in ((pairs, plan.pairs), (concentration, plan.concentration)):
             panel.display = height > 0
             panel.styles.height = max(height, 1)
