@@ -68,7 +68,10 @@ async def test_broken_user_watchlist_shows_a_notice_and_the_rest_runs(tmp_path, 
     assert any(str(bad) in str(p) for p in result.problems)
     app = AiwatchApp(runtime, result)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(lambda: any(str(bad) in n.message for n in app._notifications))
+        # a short notice says there is a problem; the problems (the help, the palette) say which and where
+        await wait_for(lambda: any(n.message.startswith("1 problem in your config or watchlist files")
+                                   for n in app._notifications))
+        assert any(str(bad) in str(p) and "side must be" in str(p) for p in app.problems)
         assert app.watchlist.name == "ai-rivals"
         await wait_for(lambda: loaded(runtime, app.watchlist.symbols))
         await pilot.press("q")

@@ -101,3 +101,24 @@ def test_capex_rule_already_past_at_the_first_quarter_fires_and_re_arms_only_pas
     assert quarter(12.5) == []
     assert quarter(11.0) == []  # past the margin: re-armed
     assert quarter(12.5) == ["MSFT capex / revenue 12.5% (TTM to 2026-06-30) above 12%"]
+
+
+def test_a_deleted_capex_rule_never_fires_again_and_leaves_the_config(tmp_path) -> None:
+    from tui.config import DEFAULT_TEXT, append_alert, load_config, update_alert
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(DEFAULT_TEXT)
+    rule = parse_rule({"kind": "capex", "symbol": "MSFT", "above": 12})
+    append_alert(rule.to_table(), cfg)
+    store = MarketStore()
+    engine = AlertEngine([rule])
+    capex = [10.0] * 7
+    store.apply_statements(statements("MSFT", "USD", Q[:7], _lines(capex, 7)))
+    assert engine.check(store, WL, 1.0) == []
+    engine.remove(rule)
+    assert update_alert(rule.to_table(), cfg, delete=True) == cfg
+    capex.append(40.0)  # a new quarter far past the level
+    store.apply_statements(statements("MSFT", "USD", Q[:8], _lines(capex, 8)))
+    assert engine.check(store, WL, 2.0) == []
+    config, problems = load_config(cfg)
+    assert problems == [] and config.alerts == () and cfg.read_text().startswith(DEFAULT_TEXT)

@@ -421,7 +421,9 @@ def update_alert(table: dict, path: Path | None = None, *, enabled: bool | None 
             continue
         if not held.same_rule(wanted):
             continue
-        if delete:
+        if delete and len(aot) == 1:
+            del doc["alerts"]  # an empty array of tables would be written as `alerts = []` at the top
+        elif delete:
             del aot[n]
         elif enabled is not None:
             if enabled:
