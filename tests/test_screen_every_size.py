@@ -31,7 +31,7 @@ def test_the_board_keeps_its_minimum_and_the_panels_give_way_first():
     # a tall screen: every panel whole, the board the rest; a short list does not hold rows it cannot fill
     assert fit(36, 21, 6, 7) == Fit(pairs=7, concentration=8, board=21)
     assert fit(16, 3, 6, 5, short=True).board >= 2 + 3
-    for rows in range(0, 40):
+    for rows in range(40):
         plan = fit(rows, 21, 12, 7, short=rows < 26)
         assert plan.pairs + plan.concentration + plan.board == max(rows, plan.pairs + plan.concentration)
         assert plan.pairs in (0, 3, 5, 7, 9, 11, 13)  # whole pairs
@@ -45,7 +45,7 @@ async def test_the_status_line_and_the_footer_stay_and_the_board_keeps_its_rows(
     async with app.run_test(size=size) as pilot:
         await wait_for(pilot, lambda: app.refreshes >= 2)
         await pilot.pause()
-        width, height = size
+        height = size[1]
         status, footer = app.query_one(StatusLine), app.query_one(Footer)
         assert status.region.y == height - 2 and status.region.height == 1 and "feed live" in status.plain
         assert footer.region.y == height - 1

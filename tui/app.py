@@ -190,7 +190,7 @@ class AiwatchApp(App[None]):
         from tui.sanitize import clean_lines, clean_name
 
         super().notify("\n".join(clean_lines(message)), title=clean_name(title), severity=severity,
-                       timeout=timeout, markup=False)
+                       timeout=timeout)
 
     def _honour_no_color(self) -> None:
         """NO_COLOR (no-color.org): Textual only turns colours grey (still 256/truecolor sequences); send none.
@@ -516,7 +516,7 @@ class AiwatchApp(App[None]):
             log.warning("problem in the user's files: %s", p)
         self.main_widget(WatchHeader).set_problems(len(problems))
         if problems:
-            self.notify(problems_summary(problems), title="Problems", severity="warning", timeout=15, markup=False)
+            self.notify(problems_summary(problems), title="Problems", severity="warning", timeout=15)
 
     async def action_quit(self) -> None:
         await self._stop_runtime()
@@ -701,7 +701,7 @@ class AiwatchApp(App[None]):
             book_values = self.books.all_values(self.runtime.store, now)
         for alert in self.alerts.check(self.runtime.store, wl, now, books=book_values):
             self.alerts_fired.append(alert)
-            self.notify(alert.message, title="Alert", severity="warning", timeout=10, markup=False)
+            self.notify(alert.message, title="Alert", severity="warning", timeout=10)
             if self.config.alert_bell:
                 self.bell()
 

@@ -67,7 +67,7 @@ class MainScreenHost(Protocol):
     def replace_watchlist(self, new: Watchlist, *, cursor: str | None = None) -> None: ...
     def push_screen(self, screen: Any, callback: Callable[[Any], Any] | None = None) -> Any: ...
     def notify(self, message: str, *, title: str = "", severity: Any = "information",
-               timeout: float | None = None, markup: bool = True) -> None: ...
+               timeout: float | None = None) -> None: ...
     def check_alerts_now(self) -> None: ...
 
 
@@ -115,11 +115,11 @@ class MainActions:
         try:
             new = add_symbol(wl, result.symbol, result.name, result.side)
         except (EditError, OSError) as exc:
-            self.app.notify(f"{result.symbol} not added: {exc}", severity="error", timeout=10, markup=False)
+            self.app.notify(f"{result.symbol} not added: {exc}", severity="error", timeout=10)
             return
         copy = " (your copy of the shipped list)" if wl.shipped else ""
         self.app.replace_watchlist(new, cursor=result.symbol)
-        self.app.notify(f"added {result.symbol} to {new.title}{copy}\nsaved to {self.short(new.path)}", markup=False)
+        self.app.notify(f"added {result.symbol} to {new.title}{copy}\nsaved to {self.short(new.path)}")
 
     def remove_symbol(self) -> None:
         from tui.screens.dialogs import ConfirmScreen
@@ -143,10 +143,10 @@ class MainActions:
         try:
             new = remove_symbol(wl, symbol)
         except (EditError, OSError) as exc:
-            self.app.notify(f"{symbol} not removed: {exc}", severity="error", timeout=10, markup=False)
+            self.app.notify(f"{symbol} not removed: {exc}", severity="error", timeout=10)
             return
         self.app.replace_watchlist(new)
-        self.app.notify(f"removed {symbol} from {new.title}\nsaved to {self.short(new.path)}", markup=False)
+        self.app.notify(f"removed {symbol} from {new.title}\nsaved to {self.short(new.path)}")
 
     def new_watchlist(self) -> None:
         from tui.screens.dialogs import NewWatchlistScreen
@@ -163,10 +163,10 @@ class MainActions:
             new = create_watchlist(result.name, result.title, result.first.symbol, result.first.name,
                                    result.first.side, existing={w.name for w in self.app.watchlists})
         except (EditError, OSError) as exc:
-            self.app.notify(f"watchlist not created: {exc}", severity="error", timeout=10, markup=False)
+            self.app.notify(f"watchlist not created: {exc}", severity="error", timeout=10)
             return
         self.app.replace_watchlist(new)
-        self.app.notify(f"created {new.title}; add symbols with a\nsaved to {self.short(new.path)}", markup=False)
+        self.app.notify(f"created {new.title}; add symbols with a\nsaved to {self.short(new.path)}")
 
     # -- the board's order and rows ---------------------------------------------------------------------------
     def sort(self) -> None:
@@ -191,7 +191,7 @@ class MainActions:
         board.set_filter(text, self.app.runtime.store, self.app.runtime.clock.now())
         if text:
             self.app.notify(f"filter {text!r}: {len(board.instruments)} of {len(board._source)} shown "
-                            "(/ then Enter on an empty line shows all)", timeout=5, markup=False)
+                            "(/ then Enter on an empty line shows all)", timeout=5)
         else:
             self.app.notify("filter cleared", timeout=3)
 
@@ -219,12 +219,12 @@ class MainActions:
                                stale_after=app.stale_after, source_url=getattr(runtime, "source_url", None),
                                sources=sources_info() if sources_info is not None else None)
         except OSError as exc:
-            app.notify(f"export failed: {exc}", severity="error", timeout=10, markup=False)
+            app.notify(f"export failed: {exc}", severity="error", timeout=10)
             return
         app.last_export = paths
         # the folder, then each file on a line of its own: a path is never broken in the middle of a word
         app.notify(f"exported {wl.title} to {self.short(paths[0].parent)}/\n{paths[0].name}\n{paths[1].name}",
-                   title="Export", timeout=10, markup=False)
+                   title="Export", timeout=10)
 
     # -- alerts -----------------------------------------------------------------------------------------------
     def _alert_pair(self) -> str | None:
@@ -269,15 +269,14 @@ class MainActions:
         try:
             app.alerts.add(rule)
         except ValueError as exc:
-            app.notify(f"no alert added: {exc}", severity="warning", markup=False)
+            app.notify(f"no alert added: {exc}", severity="warning")
             return
         try:
             path = append_alert(rule.to_table(), app.config.path)
         except (OSError, ValueError, TypeError) as exc:  # unwritable, broken TOML, `alerts` not [[alerts]]
-            app.notify(f"alert on for this session only (config not saved: {exc})", severity="warning",
-                       markup=False)
+            app.notify(f"alert on for this session only (config not saved: {exc})", severity="warning")
         else:
-            app.notify(f"alert added: {rule.describe()}\nsaved to {self.short(path)}", markup=False)
+            app.notify(f"alert added: {rule.describe()}\nsaved to {self.short(path)}")
         app.check_alerts_now()
 
     def edit_rule(self, rule, on: bool | None) -> str:

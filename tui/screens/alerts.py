@@ -16,11 +16,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.format import short_path
+from tui.screens.steady import SteadyModalScreen
+from tui.widgets.plain import plain
 
 if TYPE_CHECKING:
     from tui.alerts import AlertEngine, Rule
@@ -32,16 +33,17 @@ RuleEditor = Callable[["Rule", "bool | None"], str]
 def rule_prompt(rule: Rule, fired: int = 0, last: float | None = None) -> Content:
     """`● on   NVDA crosses above 200 · fired 2× (last 15:02 UTC)`; a rule switched off reads `○ off`."""
     mark = ("● on  ", "bold $success") if rule.enabled else ("○ off ", "$text-muted")
-    parts: list[tuple[str, str] | str] = [mark, (rule.describe(), "" if rule.enabled else "$text-muted")]
+    what = plain(rule.describe())  # names from the user's files: text, never markup
+    parts: list[tuple[str, str] | str | Content] = [mark, what if rule.enabled else what.stylize("$text-muted")]
     if rule.note:
-        parts.append((f" · {rule.note}", "$text-muted"))
+        parts.append(plain(f" · {rule.note}").stylize("$text-muted"))
     if fired:
         when = datetime.fromtimestamp(last, UTC).strftime("%H:%M UTC") if last is not None else ""
         parts.append((f" · fired {fired}× this session" + (f" (last {when})" if when else ""), "$text-muted"))
     return Content.assemble(*parts)
 
 
-class AlertsScreen(ModalScreen[None]):
+class AlertsScreen(SteadyModalScreen[None]):
     """↑↓ pick a rule, Space switches it on or off, Delete (or x) deletes it after a y/n question; Escape closes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -107,7 +109,7 @@ class AlertsScreen(ModalScreen[None]):
             yield Static(Content.assemble(("Log ", "bold $accent"), (short_path(self.path or "", 100), "$text-muted")),
                          classes="alerts-heading")
             with VerticalScroll(id="alerts-scroll"):
-                yield Static(Content(self.log_text()), id="alerts-text")
+                yield Static(plain(self.log_text()), id="alerts-text")
             yield Static("Escape closes", classes="dialog-hint")
 
     def _empty_text(self) -> str:

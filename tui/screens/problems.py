@@ -16,8 +16,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from tui.screens.steady import SteadyModalScreen
+from tui.widgets.plain import plain
 
 # "<file>:<line>: <message>" or "<file>: <message>", where the file is a config or watchlist file
 _WHERE = re.compile(r"^(?P<file>.+?\.toml)(?::(?P<line>\d+))?: (?P<message>.*)$", re.DOTALL)
@@ -55,8 +57,8 @@ class ProblemsList(Vertical):
         for problem in self.problems:
             where, what = split_problem(problem)
             if where:
-                yield Static(Content(where), classes="problem-where")
-            yield Static(Content(what), classes="problem-what")
+                yield Static(plain(where), classes="problem-where")
+            yield Static(plain(what), classes="problem-what")
 
     @property
     def plain(self) -> str:
@@ -70,7 +72,7 @@ def problems_summary(problems: Sequence[object]) -> str:
     return f"{n} problem{'' if n == 1 else 's'} in your config or watchlist files: ? shows them"
 
 
-class ProblemsScreen(ModalScreen[None]):
+class ProblemsScreen(SteadyModalScreen[None]):
     """Escape, q or ? closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "close", "Close", id="problems.close")]

@@ -8,7 +8,6 @@ collected. Every figure says where it comes from; DEMO data says so.
 from __future__ import annotations
 
 import textwrap
-
 from typing import ClassVar
 
 from textual import work
