@@ -603,8 +603,8 @@ class AiwatchApp(App[None]):
         from tui.screen_fit import fit
 
         pairs, concentration = self.main_widget(PairsPanel), self.main_widget(ConcentrationPanel)
-        fixed = sum(w.outer_size.height for w in (self.main_widget(WatchHeader), self.main_widget(StatusLine),
-                                                  self.main_widget(Footer)))
+        fixed = sum(w.outer_size.height for w in (self.main_widget(WatchHeader), self.main_widget(PortfolioLine),
+                                                  self.main_widget(StatusLine), self.main_widget(Footer)))
         rows = self.screen_stack[0].size.height - fixed
         key = (rows, len(self.main_widget(QuoteBoard).instruments), len(pairs.wrapped_lines),
                len(concentration.wrapped_lines))
