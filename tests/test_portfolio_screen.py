@@ -154,10 +154,11 @@ async def test_portfolio_pnl_alert_fires_in_the_app(tmp_path):
     async with app.run_test(size=(80, 24)):
         await until_valued(app, runtime, books)
         day = books.valued(runtime.store, runtime.clock.now()).value.day_pnl
-        app.alerts.add(parse_rule({"kind": "pnl", "portfolio": "demo", "below": float(day - 1000)}))
-        n = len(app.alerts.rules) - 1
-        # the rule's first look only records (a level passed before it was set crossed nothing): wait for it
-        await wait_for(lambda: any(key[0] == n for key in app.alerts._state))
+        rule = parse_rule({"kind": "pnl", "portfolio": "demo", "below": float(day - 1000)})
+        app.alerts.add(rule)
+        # the rule's first look: not below yet, so it is armed (a level already passed would fire, saying "already")
+        await wait_for(lambda: app.alerts.state(rule, "demo//below") == "armed")
+        assert not any(a.kind == "pnl" for a in app.alerts_fired)
         nvda = runtime.store.quotes["NVDA"]
         from dataclasses import replace
 
