@@ -14,6 +14,7 @@ from pty_support import PtyApp
 
 from tui.app import AiwatchApp
 from tui.config import load_config
+from tui.screens.help import HelpScreen
 from tui.watchlists import load_all
 
 PINNED = ("--demo", "--at", US_OPEN, "--speed", "0")
@@ -77,7 +78,8 @@ def test_the_app_starts_on_ai_rivals_over_a_bad_default_watchlist(tmp_path):
 
 
 async def test_a_users_default_list_that_broke_does_not_lock_them_out(tmp_path, monkeypatch):
-    """Pilot: the app opens ai-rivals, and the notification says which file to fix and which setting it skipped."""
+    """Pilot: the app opens ai-rivals; a notification says there are problems, and the help (`?`) says which file to
+    fix and which setting it skipped."""
     env = _home(tmp_path, "mine", broken=True)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -86,11 +88,16 @@ async def test_a_users_default_list_that_broke_does_not_lock_them_out(tmp_path, 
     async with app.run_test(size=(100, 30)) as pilot:
         assert app.watchlist.name == "ai-rivals"
         mine = env["AIWATCH_CONFIG_DIR"] + "/watchlists/mine.toml"
-        await wait_for(lambda: any("default_watchlist" in n.message for n in app._notifications))
-        told = "\n".join(n.message for n in app._notifications)
+        await wait_for(lambda: any("problems in your config or watchlist files" in n.message
+                                   for n in app._notifications))
+        await pilot.press("question_mark")
+        await wait_for(lambda: isinstance(app.screen, HelpScreen))
+        told = app.screen.query_one("#help-problems").plain
         assert f"default_watchlist: the watchlist 'mine' did not load: fix {mine}" in told
         assert "opening 'ai-rivals'" in told
         assert f"{mine}:2: write each instrument as [[instrument]]" in told  # the list's own problem, with line
+        await pilot.press("escape")
+        await wait_for(lambda: not isinstance(app.screen, HelpScreen))
         await pilot.press("2")  # the other lists work as ever
         assert app.watchlist.name != "ai-rivals"
         await pilot.press("q")

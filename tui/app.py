@@ -512,8 +512,10 @@ class AiwatchApp(App[None]):
         from tui.screens.problems import problems_summary
 
         problems = self.problems
-        for p in problems:
-            log.warning("problem in the user's files: %s", p)
+        for p in self.load_result.problems:
+            log.warning("watchlist problem: %s", p)
+        for p in self.config_problems:
+            log.warning("config problem: %s", p)
         self.main_widget(WatchHeader).set_problems(len(problems))
         if problems:
             self.notify(problems_summary(problems), title="Problems", severity="warning", timeout=15)

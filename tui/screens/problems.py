@@ -62,8 +62,12 @@ class ProblemsList(Vertical):
 
     @property
     def plain(self) -> str:
-        """The problems as shown, a line per file and per message (tests)."""
-        return "\n".join(str(w.render()) for w in self.query(Static))
+        """The problems as shown, one a line: `file:line: what is wrong` (tests)."""
+        lines = []
+        for problem in self.problems:
+            where, what = split_problem(problem)
+            lines.append(plain(f"{where}: {what}" if where else what).plain)
+        return "\n".join(lines)
 
 
 def problems_summary(problems: Sequence[object]) -> str:
