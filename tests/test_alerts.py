@@ -111,8 +111,9 @@ def test_move_wildcard_and_concentration():
                           parse_rule({"kind": "concentration", "gauge": "top1", "above": 50})])
     # the first look fires what is already true, and says so: NIO's move (New York is open) and the gauge
     first = engine.check(rt.store, wl, rt.clock.now())
-    assert [a.message for a in first] == ["NIO already -1.96% today, more than 1.3%",
-                                          "AI rivals: largest share already above 50%: 73.9%"]
+    assert [a.message for a in first] == [
+        "NIO already -1.96% today (the day's change vs the previous close), more than 1.3%",
+        "AI rivals: largest share already above 50%: 73.9%"]
     equities = [i.symbol for i in wl.instruments if i.kind == "equity" and i.symbol in rt.store.quotes]
     was = _flat(rt, equities)
     rt.clock.advance(1)
@@ -125,7 +126,8 @@ def test_move_wildcard_and_concentration():
     # NVDA +1.12%, 0981.HK -1.41%, TSLA +1.20%, 1211.HK +1.52%, NIO -1.96%: more than 1.3% either way, but at
     # 15:00 UTC Hong Kong is shut: its symbols' changes are the last session's, not moves now
     assert moves == ["NIO"]
-    assert [a.message for a in fired if a.kind == "move"] == ["NIO -1.96% today, more than 1.3%"]
+    assert [a.message for a in fired if a.kind == "move"] == [
+        "NIO -1.96% today (the day's change vs the previous close), more than 1.3%"]
     assert [a.subject for a in fired if a.kind == "concentration"] == []  # still above: no repeat
 
 

@@ -70,7 +70,7 @@ RULES = {
 }
 ALREADY = {
     "price": "NVDA already above 169: 172.00 USD",
-    "move": "NVDA already +2.00% today, more than 1.5%",
+    "move": "NVDA already +2.00% today (the day's change vs the previous close), more than 1.5%",
     "zscore": "AI chips: spread z-score already beyond ±2: +2.50",
     "concentration": "AI rivals: HHI already above 8,030: 8,100.0",
 }
@@ -147,5 +147,5 @@ def test_a_deleted_rule_never_fires_again_and_leaves_the_config_with_its_comment
 
 def test_a_duplicate_rule_is_refused():
     engine = AlertEngine([parse_rule({"kind": "price", "symbol": "NVDA", "above": 200})])
-    with pytest.raises(ValueError, match="already a rule: NVDA crosses above 200"):
+    with pytest.raises(ValueError, match="already a rule: NVDA \\(regular-session price\\) crosses above 200"):
         engine.add(parse_rule({"kind": "price", "symbol": "NVDA", "above": 200.0, "enabled": False}))

@@ -51,12 +51,12 @@ async def test_rules_are_listed_switched_off_and_on_and_deleted_with_the_config_
         await wait_for(pilot, lambda: isinstance(app.screen, AlertsScreen))
         screen = app.screen
         shown = rules_text(screen)
-        assert shown[0].startswith("● on") and "NVDA crosses above 200" in shown[0]
+        assert shown[0].startswith("● on") and "NVDA (regular-session price) crosses above 200" in shown[0]
         assert "top-3 share above 70%" in shown[1] and "fired 1× this session" in shown[1]
         await pilot.press("space")  # the first rule off
         await wait_for(pilot, lambda: rules_text(screen)[0].startswith("○ off"))
         assert not app.alerts.rules[0].enabled
-        assert "off: NVDA crosses above 200" in str(screen.query_one("#alerts-said").render())
+        assert "off: NVDA (regular-session price) crosses above 200" in str(screen.query_one("#alerts-said").render())
         saved = load_config(cfg)[0].alerts
         assert saved[0] == {"kind": "price", "symbol": "NVDA", "above": 200, "enabled": False}
         await pilot.press("space")  # and on again
@@ -95,13 +95,13 @@ async def test_a_rule_with_an_error_keeps_the_dialog_open_and_the_next_keys_in_i
         await pilot.press("ctrl+u", *"above 250", "enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, AlertScreen))
         assert not isinstance(app.screen, AddSymbolScreen)
-        assert [r.describe() for r in app.alerts.rules] == ["NVDA crosses above 250"]
+        assert [r.describe() for r in app.alerts.rules] == ["NVDA (regular-session price) crosses above 250"]
         # the same rule again is refused in the dialog, which says so
         await pilot.press("exclamation_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, AlertScreen))
         dialog = app.screen
         await pilot.press(*"above 250", "enter")
-        await wait_for(pilot, lambda: "already a rule: NVDA crosses above 250" in
+        await wait_for(pilot, lambda: "already a rule: NVDA (regular-session price) crosses above 250" in
                        str(dialog.query_one("#prompt-error").render()))
         await pilot.press("escape")
         assert app.query_one(QuoteBoard).cursor_symbol == "NVDA"

@@ -31,7 +31,7 @@ def test_the_layer_contract_is_kept():
 # The modules that make up the user interface and the entry points that start it; every other module of the package
 # is data, analytics, a source or the simulator, and must be in the contract's first rule.
 UI_AND_ENTRY_POINTS = {"__main__", "app", "cli", "latency", "main_actions", "panel_pace", "refresh_pacer", "screens",
-                       "serve", "spark_seeder", "terminal", "widgets"}
+                       "serve", "spark_seeder", "terminal", "theme16", "widgets"}
 
 
 def test_every_module_outside_the_interface_is_held_by_the_layer_rule():

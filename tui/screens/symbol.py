@@ -218,9 +218,11 @@ class SymbolScreen(SteadyModalScreen[None]):
                              f"revenue ttm {_money(f.revenue_ttm, f.financial_currency, big=True)}   "
                              f"net income ttm {_money(f.net_income_ttm, f.financial_currency, big=True)}   "
                              f"(fundamentals fetched {when})")
-        # each line's fields (three spaces apart) flowed to the width: a label is never parted from its figure
+        # each line's fields (three spaces apart, or " · " within one too long) flowed to the width: a label is never
+        # parted from its figure
         width = self._width() or 100
-        out = [part for line in lines for part in flow(line.split("   "), width, indent="  ")]
+        out = [piece for line in lines for part in flow(line.split("   "), width, indent="  ")
+               for piece in (flow(part.split(" · "), width, sep=" · ", indent="  ") if len(part) > width else [part])]
         for text in (self.instrument.note, *self.errors):  # prose: wrapped between words
             out += textwrap.wrap(text, width) if text else []
         return "\n".join(out)
