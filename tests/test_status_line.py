@@ -129,3 +129,25 @@ def test_status_line_puts_what_is_missing_before_the_counters():
     assert line.plain.startswith("yahoo unreachable · tencent 0s · Yahoo unreachable: US quotes missing · "
                                  "ClientConnectorError · no message yet")
     assert any(str(sp.style) == "bold $error" for sp in line.spans if line.plain[sp.start:sp.end] == "unreachable")
+
+
+def test_a_long_error_never_pushes_the_counters_off_the_line():
+    """Three sources and a long error at 120 columns: the error is shortened with "…" into what the last message's
+    age and the rejected frames leave; at 80 the counters stay and the error, too short to say anything, goes; wide
+    enough, everything is whole. Whatever the width, the line fits it and numbers are never cut."""
+    from dataclasses import replace
+
+    error = "the demo simulator answered 429 (rate limit); backing off 120 s before the next request"
+    base = RealFeedStatus(state="live", last_message_time=NOW - 1, reconnects=2, rejected_frames=52,
+                          requests_last_minute=8, rate_limited_until=None, last_error=error)
+    status = replace(base, sources=(_source("yahoo", "rate-limited"), _source("tencent", "failing", NOW - 70, 3.0),
+                                    _source("sina", "idle")))
+    at120 = status_content(status, NOW, 120).plain
+    assert "rejected 52" in at120 and "last msg 1s ago" in at120 and "…" in at120 and len(at120) <= 120
+    at80 = status_content(status, NOW, 80).plain
+    assert "rejected 52" in at80 and error[:10] not in at80 and len(at80) <= 80
+    assert status_content(status, NOW, 300).plain == status_content(status, NOW).plain
+    for width in range(40, 301):
+        text = status_content(status, NOW, width).plain
+        assert len(text) <= max(width, len("yahoo rate-limited · tencent failing · sina idle")), (width, text)
+        assert "rejected 5 " not in text + " " and "req/min" not in text or " 8 req/min" in text

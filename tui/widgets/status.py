@@ -100,15 +100,41 @@ def status_content(status: FeedStatusLike, now: float, width: int | None = None)
     polled = getattr(status, "polled_symbols", 0)
     if polled:
         groups.append(([(f" · {polled} polled (REST)", "$warning")], 5))
-    line = Content.assemble(*(p for group, _ in groups for p in group))
     if width is None:
-        return line
-    for drop in sorted({rank for _, rank in groups if rank}, reverse=True):
-        if line.cell_length <= width:
-            break
-        groups = [(group, rank) for group, rank in groups if rank < drop]
-        line = Content.assemble(*(p for group, _ in groups for p in group))
-    return line
+        return Content.assemble(*(p for group, _ in groups for p in group))
+    return _fit(groups, width)
+
+
+MIN_ERROR_CELLS = 16  # an error shortened to less than this says nothing; it is left out instead
+
+
+def _cells(group) -> int:
+    return sum(len(p if isinstance(p, str) else p[0]) for p in group)
+
+
+def _fit(groups, width: int) -> Content:
+    """The parts admitted in the order they give way (rank 0 always, then 1, 2, …), each whole where it fits, the
+    others left out; shown in their own order. The error (rank 1) is the one part that may be shortened, with "…": it
+    takes what is left after the last message's age and the rejected frames (ranks 2 and 3), so that a long error never
+    pushes every counter off the line (the whole error is on the problems screen and in the log)."""
+    kept: dict[int, list] = {}
+    used = sum(_cells(group) for group, rank in groups if rank == 0)
+    reserve = sum(_cells(group) for group, rank in groups if rank in (2, 3))
+    for i in sorted(range(len(groups)), key=lambda i: groups[i][1]):
+        group, rank = groups[i]
+        size = _cells(group)
+        if rank == 0:
+            kept[i] = group
+        elif rank == 1:
+            room = width - used - reserve
+            if size <= room:
+                kept[i], used = group, used + size
+            elif room >= MIN_ERROR_CELLS:
+                text, style = group[0] if not isinstance(group[0], str) else (group[0], "")
+                kept[i], used = [(text[:room - 1] + "…", style)], used + room
+        elif used + size <= width:
+            kept[i], used = group, used + size
+    return Content.assemble(*(p for i in sorted(kept) for p in kept[i]))
 
 
 class StatusLine(OneLine):
