@@ -15,7 +15,6 @@ that runs this object and publishes the store) offers the same methods over its 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import time
@@ -26,6 +25,7 @@ from tui.core.store import MarketStore
 from tui.feeds.china_feed import ChinaFeed, SourceFailed, SourceStatus
 from tui.feeds.china_keys import DEFAULT_CHOICE, GROUPS, chain_for, is_china_listing
 from tui.feeds.endpoints import ChinaEndpoints, Endpoints
+from tui.feeds.quoted import wait_until_quoted
 from tui.feeds.yahoo_feed import FeedStatus, YahooFeed
 from tui.model import Quote
 
@@ -159,19 +159,7 @@ class Upstream:
     async def wait_until_quoted(self, symbols: Iterable[str], timeout: float) -> set[str]:
         """Wait until every symbol has a quote from any source (or is known not to exist); returns those
         without a quote."""
-        wanted = set(symbols)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            missing = {s for s in wanted if s not in self.store.quotes}
-            if not (missing - self.store.unknown):
-                return missing
-            left = deadline - loop.time()
-            if left <= 0:
-                return missing
-            self._changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), left)
+        return await wait_until_quoted(self.store, symbols, timeout, self._changed)
 
     def _notify(self) -> None:
         self._changed.set()

@@ -36,6 +36,7 @@ from tui.core.sessions import all_closed
 from tui.core.store import MarketStore
 from tui.feeds.cache import HISTORY_MAX_AGE, DiskCache
 from tui.feeds.endpoints import Endpoints
+from tui.feeds.quoted import wait_until_quoted
 from tui.feeds.trouble import Trouble, combined
 from tui.feeds.yahoo_parse import YahooError, merge_fundamentals
 from tui.feeds.yahoo_rest import RateLimited, YahooRest
@@ -177,21 +178,9 @@ class YahooFeed:
 
     async def wait_until_quoted(self, symbols: Iterable[str], timeout: float) -> set[str]:
         """Wait until every symbol has a quote (or is known not to exist); returns those without a quote."""
-        wanted = set(symbols)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            missing = {s for s in wanted if s not in self.store.quotes}
-            if not (missing - self.store.unknown):
-                return missing
-            left = deadline - loop.time()
-            if left <= 0:
-                return missing
-            if self._changed is None:
-                self._changed = asyncio.Event()
-            self._changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), left)
+        if self._changed is None:
+            self._changed = asyncio.Event()
+        return await wait_until_quoted(self.store, symbols, timeout, self._changed)
 
     def trouble(self) -> Trouble | None:
         """Why data is missing, REST's trouble first (quotes come that way first), else the stream's; None when
@@ -393,7 +382,7 @@ class YahooFeed:
         try:
             if all_closed(self._symbols, self.clock.now()):
                 return self.poll_interval * CLOSED_POLL_FACTOR
-        except Exception:  # noqa: BLE001 - an unknown market: poll at the normal pace
+        except Exception:
             log.debug("closed-market poll check failed", exc_info=True)
         return self.poll_interval
 

@@ -277,31 +277,39 @@ class _BookCheck:
             self.problem(line, message)
         return None if self.problems or title is None else book
 
+    def _trade(self, kind: str, i: int, table: dict, keys, *, quantity_sign: str):
+        """The fields a lot and a close share, each read and checked (problems recorded, None where unreadable):
+        (line_of, symbol, label, date, quantity, price, fees, currency)."""
+        n = i + 1
+
+        def line_of(key: str | None = None) -> int | None:
+            return self.at.item(kind, i, key)
+
+        self._unknown_keys(table, keys, f"in {kind} {n}", line_of)
+        for key in ("symbol", "date", "quantity", "price"):
+            if key not in table:
+                self.problem(line_of(), f"{kind} {n}: missing required key {key!r}")
+        symbol = self._symbol(table["symbol"], f"{kind} {n}", line_of) if "symbol" in table else None
+        label = f"{kind} {n} ({symbol})" if symbol else f"{kind} {n}"
+        date = self._date(table["date"], f"{label}: 'date'", line_of("date")) if "date" in table else None
+        quantity = (self._number(table["quantity"], f"{label}: 'quantity'", line_of("quantity"), sign=quantity_sign)
+                    if "quantity" in table else None)
+        price = (self._number(table["price"], f"{label}: 'price'", line_of("price"), sign="+")
+                 if "price" in table else None)
+        fees = (self._number(table["fees"], f"{label}: 'fees'", line_of("fees"), sign="0+")
+                if "fees" in table else Decimal(0))
+        currency = self._trade_currency(table, label, symbol, line_of)
+        return line_of, symbol, label, date, quantity, price, fees, currency
+
     def _lots(self) -> list[Lot]:
         out: list[Lot] = []
         ids: dict[str, int] = {}
         currencies: dict[str, str] = {}
         for i, table in self._tables("lot"):
             n = i + 1
-
-            def line_of(key: str | None = None, i: int = i) -> int | None:
-                return self.at.item("lot", i, key)
-
             before = len(self.problems)
-            self._unknown_keys(table, LOT_KEYS, f"in lot {n}", line_of)
-            for key in ("symbol", "date", "quantity", "price"):
-                if key not in table:
-                    self.problem(line_of(), f"lot {n}: missing required key {key!r}")
-            symbol = self._symbol(table["symbol"], f"lot {n}", line_of) if "symbol" in table else None
-            label = f"lot {n} ({symbol})" if symbol else f"lot {n}"
-            date = self._date(table["date"], f"{label}: 'date'", line_of("date")) if "date" in table else None
-            quantity = (self._number(table["quantity"], f"{label}: 'quantity'", line_of("quantity"), sign="!0")
-                        if "quantity" in table else None)
-            price = (self._number(table["price"], f"{label}: 'price'", line_of("price"), sign="+")
-                     if "price" in table else None)
-            fees = (self._number(table["fees"], f"{label}: 'fees'", line_of("fees"), sign="0+")
-                    if "fees" in table else Decimal(0))
-            currency = self._trade_currency(table, label, symbol, line_of)
+            line_of, symbol, label, date, quantity, price, fees, currency = self._trade(
+                "lot", i, table, LOT_KEYS, quantity_sign="!0")
             fx = self._fx(table, label, currency, line_of)
             lot_id = f"#{n}"
             if isinstance(table.get("id"), str):
@@ -337,26 +345,9 @@ class _BookCheck:
         lot_currency = {lot.symbol: lot.currency for lot in lots}
         lot_ids = {lot.id: lot for lot in lots}
         for i, table in self._tables("close"):
-            n = i + 1
-
-            def line_of(key: str | None = None, i: int = i) -> int | None:
-                return self.at.item("close", i, key)
-
             before = len(self.problems)
-            self._unknown_keys(table, CLOSE_KEYS, f"in close {n}", line_of)
-            for key in ("symbol", "date", "quantity", "price"):
-                if key not in table:
-                    self.problem(line_of(), f"close {n}: missing required key {key!r}")
-            symbol = self._symbol(table["symbol"], f"close {n}", line_of) if "symbol" in table else None
-            label = f"close {n} ({symbol})" if symbol else f"close {n}"
-            date = self._date(table["date"], f"{label}: 'date'", line_of("date")) if "date" in table else None
-            quantity = (self._number(table["quantity"], f"{label}: 'quantity'", line_of("quantity"), sign="+")
-                        if "quantity" in table else None)
-            price = (self._number(table["price"], f"{label}: 'price'", line_of("price"), sign="+")
-                     if "price" in table else None)
-            fees = (self._number(table["fees"], f"{label}: 'fees'", line_of("fees"), sign="0+")
-                    if "fees" in table else Decimal(0))
-            currency = self._trade_currency(table, label, symbol, line_of)
+            line_of, symbol, label, date, quantity, price, fees, currency = self._trade(
+                "close", i, table, CLOSE_KEYS, quantity_sign="+")
             if symbol and currency and symbol in lot_currency and lot_currency[symbol] != currency:
                 self.problem(line_of("currency"), f"{label}: its lots of {symbol} are in {lot_currency[symbol]}")
                 currency = None
