@@ -137,3 +137,28 @@ async def test_an_unknown_theme_is_reported_by_the_app_and_dark_kept():
     light = AiwatchApp(StaticRuntime(), watchlists(), config=Config(theme="light"))
     async with light.run_test(size=(80, 24)):
         assert light.theme == "textual-light" and not light.config_problems
+
+
+def test_the_templates_example_alert_rules_parse_and_name_what_ships():
+    """The commented examples in a new config.toml, uncommented, are rules that load and that name things that exist:
+    a z-score example whose pair matched no shipped pair would never fire for a user who copied it."""
+    import tomllib
+
+    from tui.alerts import _slug, parse_rule
+    from tui.config import DEFAULT_TEXT
+    from tui.watchlists import load_all
+
+    block = DEFAULT_TEXT[DEFAULT_TEXT.index("# [[alerts]]"):]
+    lines = []
+    for line in block.splitlines():
+        if line == "#":
+            continue
+        if not line.startswith("# "):
+            break
+        lines.append(line[2:].split("   #")[0])
+    rules = [parse_rule(d) for d in tomllib.loads("\n".join(lines))["alerts"]]
+    assert {r.kind for r in rules} >= {"price", "move", "zscore", "concentration"}
+    pairs = {name for wl in load_all().watchlists.values() for p in wl.pairs for name in (p.name.lower(), _slug(p.name))}
+    for rule in rules:
+        if rule.kind == "zscore":
+            assert rule.pair.lower() in pairs, rule.pair

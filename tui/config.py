@@ -108,7 +108,7 @@ DEFAULT_TEXT = """\
 # sort = "o"
 
 # Alert rules. kind = "price" (symbol, above and/or below), "move" (symbol or "*", pct: |change today| beyond),
-# "zscore" (pair id, beyond: |z| of the pair's spread), "concentration" (watchlist or "*", gauge = "hhi",
+# "zscore" (pair: its name, beyond: |z| of the pair's spread), "concentration" (watchlist or "*", gauge = "hhi",
 # "top1" or "top3", above: HHI on 0-10,000 or a share in percent), "pnl" (portfolio or "*", measure = "day",
 # "unrealized" or "total", optional symbol, above and/or below in the book's base currency). Any rule may say
 # enabled = false: kept here, not checked (`l` in the app lists the rules, switches them on and off, deletes them).
@@ -124,7 +124,7 @@ DEFAULT_TEXT = """\
 #
 # [[alerts]]
 # kind = "zscore"
-# pair = "nvda-smic"
+# pair = "Nvidia vs SMIC"   # a pair's name as its watchlist writes it (or nvidia-vs-smic); "*": any pair
 # beyond = 2
 #
 # [[alerts]]
