@@ -11,6 +11,7 @@ A quote is an object of short keys (`QUOTE_FIELDS`), defaults left out: ~120 byt
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -231,7 +232,7 @@ def history_from_data(d: Any) -> tuple[str, list[Bar]]:
             raise Malformed(f"history {symbol}: a bar without time")
         o, h, lo, c = (_value("f", v, f"history {symbol}.price") for v in row[1:5])
         bars.append(Bar(t, o, h, lo, c, _value("i", row[5], f"history {symbol}.volume")))
-    if any(b.time < a.time for a, b in zip(bars, bars[1:], strict=False)):
+    if any(b.time < a.time for a, b in itertools.pairwise(bars)):
         raise Malformed(f"history {symbol}: bars out of order")
     return symbol, bars
 
