@@ -315,6 +315,7 @@ class AiwatchApp(App[None]):
             log.exception("runtime failed to start")
             self.notify(f"the feed failed to start: {exc}", severity="error", timeout=30)
             return
+        self._show_source()
         # the first quotes go on screen when they arrive, not at the next refresh tick
         feed, wl = getattr(self.runtime, "feed", None), self.watchlist
         if wl is not None and hasattr(feed, "wait_until_quoted"):
@@ -324,6 +325,18 @@ class AiwatchApp(App[None]):
         # the books' trade-date FX closes and betas: background work, once the first quotes are on screen
         if self.books is not None and hasattr(feed, "fetch_history") and not self._stopped:
             self.run_worker(self._fetch_book_history(feed), name="book-history", exit_on_error=False)
+
+    def _show_source(self) -> None:
+        """The header's badge and the alerts' label as the runtime says after its start: a hub's client knows only
+        then whether the hub's data is simulated."""
+        simulated = bool(getattr(self.runtime, "simulated", False))
+        label = getattr(self.runtime, "source_label", None)
+        header = self.main_widget(WatchHeader)
+        if (header.simulated, header.source_label) != (simulated, label or header.source_label):
+            header.set_source(simulated, label)
+            self.alerts.simulated = simulated
+            if isinstance(getattr(self.runtime, "source", None), str):
+                self.alerts.data_source = (self.runtime.source, getattr(self.runtime, "source_url", None))
 
     async def _fetch_book_history(self, feed) -> None:
         from datetime import datetime

@@ -64,6 +64,10 @@ class Runtime:
         sina_url: str | None = None,
         china_sources: dict[str, str] | None = None,
         china_options: dict | None = None,
+        hub_url: str | None = None,
+        hub_prefix: str = "aiwatch:",
+        hub_fallback: str = "none",
+        hub_options: dict | None = None,
     ) -> None:
         from tui.feeds.china_keys import DEFAULT_CHOICE, GROUPS
 
@@ -94,7 +98,15 @@ class Runtime:
         self.statements = statements  # each equity's statement lines (capex screen, snapshot --capex)
         # the demo's simulator in a child process (True: started by start(); or one already started)
         self.sim_process = sim_process if sim_process not in (True, False) else None
-        self._sim_in_child = demo and sim_process is not False
+        # a client of a hub (tui/hub): the hub's Redis, never an upstream (nor, with --demo, a simulator) of its own;
+        # whether its data is simulated is what the hub's quotes say (known once start() has read them)
+        self.hub_url, self.hub_prefix, self.hub_fallback = hub_url, hub_prefix, hub_fallback
+        self._hub_options = dict(hub_options or {})
+        if hub_url:
+            from tui.hub.connect import public_url
+
+            self.source_label = f"hub: {public_url(hub_url)}"
+        self._sim_in_child = demo and sim_process is not False and not hub_url
         self._sim_log_level, self._sim_command, self._sim_restarts = sim_log_level, sim_command, sim_restarts
         self._sim_state: str | None = "starting simulator" if self._sim_in_child else None
         self._sim_error: str | None = None
@@ -106,6 +118,9 @@ class Runtime:
         from tui.feeds.endpoints import ChinaEndpoints, Endpoints
         from tui.feeds.upstream import Upstream
 
+        if self.hub_url:
+            await self._start_hub_client()
+            return
         if self._sim_in_child:
             # the feed's modules were imported above, on this core, while the child finished starting on the other
             endpoints = await self._start_sim_process()
@@ -135,6 +150,54 @@ class Runtime:
             self.feed.set_symbols(self._symbols)
         await self.feed.start()
 
+    async def _start_hub_client(self) -> None:
+        from tui.hub.client import HubFeed
+
+        fallback = self._direct_upstream if self.hub_fallback == "direct" else None
+        self.feed = HubFeed(self.store, self.clock, self.hub_url, prefix=self.hub_prefix, fallback=fallback,
+                            **self._hub_options)
+        if self._symbols:
+            self.feed.set_symbols(self._symbols)
+        await self.feed.start()
+        self._take_hub_labels()
+
+    def _take_hub_labels(self) -> None:
+        """What the data is, as the hub says: simulated (the header's DEMO badge, the snapshot's "demo") or the
+        hub's own source."""
+        feed = self.feed
+        if feed is None or not self.hub_url:
+            return
+        if feed.simulated:
+            self.simulated, self.source, self.source_url = True, "demo", None
+        elif feed.simulated is False:
+            from tui.sanitize import clean_name
+
+            self.simulated = False
+            hub = feed.hub
+            if hub.get("source") in ("yahoo", "other", "demo"):
+                self.source = hub["source"]
+                url = hub.get("source_url")
+                self.source_url = clean_name(url) if isinstance(url, str) else None
+            label = hub.get("source_label")
+            if isinstance(label, str) and label:
+                from tui.hub.connect import public_url
+
+                self.source_label = f"{clean_name(label)} via hub {public_url(self.hub_url)}"
+
+    def _direct_upstream(self):
+        """This client's own Upstream (hub_fallback = "direct"), on its own endpoints, into the same store."""
+        from tui.feeds.endpoints import ChinaEndpoints, Endpoints
+        from tui.feeds.upstream import Upstream
+
+        endpoints = Endpoints.from_env(self._yahoo_url, self._stream_url)
+        china = ChinaEndpoints.from_env(self._tencent_url, self._sina_url)
+        kwargs: dict = {"proxy": self._proxy} if self._proxy else {}
+        kwargs.update(_feed_extras(endpoints, self.history_range))
+        if self.statements:
+            kwargs["statements"] = True
+        return Upstream(self.store, self.clock, endpoints, china, china_sources=self.china_sources,
+                        china_options=self._china_options, **kwargs)
+
     def _redirected_china(self) -> list[tuple[str, str]]:
         """(name, base URL) of each quote page in use whose host was pointed elsewhere."""
         from tui.feeds.china_keys import chain_for
@@ -152,6 +215,8 @@ class Runtime:
         from tui.feeds.endpoints import ChinaEndpoints, Endpoints
         from tui.feeds.upstream import yahoo_base
 
+        if self.hub_url:
+            return self.feed.sources_info() if self.feed is not None else []
         if self.feed is not None:
             yahoo_url, china = yahoo_base(self.feed.endpoints), self.feed.china_endpoints
         else:

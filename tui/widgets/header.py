@@ -114,6 +114,15 @@ class WatchHeader(Vertical):
             yield badge
         yield OneLine(id="clocks")  # drawn again only when its text changes
 
+    def set_source(self, simulated: bool, source_label: str | None) -> None:
+        """The badge again, once the data's source is known (a hub's client learns it from the hub)."""
+        self.simulated = simulated
+        self.source_label = source_label or YAHOO_BADGE
+        if self.is_mounted:
+            badge = self.query_one("#source-badge", Static)
+            badge.update(plain(DEMO_BADGE if simulated else self.source_label))
+            badge.set_class(simulated, "-demo")
+
     def set_watchlist(self, number: int, count: int, title: str) -> None:
         text = Content.assemble((f" {number} ", "reverse bold"), " ", (title, "bold"),
                                 (f"  ({number}/{count})", "$text-muted"))

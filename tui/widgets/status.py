@@ -69,6 +69,21 @@ def _source_parts(sources, now: float) -> list[tuple[str, str] | str]:
     return parts
 
 
+def _hub_groups(hub, more: bool) -> list:
+    """`hub redis://host:6379 · 12 clients · ` (the count gives way first), or `hub redis://… down since 14:32`."""
+    groups: list = []
+    head: list = ["hub ", (hub.base_url, "bold $success" if hub.state == "live" else _state_style(hub.state))]
+    if hub.state != "live":
+        head.append((f" {hub.state}", _state_style(hub.state)))
+    groups.append((head, 0))
+    clients = getattr(hub, "clients", None)
+    if clients is not None:
+        groups.append(([f" · {clients} client{'s' * (clients != 1)}"], 2))
+    if more:
+        groups.append(([" · "], 0))
+    return groups
+
+
 def status_content(status: FeedStatusLike, now: float, width: int | None = None) -> Content:
     """One line describing the feed; the parts in the order a user scans them. In `width` cells, whole parts give
     way (the request rate, the polled count, the reconnects, the rejected frames, the last message's age), never a
@@ -84,8 +99,13 @@ def status_content(status: FeedStatusLike, now: float, width: int | None = None)
     notice = getattr(status, "notice", None)
     Part = tuple[str, str] | str
     # (what, the order it gives way in: the highest first; 0 never)
-    groups: list[tuple[list[Part], int]] = [
-        (_source_parts(sources, now) if sources else ["feed ", (status.state, _state_style(status.state))], 0)]
+    groups: list[tuple[list[Part], int]] = []
+    if sources and sources[0].name == "hub":  # a client of a hub (tui/hub): the hub first, then its upstream's
+        hub, sources = sources[0], sources[1:]
+        groups += _hub_groups(hub, bool(sources))
+    if sources or not groups:
+        groups.append((_source_parts(sources, now) if sources else ["feed ", (status.state,
+                                                                               _state_style(status.state))], 0))
     # what is missing and why comes right after the states, before the counters a narrow terminal drops first: the
     # feed's words (`aiwatch snapshot` prints the same), which say a rate limit with its next try
     if notice:
