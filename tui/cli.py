@@ -1,4 +1,4 @@
-"""Command line: `aiwatch` (the app), `aiwatch simulate`, `aiwatch snapshot`, `aiwatch check`."""
+"""Command line: `aiwatch` (the app), `aiwatch simulate`, `aiwatch snapshot`, `aiwatch check`, `aiwatch hub`."""
 
 from __future__ import annotations
 
@@ -34,6 +34,8 @@ examples:
   aiwatch simulate --port 8765            run the simulator for other clients
   aiwatch check                           validate every shipped and user watchlist
   aiwatch serve --demo                    the app in a web browser at http://127.0.0.1:8000 (no login)
+  aiwatch hub --demo                      one upstream for every aiwatch on this server, through Redis
+  aiwatch --hub redis://127.0.0.1:6379/0  quotes from that hub (docs/hub.md)
   aiwatch --config ~/aiwatch.toml         settings from that file (keys: README, "Configuration")
 
 environment:
@@ -109,6 +111,10 @@ def _source_options(p: argparse.ArgumentParser) -> None:
                    "(default: the config's [sources], tencent; yahoo: Yahoo only, 15 minutes late)")
     g.add_argument("--log-level", default=None, choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                    help="log level of the log file (default: the config's log_level, INFO)")
+    g.add_argument("--hub", metavar="URL", default=None,
+                   help="take quotes from the hub on this Redis (redis://[user:password@]host:port/db, rediss:// "
+                   "for TLS; `aiwatch hub` runs it) instead of connecting to the sources (default: the config's "
+                   "hub; docs/hub.md)")
     g.add_argument("--stale-after", type=_positive, default=None, metavar="S",
                    help="mark an open market's quote stale this many seconds past its usual delay "
                    "(default: the config's stale_after, 60)")
@@ -168,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
 
     _serve_parser(sub)
+    _hub_parser(sub)
 
     chk = sub.add_parser("check", help="validate watchlist and portfolio files",
                          description="Validate watchlist and portfolio files; with no path, every shipped and user "
@@ -209,7 +216,17 @@ def _runtime(args, *, clock=None, sim_process=False):
                    # the app's capex screen and gauge; a snapshot only with --capex
                    statements=getattr(args, "capex", False) or getattr(args, "command", None) != "snapshot",
                    tencent_url=getattr(args, "tencent_url", None), sina_url=getattr(args, "sina_url", None),
-                   china_sources=china_sources(args))
+                   china_sources=china_sources(args), **hub_options(args))
+
+
+def hub_options(args) -> dict:
+    """The Runtime's hub options: --hub or the config's hub, its prefix and fallback (none without a hub)."""
+    url = getattr(args, "hub", None)
+    if not url:
+        return {}
+    config = getattr(args, "config_obj", None)
+    return {"hub_url": url, "hub_prefix": getattr(config, "hub_prefix", "aiwatch:"),
+            "hub_fallback": getattr(config, "hub_fallback", "none")}
 
 
 def china_sources(args) -> dict[str, str]:
@@ -253,7 +270,8 @@ def _requested_watchlist(args, result) -> int | None:
 
 def cmd_run(args) -> int:
     clock = _clock(args)
-    sim = _spawn_demo_simulator(args, clock) if args.demo else False  # first: it overlaps everything below
+    # first: it overlaps everything below (a hub's client starts no simulator: the hub's data says what it is)
+    sim = _spawn_demo_simulator(args, clock) if args.demo and not getattr(args, "hub", None) else False
     runtime = None
     try:
         from tui.watchlists import load_all
@@ -498,6 +516,15 @@ def _apply_config(args) -> None:
         args.stale_after = config.stale_after
     if getattr(args, "proxy", None) is None and config.proxy:
         args.proxy = config.proxy
+    if hasattr(args, "hub") and args.hub is None and config.hub:
+        args.hub = config.hub
+    if getattr(args, "hub", None):
+        from tui.hub.connect import check_url
+
+        why = check_url(args.hub)
+        if why:
+            say(f"aiwatch: --hub: {why}")
+            raise SystemExit(2)
     # the config's default_watchlist is not copied into args.watchlist: a list asked for on the command line
     # must load or stop the command, the config's may be bad and is then reported and replaced by ai-rivals
     if args.command in ("snapshot", "serve"):
@@ -530,7 +557,7 @@ def serve_app_args(args) -> list[str]:
                        ("--tencent-url", "tencent_url"), ("--sina-url", "sina_url"),
                        ("--china-source", "china_source"), ("--proxy", "proxy"), ("--log-level", "log_level"), ("--stale-after", "stale_after"),
                        ("--config", "config"), ("--rate", "rate"), ("--seed", "seed"), ("--speed", "speed"),
-                       ("--faults", "faults")):
+                       ("--faults", "faults"), ("--hub", "hub")):
         value = getattr(args, attr, None)
         if value is not None:
             out += [flag, str(value)]
@@ -559,16 +586,80 @@ def cmd_serve(args) -> int:
     return run_serve(args.host, args.port, serve_app_args(args))
 
 
+def _hub_parser(sub) -> None:
+    hub = sub.add_parser(
+        "hub", help="one upstream for every aiwatch on this server, shared through Redis (docs/hub.md)",
+        description="Run the sources once (Yahoo, Tencent, Sina; or the simulator with --demo) and publish every "
+        "quote through Redis to the aiwatch processes started with --hub URL (or the config's hub). Runs until "
+        "SIGINT or SIGTERM; a second hub on the same Redis waits and takes over when the first stops. Logs to the "
+        "log file.",
+        epilog="example:\n  aiwatch hub --demo --redis redis://127.0.0.1:6379/0\n  aiwatch --hub redis://127.0.0.1:6379/0\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    hub.add_argument("--redis", metavar="URL", default=None,
+                     help="the Redis to publish on (default: the config's hub, else redis://127.0.0.1:6379/0)")
+    g = hub.add_argument_group("data source")
+    g.add_argument("--yahoo-url", metavar="URL", default=None, help="base URL for Yahoo's REST hosts")
+    g.add_argument("--stream-url", metavar="URL", default=None, help="streamer websocket URL")
+    g.add_argument("--proxy", metavar="URL", default=None, help="HTTP(S) proxy for every source")
+    g.add_argument("--tencent-url", metavar="URL", default=None, help="base URL for Tencent's quote page")
+    g.add_argument("--sina-url", metavar="URL", default=None, help="base URL for Sina's quote page")
+    g.add_argument("--china-source", choices=["tencent", "sina", "yahoo"], default=None,
+                   help="where Hong Kong, Shanghai and Shenzhen quotes come from in real time")
+    g.add_argument("--log-level", default=None, choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    g.add_argument("--config", metavar="PATH", default=None, help="settings file (hub, hub_prefix, proxy, sources)")
+    _sim_options(hub, with_demo=True)
+
+
+def cmd_hub(args) -> int:
+    import signal
+
+    from tui.hub.connect import DEFAULT_URL, check_url, public_url
+    from tui.hub.server import Hub
+    from tui.paths import log_dir
+    from tui.runtime import Runtime
+
+    config = getattr(args, "config_obj", None)
+    url = args.redis or getattr(config, "hub", "") or DEFAULT_URL
+    why = check_url(url)
+    if why:
+        say(f"aiwatch hub: {why}")
+        return 2
+    prefix = getattr(config, "hub_prefix", "aiwatch:")
+    # the hub keeps what any client may show: a year of daily bars and the statements of every leased symbol
+    runtime = Runtime(demo=args.demo, clock=_clock(args), seed=args.seed, rate=args.rate, faults=args.faults,
+                      yahoo_url=args.yahoo_url, stream_url=args.stream_url, proxy=args.proxy, history_range="1y",
+                      statements=True, tencent_url=args.tencent_url, sina_url=args.sina_url,
+                      china_sources=china_sources(args))
+    hub = Hub(url, runtime, prefix=prefix)
+    what = "simulated data (--demo)" if args.demo else runtime.source_label
+    say(f"aiwatch hub: {what} on {public_url(url)} (prefix {prefix!r}); clients: aiwatch --hub "
+        f"{public_url(url)}; log: {log_dir() / 'aiwatch.log'}")
+
+    async def run() -> str:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, hub.stop)
+        return await hub.run()
+
+    why = asyncio.run(run())
+    log.info("aiwatch hub ended: %s", why)
+    if why != "stopped":
+        say(f"aiwatch hub: {why}: another hub holds the lock")
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _apply_config(args)  # config.toml fills what the command line left unset
     setup_logging(getattr(args, "log_level", None) or "INFO")
     command = args.command or "run"
-    if command in ("run", "snapshot", "serve") and not args.demo and (args.at is not None or args.speed != 1.0):
+    if (command in ("run", "snapshot", "serve", "hub") and not args.demo and not getattr(args, "hub", None)
+            and (args.at is not None or args.speed != 1.0)):
         parser.error("--at and --speed need --demo (the real markets run on real time)")
     handlers = {"run": cmd_run, "snapshot": cmd_snapshot, "simulate": cmd_simulate, "check": cmd_check,
-                "portfolio": cmd_portfolio,
+                "portfolio": cmd_portfolio, "hub": cmd_hub,
                 "serve": cmd_serve}
     try:
         return handlers[command](args)

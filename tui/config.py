@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
@@ -37,6 +38,8 @@ ALERT_KINDS = ("price", "move", "zscore", "concentration", "capex", "pnl")
 SOURCE_GROUPS = ("hk", "cn")
 SOURCE_CHOICES = ("tencent", "sina", "yahoo")
 SOURCE_DEFAULTS = {"hk": "tencent", "cn": "tencent"}
+HUB_FALLBACKS = ("none", "direct")
+HUB_PREFIX = re.compile(r"^[A-Za-z0-9:_.\-]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,9 @@ class Config:
     # the quote page first used per market group: hk (Hong Kong), cn (Shanghai, Shenzhen) -> tencent, sina, yahoo
     sources: MappingProxyType = field(default_factory=lambda: MappingProxyType(dict(SOURCE_DEFAULTS)))
     log_level: str = "INFO"
+    hub: str = ""                         # a hub's Redis URL (docs/hub.md); "" runs this aiwatch's own sources
+    hub_fallback: str = "none"            # "direct": while the hub is down, run this aiwatch's own sources
+    hub_prefix: str = "aiwatch:"          # the hub's key and channel prefix in Redis
     path: Path | None = None              # the file these settings came from (None: defaults only)
 
     @property
@@ -91,6 +97,17 @@ DEFAULT_TEXT = """\
 # HTTP(S) proxy for every source: Yahoo Finance (which cannot be reached from mainland-China networks without
 # one), and Tencent's and Sina's quote pages.
 # proxy = "http://127.0.0.1:7890"
+
+# A hub's Redis (docs/hub.md): every aiwatch on a server shares one upstream that `aiwatch hub` runs. Empty: this
+# aiwatch connects to the sources itself. `aiwatch hub` uses it too. rediss:// for TLS; user:password@ for an ACL.
+# hub = "redis://127.0.0.1:6379/0"
+
+# While the hub is down: "none" (keep the last values, marked stale as they age) or "direct" (connect to the
+# sources directly until the hub is back).
+# hub_fallback = "none"
+
+# The prefix of the hub's keys and channels (several hubs can share one Redis under different prefixes).
+# hub_prefix = "aiwatch:"
 
 # A command run when an alert fires, with the alert as one JSON object on its stdin. Empty: none.
 # alert_command = "notify-send aiwatch"
@@ -316,6 +333,30 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> tuple[Config
             problems.append(f"proxy: expected a URL like http://host:port, got {v!r}; using no proxy")
             v = d.proxy
         kw["proxy"] = v
+    if "hub" in data:
+        v = _string("hub", data["hub"], problems, d.hub).strip()
+        if v:
+            from tui.hub.connect import check_url
+
+            why = check_url(v)
+            if why:
+                problems.append(f"hub: {why}; using no hub")
+                v = d.hub
+        kw["hub"] = v
+    if "hub_fallback" in data:
+        v = _string("hub_fallback", data["hub_fallback"], problems, d.hub_fallback).strip().lower()
+        if v not in HUB_FALLBACKS:
+            problems.append(f"hub_fallback: expected one of {', '.join(HUB_FALLBACKS)}, got {data['hub_fallback']!r}; "
+                            f"using {d.hub_fallback!r}")
+            v = d.hub_fallback
+        kw["hub_fallback"] = v
+    if "hub_prefix" in data:
+        v = _string("hub_prefix", data["hub_prefix"], problems, d.hub_prefix)
+        if not HUB_PREFIX.match(v):
+            problems.append(f"hub_prefix: expected letters, digits and : _ - . (at most 64), got {v!r}; "
+                            f"using {d.hub_prefix!r}")
+            v = d.hub_prefix
+        kw["hub_prefix"] = v
     if "alert_command" in data:
         kw["alert_command"] = _string("alert_command", data["alert_command"], problems, d.alert_command).strip()
     for key in ("alert_bell", "alert_command_in_demo", "clock_seconds"):
