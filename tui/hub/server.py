@@ -83,6 +83,8 @@ class Hub:
             if not await self._acquire():
                 return why
             union = await self._read_leases_quietly()
+            with contextlib.suppress(*redis_errors()):  # alive, its upstream starting: clients do not call it down
+                await self._beat()
             self.runtime.set_symbols(union)
             self.union = union
             await self.runtime.start()
@@ -235,6 +237,9 @@ class Hub:
             log.info("hub: %d symbols from %d clients (+%d -%d)", len(union), self.clients, len(added), len(gone))
             self.union = union
             self.runtime.set_symbols(union)
+        await self._beat()
+
+    async def _beat(self) -> None:
         pipe = self._r.pipeline(transaction=False)
         pipe.set(self.keys.heartbeat, codec.dumps({"wall": time.time(), "clock": self.runtime.clock.now()}),
                  px=int(HEARTBEAT_TTL * 1000))

@@ -77,6 +77,7 @@ class Simulator:
         self.port = 0
         self.frames_sent = 0
         self.requests = 0
+        self.streams_opened = 0  # websocket connections ever accepted (a hub's test counts its upstream by it)
         self.paths: deque[str] = deque(maxlen=10_000)  # the REST paths asked for, newest last (tests read it)
         self.china_requests = {"tencent": 0, "sina": 0}
         self._runner: web.AppRunner | None = None
@@ -367,6 +368,7 @@ class Simulator:
     async def _stream(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(heartbeat=None, autoping=True)
         await ws.prepare(request)
+        self.streams_opened += 1
         self._sockets.add(ws)
         subscribed: dict[str, None] = {}
         sender = asyncio.create_task(self._send_loop(ws, request, subscribed))
