@@ -1,0 +1,116 @@
+"""Leases, a Redis killed and restarted under a running hub and its clients, a hub stopped and another one taking
+over, and the direct fallback: each on a real redis-server, waiting on conditions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import redis.asyncio as aioredis
+from hub_support import US, RunningHub, clients, client_runtime, wait_until
+from redis_support import redis_server  # noqa: F401 - the fixture
+
+from tui.core.clock import Clock
+
+
+async def test_a_client_that_quits_loses_its_symbols_after_the_lease_ttl(redis_server):  # noqa: F811
+    async with RunningHub(redis_server.url) as hub:
+        async with clients(redis_server.url, 1, symbols=("NVDA", "MSFT"), hub_options={"lease_ttl": 1.5}):
+            async with clients(redis_server.url, 1, symbols=("AMD",), hub_options={"lease_ttl": 1.5}) as [b]:
+                await wait_until(lambda: "AMD" in hub.hub.union and "NVDA" in hub.hub.union, what="the union")
+                await wait_until(lambda: "AMD" in hub.runtime.feed.symbols, what="the upstream's symbols")
+                for t in b.feed._tasks:  # the client dies without a word: its lease is not deleted
+                    t.cancel()
+                b.feed._r = None
+                await wait_until(lambda: "AMD" not in hub.hub.union, timeout=10, what="AMD leaving the union")
+                assert "NVDA" in hub.hub.union
+                await wait_until(lambda: "AMD" not in hub.runtime.feed.symbols, what="AMD dropped upstream")
+
+
+async def test_redis_restarted_mid_run_clients_recover_and_keys_are_filled_again(redis_server):  # noqa: F811
+    async with RunningHub(redis_server.url) as hub:
+        async with clients(redis_server.url, 2, symbols=US) as rts:
+            await wait_until(lambda: all(all(s in rt.store.quotes for s in US) for rt in rts), what="quotes")
+            redis_server.stop()
+            for rt in rts:
+                await wait_until(lambda rt=rt: rt.feed.status().sources[0].state.startswith("unreachable since"),
+                                 what="the client saying unreachable")
+                assert rt.store.quotes["NVDA"].price > 0  # the last values are kept
+            await wait_until(lambda: hub.hub.redis_lost_since is not None, what="the hub noticing")
+            assert hub.runtime.feed is not None and hub.runtime.sim.streams_opened == 1  # the upstream kept running
+            redis_server.start()
+            for rt in rts:
+                await wait_until(lambda rt=rt: rt.feed.status().sources[0].state == "live", timeout=30,
+                                 what="the client live again")
+            await wait_until(lambda: hub.hub.refills >= 1, what="the hub filling the keys again")
+            r = aioredis.from_url(redis_server.url)
+            try:
+                await wait_until(lambda: hub.hub.clients == 2, what="both leases registered again")
+                assert await r.get("aiwatch:q:NVDA") is not None
+                assert len([k async for k in r.scan_iter(match="aiwatch:lease:*")]) == 2
+                assert await r.get("aiwatch:lock") == hub.hub.token.encode()
+            finally:
+                await r.aclose()
+            before = rts[0].feed.received_batches
+            await wait_until(lambda: rts[0].feed.received_batches > before, what="ticks again")
+            assert hub.runtime.sim.streams_opened == 1
+
+
+async def test_a_stopped_hub_is_down_and_a_waiting_hub_takes_over(redis_server):  # noqa: F811
+    first = RunningHub(redis_server.url)
+    await first.__aenter__()
+    second = RunningHub(redis_server.url)
+    try:
+        async with clients(redis_server.url, 1, symbols=US, hub_options={"down_after": 1.5}) as [rt]:
+            await wait_until(lambda: rt.feed.hub_live(), what="the client live")
+            await second.__aenter__()
+            await wait_until(lambda: second.hub.state == "waiting for the lock", what="the second hub waiting")
+            assert second.runtime.feed is None  # no upstream while it waits
+            assert await first.stop() == "stopped"
+            await wait_until(lambda: rt.feed.status().sources[0].state.startswith("down since")
+                             or second.hub.has_lock, what="the client saying down, or the takeover")
+            await wait_until(lambda: second.hub.has_lock and second.hub.state == "running", what="the takeover")
+            await wait_until(lambda: rt.feed.hub_live(), what="the client live on the second hub")
+            before = rt.feed.received_batches
+            await wait_until(lambda: rt.feed.received_batches > before, what="ticks from the second hub")
+            # and with no hub at all the client says so
+            await second.stop()
+            await wait_until(lambda: rt.feed.status().sources[0].state.startswith("down since"),
+                             what="the client saying down")
+            assert "down since" in rt.feed.trouble_text()
+    finally:
+        await first.stop()
+        await second.stop()
+
+
+async def test_direct_fallback_runs_its_own_upstream_while_the_hub_is_down(redis_server):  # noqa: F811
+    from tui.sim.server import Simulator
+
+    own = Simulator(Clock(at=datetime(2026, 11, 24, 15, 0, tzinfo=UTC)), seed=7, rate=20.0)
+    await own.start()
+    try:
+        hub = RunningHub(redis_server.url)
+        await hub.__aenter__()
+        rt = client_runtime(redis_server.url, fallback="direct", hub_options={"down_after": 1.5},
+                            yahoo_url=own.base_url, stream_url=own.stream_url, tencent_url=own.base_url,
+                            sina_url=own.base_url)
+        rt.set_symbols(US)
+        await rt.start()
+        try:
+            await wait_until(lambda: rt.feed.hub_live() and "NVDA" in rt.store.quotes, what="quotes via the hub")
+            assert own.streams_opened == 0 and own.requests == 0  # nothing of its own while the hub runs
+            await hub.stop()
+            await wait_until(lambda: rt.feed.direct is not None, what="the fallback starting")
+            await wait_until(lambda: own.streams_opened == 1, what="the client's own websocket")
+            status = rt.feed.status()
+            assert status.sources[0].name == "hub" and status.sources[0].state.startswith("down since")
+            assert any(s.name == "yahoo" for s in status.sources[1:])
+            hub = RunningHub(redis_server.url)
+            await hub.__aenter__()
+            await wait_until(lambda: rt.feed.direct is None, timeout=30, what="the hand-back to the hub")
+            await wait_until(lambda: not own._sockets, what="the client's own websocket closed")
+            assert rt.feed.hub_live()
+        finally:
+            await rt.stop()
+            await hub.stop()
+    finally:
+        await own.stop()
