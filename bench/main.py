@@ -24,6 +24,7 @@ ticks/s over 20 symbols; bench/reference.toml), to tell how fast this machine is
     python -m bench --quick         # a short version (200 ticks/s only, short windows): a smoke check
     python -m bench --json out.json --repeat 3
     python -m bench --rates 200 --skip launch,idle,day --ablate refresh   # what the app costs without that part
+    python -m bench --hub           # the hub (bench/hub.py): one upstream for N = 1, 10, 50 clients through Redis
 """
 
 from __future__ import annotations
@@ -546,6 +547,8 @@ def main(argv: list[str] | None = None) -> int:
                    "without COLORTERM, as over a typical SSH session)")
     p.add_argument("--skip", default="", help="comma-separated parts to skip: rates,reference,launch,idle,day")
     p.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, latency files)")
+    p.add_argument("--hub", action="store_true", help="only the hub's figures (bench/hub.py): one hub, N = 1, 10, "
+                   "50 headless clients on 60 symbols at 200 ticks/s (--quick: N = 1, 3, short windows)")
     p.add_argument("--ablate", default="", metavar="PARTS",
                    help="switch parts of the app off to see what they cost: none, refresh, parse (comma-separated; "
                         "see bench/ablate.py); no latency instrumentation, no targets checked")
@@ -560,6 +563,15 @@ def main(argv: list[str] | None = None) -> int:
     if sys.platform != "linux":
         print("python -m bench needs Linux (/proc, pty)", file=sys.stderr)
         return 2
+    if args.hub:
+        from bench import hub
+
+        doc = hub.bench_hub((1, 3) if args.quick else hub.COUNTS, window=args.window or (2.0 if args.quick else 20.0),
+                            warmup=1.0 if args.quick else 4.0)
+        print(hub.render(doc))
+        if args.json:
+            Path(args.json).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        return 0
     prof = QUICK if args.quick else FULL
     if args.window:
         prof = Profile(**{**prof.__dict__, "window": args.window})

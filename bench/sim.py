@@ -87,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             await stop.wait()
         finally:
-            print(json.dumps({"frames_sent": sim.frames_sent, "requests": sim.requests}), flush=True)
+            print(json.dumps({"frames_sent": sim.frames_sent, "requests": sim.requests,
+                              "streams_opened": sim.streams_opened}), flush=True)
             await sim.stop()
 
     asyncio.run(run())

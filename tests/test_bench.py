@@ -110,3 +110,21 @@ def test_bench_rejects_an_unknown_part():
     proc = subprocess.run([sys.executable, "-m", "bench", "--ablate", "nonsense"], cwd=ROOT, capture_output=True,
                           check=False, text=True, timeout=60)
     assert proc.returncode == 2 and "unknown part" in proc.stderr
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the benchmark reads /proc (Linux)")
+def test_hub_benchmark_runs_at_a_tiny_size(tmp_path):
+    import shutil
+
+    if not shutil.which("redis-server") and not Path("/usr/bin/redis-server").exists():
+        pytest.skip("no redis-server here (.ci/run installs it)")
+    out = tmp_path / "hub.json"
+    proc = subprocess.run([sys.executable, "-m", "bench.hub", "--clients", "1,2", "--window", "1", "--warmup", "0.5",
+                           "--json", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    doc = json.loads(out.read_text())
+    one, two = doc["runs"]["1"], doc["runs"]["2"]
+    assert one["upstream_websockets"] == two["upstream_websockets"] == 1  # one upstream whatever the clients
+    for r in (one, two):
+        assert r["new_client_s"] > 0 and r["redis_memory_mb"] > 0 and r["p99_ms"] is not None
+    assert "the hub: 60 symbols" in proc.stdout
