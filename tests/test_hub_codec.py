@@ -15,7 +15,7 @@ from tui.model import Bar, Fundamentals, MarketState, Quote, QuoteSource
 
 
 def _quote(**kw) -> Quote:
-    base = dict(symbol="0700.HK", price=512.5, time=1_795_000_000.0, source=QuoteSource.POLL, received=1_795_000_001.5,
+    base = dict(symbol="0700.HK", price=512.5, time=1_795_000_000.0, source=QuoteSource.POLL, received=1_795_000_001.5,  # noqa: C408
                 currency="HKD", change=-3.5, change_pct=-0.68, previous_close=516.0, volume=12_345_678,
                 exchange="HKG", market_state=MarketState.REGULAR, short_name="TENCENT", delay_minutes=0,
                 source_name="tencent", delay_measured=True, ext_session="post", ext_price=513.0, ext_time=1.0)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import redis.asyncio as aioredis
-from hub_support import US, RunningHub, clients, client_runtime, wait_until
+from hub_support import US, RunningHub, client_runtime, clients, wait_until
 from redis_support import redis_server  # noqa: F401 - the fixture
 
 from tui.core.clock import Clock
