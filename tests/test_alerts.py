@@ -182,6 +182,8 @@ def test_zscore_rule(monkeypatch):
     z = {"AI chips": 2.5, "EVs": -1.0}
     monkeypatch.setattr(history, "relative_performance",
                         lambda store, w, pair, now=None: type("R", (), {"z": z.get(pair.name)})())
+    pending: list[str] = []  # every input of the pairs in: the z-scores set by hand are the settled ones
+    monkeypatch.setattr(history, "pair_inputs_pending", lambda store, w, pair, settled=None: pending)
     engine = AlertEngine([parse_rule({"kind": "zscore", "pair": "*", "beyond": 2})])
     assert [a.message for a in engine.check(rt.store, wl, rt.clock.now())] == [
         "AI chips: spread z-score already beyond ±2: +2.50"]
@@ -192,6 +194,13 @@ def test_zscore_rule(monkeypatch):
     assert one.check(rt.store, wl, rt.clock.now()) == []
     z["AI chips"] = 2.5
     assert [a.subject for a in one.check(rt.store, wl, rt.clock.now())] == ["AI chips"]
+    # with an input still on its way the rule is not evaluated: no alert, and no change of state
+    waiting = AlertEngine([parse_rule({"kind": "zscore", "pair": "ai-chips", "beyond": 2})])
+    pending.append("688981.SS history")
+    assert waiting.check(rt.store, wl, rt.clock.now()) == []
+    assert waiting.state(waiting.rules[0], f"{wl.name}/AI chips") is None
+    pending.clear()
+    assert [a.subject for a in waiting.check(rt.store, wl, rt.clock.now())] == ["AI chips"]
 
 
 async def test_command_gets_the_alert_as_json_on_stdin(tmp_path):

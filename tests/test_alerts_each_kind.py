@@ -26,6 +26,8 @@ class Driver:
 
             monkeypatch.setattr(history, "relative_performance",
                                 lambda store, w, pair, now=None: type("R", (), {"z": self.z.get(pair.name)})())
+            # the z-score set by hand stands for the settled one: every input of the pair taken as in
+            monkeypatch.setattr(history, "pair_inputs_pending", lambda store, w, pair, settled=None: [])
 
     def value(self) -> float:
         rt = self.rt

@@ -5,7 +5,8 @@ Rules (config `[[alerts]]` tables, or added in the app):
                    currency; more than 0); pre- and post-market trades do not count
     move           symbol (or "*": every equity on screen), pct: |the day's change| (against the previous
                    session's close, as on the board) is more than pct percent (0-100); never the extended-hours move
-    zscore         pair (its name, or "*"), beyond: |z| of the pair's FX-adjusted log price ratio (1y window)
+    zscore         pair (its name, or "*"), beyond: |z| of the pair's FX-adjusted log price ratio (1y window),
+                   checked only once every listing's and FX rate's daily history and live price is in
     concentration  gauge "hhi" | "top1" | "top3", above: HHI (0-10,000) or the share in percent (0-100); watchlist
                    (name, default "*": the one on screen)
     capex          symbol (or "*": every company on screen, once each), metric "intensity" (capex / revenue,
@@ -37,7 +38,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -365,6 +366,9 @@ class AlertEngine:
         self.simulated = simulated  # prices come from the simulator: alerts are marked DEMO
         self.data_source: tuple[str, str | None] = ("yahoo", None)  # (source, url): see tui.runtime.data_source
         self.command_in_demo = command_in_demo  # run `command` on simulated alerts too
+        # whether a symbol's daily history is as complete as the feed will make it (Upstream.history_settled); the
+        # app sets it. Without it, only the history held in the store counts (tui.core.history.pair_inputs_pending)
+        self.history_settled: Callable[[str], bool] | None = None
         self._state: dict[tuple[Rule, str], str] = {}
         self._quarters: dict[tuple[Rule, str], object] = {}  # capex rules: the quarter end last checked
         self.fired: list[Alert] = []
@@ -504,14 +508,18 @@ class AlertEngine:
         if wl is None:
             return []
         try:
-            from tui.core.history import relative_performance
+            from tui.core import history
         except ImportError:  # the z-score module is not there: nothing to check
             return []
         out = []
         for pair in wl.pairs:
             if rule.pair != "*" and rule.pair.lower() not in (pair.name.lower(), _slug(pair.name)):
                 continue
-            rp = relative_performance(store, wl, pair, now=now)
+            # only the z-score of every input: with a listing's or an FX rate's history still on its way the z is
+            # that of part of a side, or of closes at today's rate, and moves as each one comes in
+            if history.pair_inputs_pending(store, wl, pair, self.history_settled):
+                continue
+            rp = history.relative_performance(store, wl, pair, now=now)
             z = rp.z if rp is not None else None
             if z is None:
                 continue

@@ -148,6 +148,7 @@ class AiwatchApp(App[None]):
             self.driver_class = hangup_safe_driver(self.driver_class)
         self.runtime = runtime
         self.alerts.simulated = bool(getattr(runtime, "simulated", False))  # demo alerts say DEMO (tui.alerts)
+        self.alerts.history_settled = self._history_settled  # a z-score rule waits for every history it reads
         if isinstance(getattr(runtime, "source", None), str):  # another server's prices are not Yahoo's
             self.alerts.data_source = (runtime.source, getattr(runtime, "source_url", None))
         self.load_result = watchlists
@@ -719,6 +720,11 @@ class AiwatchApp(App[None]):
             self.notify(alert.message, title="Alert", severity="warning", timeout=10)
             if self.config.alert_bell:
                 self.bell()
+
+    def _history_settled(self, symbol: str) -> bool:
+        """Whether the feed will bring no more of `symbol`'s daily history (held, or refused by the source)."""
+        settled = getattr(getattr(self.runtime, "feed", None), "history_settled", None)
+        return symbol in self.runtime.store.history if settled is None else bool(settled(symbol))
 
     def check_alerts_now(self) -> None:
         """Check the rules at once (one just added or switched on), not at the next new quote: a rule already true

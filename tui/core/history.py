@@ -24,7 +24,7 @@ import asyncio
 import datetime as dt
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -475,6 +475,28 @@ def history_symbols(watchlist: Watchlist, pair: Pair, store: MarketStore | None 
         if fx is not None and fx not in out:
             out.append(fx)
     return list(dict.fromkeys(out))
+
+
+def pair_inputs_pending(store: MarketStore, watchlist: Watchlist, pair: Pair,
+                        settled: Callable[[str], bool] | None = None) -> list[str]:
+    """What the pair's z-score still waits for, as "SYMBOL history" or "SYMBOL price": the daily history of each
+    of its listings and of their currencies' FX (each close at its date's rate), and each one's live price. Until
+    every one is in, the z-score is that of part of a side, or of closes at today's FX rate instead of their own
+    date's: not the one the pairs panel settles on once the feed has loaded them all.
+
+    A symbol the source says does not exist (`store.unknown`) waits for nothing; `settled(symbol)` says whether its
+    history is as complete as the source will make it (`Upstream.history_settled`: held, or refused), so that a
+    listing the source has no chart for leaves its company out of the side rather than silencing the pair for ever.
+    Without `settled`, a history counts as in only when the store holds it."""
+    pending: list[str] = []
+    for sym in history_symbols(watchlist, pair, store):
+        if sym in store.unknown:
+            continue
+        if sym not in store.history and not (settled is not None and settled(sym)):
+            pending.append(f"{sym} history")
+        if store.price(sym) is None:
+            pending.append(f"{sym} price")
+    return pending
 
 
 def watchlist_history_symbols(watchlist: Watchlist, store: MarketStore | None = None) -> list[str]:

@@ -7,9 +7,10 @@ Both write into one MarketStore; the store keeps each source's latest quote and 
 real-time price over Yahoo's copy of 15 minutes ago), stamped with each source's measured delay. Yahoo keeps
 quoting the China listings too: its copy is the last fallback, and the store compares the sources.
 
-The interface (start, stop, set_symbols, status, wait_until_quoted, is_equity, statements_tried, fetch_history,
-seed_intraday, lookup, rest) is all a client of the sources needs: a process that does not own the sources (a client of a hub
-that runs this object and publishes the store) offers the same methods over its own transport.
+The interface (start, stop, set_symbols, status, wait_until_quoted, is_equity, statements_tried, history_settled,
+fetch_history, seed_intraday, lookup, rest) is all a client of the sources needs: a process that does not own the
+sources (a client of a hub that runs this object and publishes the store) offers the same methods over its own
+transport.
 """
 
 from __future__ import annotations
@@ -130,6 +131,10 @@ class Upstream:
     def statements_tried(self, symbol: str) -> bool:
         """Whether `symbol`'s statement lines (capex, cash flow, debt) were fetched or refused by Yahoo."""
         return self.yahoo.statements_tried(symbol)
+
+    def history_settled(self, symbol: str) -> bool:
+        """Whether `symbol`'s daily history is in the store, or Yahoo refused it: nothing more will come."""
+        return self.yahoo.history_settled(symbol)
 
     async def fetch_history(self, symbol: str, range_: str = "1y", interval: str = "1d") -> None:
         await self.yahoo.fetch_history(symbol, range_, interval)

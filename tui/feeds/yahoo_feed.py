@@ -140,6 +140,7 @@ class YahooFeed:
         self._statements_at: dict[str, float] = {}  # symbol -> app time its statements were fetched (or tried)
         self._statements_ok: set[str] = set()  # fetched in this run, or held in the cache
         self._statements_failed: set[str] = set()  # Yahoo refused them (no such symbol, error envelope)
+        self._history_refused: set[str] = set()  # Yahoo refused their daily chart (no data, error envelope)
         self._quote_types: dict[str, str] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._wake: asyncio.Event | None = None
@@ -231,9 +232,17 @@ class YahooFeed:
                     self._history_at[symbol] = got[1]
                 self._notify()
                 return
-        bars = await self.rest.chart(symbol, range_, interval)
+        try:
+            bars = await self.rest.chart(symbol, range_, interval)
+        except YahooError:  # Yahoo's answer, not a network failure: there is no history to wait for
+            if interval == "1d":
+                self._history_refused.add(symbol)
+                self._notify()
+            raise
         await load_analytics()
         self.store.apply_history(symbol, bars)
+        if interval == "1d":
+            self._history_refused.discard(symbol)
         if interval == "1d" and range_ == self.history_range:
             self._history_at[symbol] = now
         if self.cache is not None and bars and interval == "1d":
@@ -485,6 +494,12 @@ class YahooFeed:
                     raise
         if self.statements:
             await self._refresh_statements(now, next_poll)
+
+    def history_settled(self, symbol: str) -> bool:
+        """Whether `symbol`'s daily history is as complete as this source will make it: held in the store, or
+        refused by Yahoo (no such symbol, no chart). A request in flight, or one that failed on the network and is
+        tried again, is not settled: what reads the history whole (a z-score alert) waits for it."""
+        return symbol in self.store.history or symbol in self.store.unknown or symbol in self._history_refused
 
     def statements_tried(self, symbol: str) -> bool:
         """Whether `symbol`'s statements are as fresh as the feed will make them: fetched less than
