@@ -157,6 +157,11 @@ class HubFeed:
     def statements_tried(self, symbol: str) -> bool:
         return symbol in self.store.statements or symbol in set(self.hub.get("tried") or ())
 
+    def history_settled(self, symbol: str) -> bool:
+        """Whether `symbol`'s daily history is here, or the hub's source refused it: no more of it will come."""
+        return (symbol in self.store.history or symbol in self.store.unknown
+                or symbol in set(self.hub.get("history_refused") or ()))
+
     async def fetch_history(self, symbol: str, range_: str = "1y", interval: str = "1d") -> None:
         """The hub's daily history of `symbol` (the hub fetches a year for every leased symbol): from its key, or
         when it arrives, for up to HISTORY_WAIT seconds."""

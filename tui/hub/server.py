@@ -270,6 +270,8 @@ class Hub:
                          "last_error": s.last_error, "req_min": s.requests_last_minute, "serving": list(s.serving),
                          "interval": s.interval} for s in st.sources],
             "tried": [s for s in self.union if feed.statements_tried(s)],
+            # daily histories the source refused: a client's z-score alerts wait for no more of them
+            "history_refused": [s for s in self.union if feed.history_settled(s) and s not in rt.store.history],
             "sources_info": rt.sources_info(),
         })
         return out
