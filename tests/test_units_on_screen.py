@@ -39,10 +39,10 @@ async def test_the_symbol_screen_says_each_figure_s_currency():
         f = store.fundamentals["0981.HK"]
         assert (f.currency, f.financial_currency) == ("HKD", "USD")
         assert _money(smic, "EPS ttm") == (f"{f.eps_ttm:,.2f}", "HKD"), smic
-        assert _money(smic, "net income ttm")[1] == "USD" and _money(smic, "revenue ttm")[1] == "USD", smic
+        assert _money(smic, "net income")[1] == "USD" and _money(smic, "revenue")[1] == "USD", smic
         assert "Last 7" in smic and " HKD   day's change" in smic and "In HKD: open" in smic, smic
         byd = await _facts(app, "1211.HK")
-        assert _money(byd, "net income ttm")[1] == "CNY" and _money(byd, "EPS ttm")[1] == "HKD", byd
+        assert _money(byd, "net income")[1] == "CNY" and _money(byd, "EPS ttm")[1] == "HKD", byd
         await pilot.press("q")
 
 

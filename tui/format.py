@@ -199,3 +199,13 @@ def short_path(path, width: int = 44) -> str:
             break
         kept = f"{part}/{kept}"
     return f"…/{kept}"
+
+
+def fmt_periods(quarter_end) -> tuple[str, str]:
+    """The words that date quoteSummary's statement figures (`Fundamentals.quarter_end`): ("TTM to 2025-07-31",
+    "at 2025-07-31") for the flows and the balance sheet, or words that say the source gave no date. The fundamentals
+    time series (the capex screen) can run to another quarter: a figure shown without its period could read as the
+    other one."""
+    if quarter_end is None:
+        return "TTM, period not given", "date not given"
+    return f"TTM to {quarter_end.isoformat()}", f"at {quarter_end.isoformat()}"

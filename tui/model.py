@@ -6,6 +6,8 @@ share these types. Times are POSIX seconds (float, UTC) unless a name says other
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -185,6 +187,19 @@ class Fundamentals:
     exchange: str | None = None
     delay_minutes: int = 0
     extra: dict[str, float | str | None] = field(default_factory=dict)
+
+    @property
+    def quarter_end(self) -> dt.date | None:
+        """The quarter end the TTM figures (revenue, net income, EBITDA) and the balance-sheet ones (debt, cash) are
+        to: Yahoo's mostRecentQuarter (a UTC midnight), or None when the source did not say. The fundamentals time
+        series (the capex screen) may run to another quarter: each figure is shown with its own."""
+        t = self.extra.get("most_recent_quarter")
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t):
+            return None
+        try:
+            return dt.datetime.fromtimestamp(t, dt.UTC).date()
+        except (OverflowError, OSError, ValueError):
+            return None
 
 
 @dataclass(frozen=True, slots=True)

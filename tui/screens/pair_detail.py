@@ -34,6 +34,7 @@ from tui.format import (
     fmt_extended,
     fmt_multiple,
     fmt_pct,
+    fmt_periods,
     fmt_pp,
     fmt_premium,
     fmt_price,
@@ -202,9 +203,14 @@ def parts_lines(store: MarketStore, v: Valuation | None, symbol: str, name: str,
             f"  shares {fmt_cap(f.shares_outstanding).rstrip()} · EPS TTM {_money(f.eps_ttm, f.currency)} · fwd est. "
             f"{_money(f.eps_forward, f.currency)} · ",
             (f"cap basis {v.cap_basis if v and v.cap_basis else NO_DATA}", "$text-muted")))
+        # each group says its period: the capex screen's time series may run to another quarter
+        ttm, at = fmt_periods(f.quarter_end)
         lines.append(Content.assemble(
-            f"  net income {_big(f.net_income_ttm, fin)} · revenue {_big(f.revenue_ttm, fin)} · EBITDA "
-            f"{_big(f.ebitda, fin)} · debt {_big(f.total_debt, fin)} · cash {_big(f.total_cash, fin)}"))
+            f"  {ttm}: net income {_big(f.net_income_ttm, fin)} · revenue {_big(f.revenue_ttm, fin)} · EBITDA "
+            f"{_big(f.ebitda, fin)}"))
+        lines.append(Content.assemble(
+            f"  {at[0].upper()}{at[1:]}: debt {_big(f.total_debt, fin)} · cash and short-term investments "
+            f"{_big(f.total_cash, fin)}"))
         lines.append(Content.assemble(("  fundamentals: ", "$text-muted"), f"{src}, fetched {_time(f.as_of)}",
                                       (f" ({format_age(now - f.as_of)} ago)", "$text-muted")))
     ccys = list(dict.fromkeys(c for c in (q.currency, f.financial_currency if f else None) if c))

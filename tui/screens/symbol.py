@@ -18,7 +18,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from tui.charts import block_chart
-from tui.format import flow, fmt_cap, fmt_multiple
+from tui.format import flow, fmt_cap, fmt_multiple, fmt_periods
 from tui.model import Bar, Instrument, change_pct_of
 from tui.sanitize import clean_message
 from tui.screens.pair_detail import last_session, session_label
@@ -215,20 +215,38 @@ class SymbolScreen(SteadyModalScreen[None]):
                 # every money figure with its currency: per-share figures are in the price currency, statement
                 # figures in the reporting currency (SMIC: EPS in HKD, net income in USD)
                 lines.append(f"Shares {_fmt(f.shares_outstanding, 0)}   EPS ttm {_money(f.eps_ttm, f.currency)}   "
-                             f"revenue ttm {_money(f.revenue_ttm, f.financial_currency, big=True)}   "
-                             f"net income ttm {_money(f.net_income_ttm, f.financial_currency, big=True)}   "
                              f"(fundamentals fetched {when})")
+                lines += fundamentals_lines(f)
         # each line's fields (three spaces apart, or " · " within one too long) flowed to the width: a label is never
         # parted from its figure
         width = self._width() or 100
         out = [piece for line in lines for part in flow(line.split("   "), width, indent="  ")
                for piece in (flow(part.split(" · "), width, sep=" · ", indent="  ") if len(part) > width else [part])]
-        for text in (self.instrument.note, *self.errors):  # prose: wrapped between words
-            out += textwrap.wrap(text, width) if text else []
-        return "\n".join(out)
+        # prose, wrapped between words: a chart's error first, under the charts it is about and in view on a short
+        # terminal whatever the length of the figures; the instrument's note last
+        errors = [piece for text in self.errors for piece in textwrap.wrap(text, width)]
+        note = textwrap.wrap(self.instrument.note, width) if self.instrument.note else []
+        return "\n".join([*errors, *out, *note])
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def fundamentals_lines(f) -> list[str]:
+    """The statement figures of quoteSummary, each with the period it is of: `revenue 165.2B USD (TTM to
+    2025-07-31)`, `debt 10.6B USD (at 2025-07-31)`. The capex screen's figures come from the fundamentals time series,
+    which may run to a later quarter: a figure says its own, so two periods never read as one. Yahoo's totalCash
+    holds short-term investments ("cash & short-term inv."), the time series' cash does not: the words say which."""
+    ttm, at = fmt_periods(f.quarter_end)
+    ccy = f.financial_currency
+
+    def figure(label: str, x: float | None, period: str) -> str:
+        return f"{label} {_money(x, ccy, big=True)}" + (f" ({period})" if x is not None else "")
+
+    return ["   ".join((figure("revenue", f.revenue_ttm, ttm), figure("net income", f.net_income_ttm, ttm),
+                        figure("EBITDA", f.ebitda, ttm))),
+            "   ".join((figure("debt", f.total_debt, at),
+                        figure("cash & short-term inv.", f.total_cash, at)))]  # 60 columns: one line
 
 
 def _sources_line(store, q, now: float) -> str:

@@ -43,7 +43,8 @@ class Listing:
     net_income_ttm: float | None = None
     ebitda: float | None = None
     debt: float | None = None
-    cash: float | None = None
+    cash: float | None = None  # Yahoo's totalCash: cash, equivalents and short-term investments
+    quarter: dt.date | None = None  # the quarter end the TTM and balance-sheet figures are to; None: not known
     equity: float | None = None
     eps_forward: float | None = None
     dividend_rate: float = 0.0
@@ -97,6 +98,8 @@ def load_baseline(path: Path | None = None) -> Baseline:
             missing += [k for k in _EQUITY_REQUIRED if k not in row]
         if missing:
             raise ValueError(f"{path}: {symbol} lacks {', '.join(missing)}")
+        if "quarter" in row and not isinstance(row["quarter"], dt.date):
+            raise TypeError(f"{path}: {symbol}: quarter must be a date")
         if row["quote_type"] not in QUOTE_TYPES:
             raise ValueError(f"{path}: {symbol} has unknown quote_type {row['quote_type']!r}")
         fields = {k: row[k] for k in row if k in Listing.__slots__}  # type: ignore[attr-defined]

@@ -431,7 +431,9 @@ def _key_statistics(market: SimMarket, f: Figures) -> dict[str, Any]:
     m.update({
         "fundFamily": None, "legalType": None,
         "lastFiscalYearEnd": _date_ts(fy_end), "nextFiscalYearEnd": _date_ts(fy_end.replace(year=fy_end.year + 1)),
-        "mostRecentQuarter": _date_ts(quarter_end),
+        # the quarter the TTM and balance figures are to (the baseline's, dated); left out where not known, as
+        # Yahoo leaves out what it has not: never the calendar quarter before today, which the figures are not
+        **({"mostRecentQuarter": _date_ts(li.quarter)} if li.quarter is not None else {}),
         "earningsQuarterlyGrowth": round(_synthetic(li, "eqg", -0.3, 0.8), 3),
         "netIncomeToCommon": int(ni),
         "trailingEps": f.eps,
