@@ -256,6 +256,11 @@ async def test_portfolio_screen_never_cuts_a_figure_at_any_size(tmp_path, size):
     app = AiwatchApp(runtime, watchlists, initial="chips", books=books)
     async with app.run_test(size=size) as pilot:
         await until_valued(app, runtime, books)
+        # the main screen's line: the title gives way whole words at a time, then with its count; never a figure
+        summary = app.query_one(PortfolioLine)
+        line = summary.plain
+        assert len(line) <= summary.scrollable_content_region.width, line
+        assert line.endswith(("(1/2)", " · b")) and not re.search(r"\d…", line), line
         await pilot.press("b")
         screen = app.screen
         await wait_for(lambda: getattr(screen, "renders", 0) > 0)

@@ -182,6 +182,23 @@ def clip_words(text: str, width: int) -> str:
     return out.rstrip(" ,;:·(") + "…"
 
 
+def fit_parts(parts: list[str], width: int, sep: str = " · ") -> str:
+    """`parts` joined by `sep` in `width` cells: as many whole parts as fit, in order, then "…" for the rest (a
+    phrase is never cut in the middle); a first part too long alone drops whole words (`clip_words`)."""
+    text = sep.join(parts)
+    if len(text) <= width:
+        return text
+    kept = ""
+    for part in parts:
+        candidate = f"{kept}{sep}{part}" if kept else part
+        if len(candidate) + len(sep) + 1 > width:
+            break
+        kept = candidate
+    if not kept:
+        return clip_words(parts[0], width) if parts else ""
+    return f"{kept}{sep}…"
+
+
 def flow(fields: list[str], width: int, sep: str = "   ", indent: str = "") -> list[str]:
     """`fields` joined by `sep` into lines of at most `width` cells, broken only between fields (a label stays with
     its number); later lines start with `indent`. A field longer than a line gets a line of its own."""
