@@ -82,6 +82,7 @@ def test_words_and_phrases_give_way_whole():
     parts = ["AI rivals", "TTM, reported", "USD at live FX rates", "each company once", "↑↓ company"]
     assert fit_parts(parts, 200) == " · ".join(parts)
     assert fit_parts(parts, 56) == "AI rivals · TTM, reported · USD at live FX rates · …"
-    for width in range(8, 90):
+    assert fit_parts(parts, 8) == "AI…"  # the first part alone too long: its whole words, then "…"
+    for width in range(13, 90):
         text = fit_parts(parts, width)
         assert len(text) <= width and (text == " · ".join(parts) or text.endswith(" · …")), (width, text)
