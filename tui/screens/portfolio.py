@@ -115,9 +115,9 @@ def _text(part: Part) -> str:
 
 
 def positions_lines(v: Valued, width: int, screen_width: int | None = None) -> list[Content]:
-    """A header and one row a position (open ones by size, then those closed out, dimmed), in `width` cells:
-    on a screen from WIDE columns wide every column, else symbol, quantity, value, day P&L, unrealized P&L and weight with realized P&L
-    appended as `r+…`; whatever does not fit gives way a whole column at a time."""
+    """A header and one row a position (open ones by size, then those closed out, dimmed), in `width` cells: on
+    a screen WIDE columns wide or more every column, else symbol, quantity, value, day P&L, unrealized P&L and
+    weight with realized P&L appended as `r+…`; whatever does not fit gives way a whole column at a time."""
     wide = (screen_width or width) >= WIDE
     positions = v.value.positions
     rows = [_position_cells(p, wide) for p in positions]
@@ -235,9 +235,13 @@ def pairs_lines(v: Valued, width: int) -> list[Content]:
                                       ("  net ", "$text-muted"), money(t.net, sign=True), *hedge))
         legs = "  ".join(f"{leg.symbol} {_count(leg.quantity)}: {money(leg.pnl, sign=True)}" for leg in t.legs)
         lines.append(Content.assemble(("  legs ", "$text-muted"), legs))
-    # a long line breaks between its parts (" · " before the hedge; two spaces between the legs), never in one
-    return [part for line in lines for part in flow_content(line, width, " · " if not line.plain.startswith(" ")
-                                                            else "  ", "    " if line.plain.startswith(" ") else "  ")]
+    # a long line breaks between its parts, never in one: a pair's line before " · hedge", its legs' line
+    # between two legs
+    out: list[Content] = []
+    for line in lines:
+        legs = line.plain.startswith(" ")
+        out += flow_content(line, width, "  " if legs else " · ", "    " if legs else "  ")
+    return out
 
 
 def notes_lines(v: Valued) -> list[Content]:
