@@ -8,6 +8,8 @@ import pytest
 
 from tui.format import (
     clip,
+    clip_words,
+    fit_parts,
     fmt_cap,
     fmt_change,
     fmt_int,
@@ -69,3 +71,18 @@ def test_ratio_share_int_clip():
     assert fmt_int(2314.4) == "2,314"
     assert clip("Advanced Micro Devices", 8) == "Advance…"
     assert clip("AMD", 8) == "AMD"
+
+
+def test_words_and_phrases_give_way_whole():
+    heading = "By company (listings folded in; ADRs by their ratio)"
+    assert clip_words(heading, 60) == heading
+    assert clip_words(heading, 39) == "By company (listings folded in; ADRs…"  # whole words, then "…"
+    assert clip_words("DEMO book (made up)", 16) == "DEMO book (made…"
+    assert clip_words("Supercalifragilistic", 6) == "Super…"  # one word longer than the line: cut as `clip`
+    parts = ["AI rivals", "TTM, reported", "USD at live FX rates", "each company once", "↑↓ company"]
+    assert fit_parts(parts, 200) == " · ".join(parts)
+    assert fit_parts(parts, 56) == "AI rivals · TTM, reported · USD at live FX rates · …"
+    assert fit_parts(parts, 8) == "AI…"  # the first part alone too long: its whole words, then "…"
+    for width in range(13, 90):
+        text = fit_parts(parts, width)
+        assert len(text) <= width and (text == " · ".join(parts) or text.endswith(" · …")), (width, text)

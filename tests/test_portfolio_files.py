@@ -216,3 +216,69 @@ def test_portfolio_aiwatch_check_names_file_line_and_problem(tmp_path):
     os.chmod(good, 0o600)
     run = run_aiwatch("check", str(good), config=config)
     assert run.returncode == 0 and run.stdout.strip().splitlines() == [f"ok: {good}", "ok: 1 portfolio"]
+
+
+# -- one listing, one side at a time ------------------------------------------------------------------------
+
+SHORT_AGAINST_LONG = 'title = "t"\n' + lot(quantity="100", price="150", date="2025-01-06") \
+    + lot(quantity="-50", price="160", date="2025-02-03")
+
+
+def test_portfolio_file_short_sale_against_shares_held_asks_for_a_close(tmp_path):
+    # never netted into "NVDA 50 at an average cost of 140", a price nobody traded at
+    (got,) = problems_of(tmp_path, SHORT_AGAINST_LONG)
+    assert got == (f"{tmp_path / 'broken.toml'}:7: lot 2 (NVDA) on 2025-02-03: a short sale of 50 while 100 NVDA "
+                   "are held long: one listing is held on one side at a time and a sale of shares held is a "
+                   "[[close]]: write it as a [[close]] of 50 dated 2025-02-03 (first in, first out, or name the lot)")
+
+
+def test_portfolio_file_a_lot_larger_than_the_position_asks_for_a_close_and_a_lot_of_the_rest(tmp_path):
+    text = 'title = "t"\n' + lot(quantity="-100", price="150") + lot(quantity="150", price="140", date="2025-02-03")
+    (got,) = problems_of(tmp_path, text)
+    assert got.endswith("lot 2 (NVDA) on 2025-02-03: a purchase of 150 while 100 NVDA are sold short: one listing "
+                        "is held on one side at a time and a purchase covering a short is a [[close]]: write a "
+                        "[[close]] of 100 and a [[lot]] of quantity = 50 for the rest, both dated 2025-02-03")
+
+
+def test_portfolio_file_both_sides_counted_in_todays_shares(tmp_path):
+    # 10 bought before NVIDIA's 10-for-1 split are 100 long today: a short sale of 30 after it is against them
+    text = 'title = "t"\n' + lot(date="2024-03-01", quantity="10", price="800") \
+        + lot(date="2024-07-01", quantity="-30", price="120")
+    (got,) = problems_of(tmp_path, text)
+    assert "a short sale of 30 while 100 NVDA are held long" in got
+
+
+def test_portfolio_file_a_flip_written_as_a_close_and_a_lot_loads(tmp_path):
+    # the sale of 150 against 100 held, as the file format wants it: a close of the 100 (no lot named: it takes
+    # the side held before that day) and a short lot of the 50 left, on one date; and a short opened after a
+    # long was closed out
+    text = 'title = "t"\n' + lot(quantity="100", price="150", date="2025-01-06") + """\
+[[close]]
+symbol = "NVDA"
+date = 2025-02-03
+quantity = 100
+price = 160
+""" + lot(quantity="-50", price="160", date="2025-02-03")
+    book, problems = load_file(write_book(tmp_path, text, "flip"), today=TODAY)
+    assert book is not None and not problems, problems
+    # a short sold and covered the same day while a long is held is a day trade of its own: allowed
+    text = SHORT_AGAINST_LONG + """\
+[[close]]
+symbol = "NVDA"
+date = 2025-02-03
+quantity = 50
+price = 158
+lot = "#2"
+"""
+    book, problems = load_file(write_book(tmp_path, text, "day-trade"), today=TODAY)
+    assert book is not None and not problems, problems
+
+
+def test_portfolio_aiwatch_check_refuses_a_short_lot_against_a_long(tmp_path):
+    config = tmp_path / "config"
+    bad = write_book(config / "portfolios", SHORT_AGAINST_LONG, "netted")
+    os.chmod(bad, 0o600)
+    run = run_aiwatch("check", str(bad), config=config)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert f"{bad}:7: lot 2 (NVDA) on 2025-02-03: a short sale of 50 while 100 NVDA are held long" in run.stdout
+    assert "write it as a [[close]] of 50 dated 2025-02-03" in run.stdout

@@ -1,10 +1,11 @@
 """The book on screen, driven with Pilot on the demo (the real simulator and Yahoo client, a frozen clock): the
-summary line on the main screen, the book screen (`b`) at 80×24 and 120×40, switching books, and what a served
+summary line on the main screen, the book screen (`b`) at 60×20, 80×24 and 120×40 (no figure ever cut), switching books, and what a served
 app without --portfolio shows instead."""
 
 from __future__ import annotations
 
 import argparse
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -228,3 +229,64 @@ async def test_portfolio_a_hostile_title_is_shown_as_text(tmp_path):
         await pilot.press("enter")
         await wait_for(lambda: app.screen is not screen and getattr(app.screen, "renders", 0) > 0)
         assert app.is_running and "[@click=app.quit]Mine[/]" in text_of(app.screen, "#book-badge")
+
+
+# a figure as the book screen formats it: 190,159 / +2,557 / -21.9 / 1.32x / +76.0% / 0.966
+WHOLE_NUMBER = re.compile(r"[+-]?\d{1,3}(,\d{3})*(\.\d+)?[%x]?")
+NOT_A_FIGURE = re.compile(r"\d+\.[A-Z]+|\d{4}-\d{2}-\d{2}|\d+-for-\d+|\d+/\d+")  # 0981.HK, a date, 3-for-1, 1/2
+
+
+def shown_lines(widget) -> list[str]:
+    """The rows `widget` draws, all of them (the book's body scrolls), as text."""
+    from textual.geometry import Region
+
+    return [strip.text.rstrip() for strip in widget.render_lines(Region(0, 0, widget.size.width,
+                                                                        widget.size.height))]
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24), (120, 40)])
+async def test_portfolio_screen_never_cuts_a_figure_at_any_size(tmp_path, size):
+    """Whole columns and words give way at narrow widths, never a number's digits: every token that starts like a
+    number is a whole number as formatted, the table and the badge fit the screen, and the weights stay."""
+    from textual.widgets import Static
+
+    watchlists = load_all()
+    books = Books(two_books(tmp_path).books.values(), watchlists.watchlists.values())
+    runtime = demo_runtime(US_OPEN)
+    app = AiwatchApp(runtime, watchlists, initial="chips", books=books)
+    async with app.run_test(size=size) as pilot:
+        await until_valued(app, runtime, books)
+        # the main screen's line: the title gives way whole words at a time, then with its count; never a figure
+        summary = app.query_one(PortfolioLine)
+        line = summary.plain
+        assert len(line) <= summary.scrollable_content_region.width, line
+        assert line.endswith(("(1/2)", " · b")) and not re.search(r"\d…", line), line
+        await pilot.press("b")
+        screen = app.screen
+        await wait_for(lambda: getattr(screen, "renders", 0) > 0)
+        await pilot.pause()
+        valued = books.valued(runtime.store, runtime.clock.now())
+        body = screen.query_one("#book-body")
+        width = body.scrollable_content_region.width
+        for widget in screen.query(Static):
+            assert widget.region.right <= size[0], widget.id
+            for line in shown_lines(widget):
+                assert len(line) <= size[0], line
+                for token in line.split():
+                    token = token.lstrip("(").rstrip("),:;")
+                    if re.match(r"[+-]?\d", token) and not NOT_A_FIGURE.fullmatch(token):
+                        assert WHOLE_NUMBER.fullmatch(token), (size, token, line)
+        # the table never wraps nor ends in "…": whole columns went
+        table = text_of(screen, "#book-positions").splitlines()
+        assert all(len(row) <= width for row in table) and "…" not in "\n".join(table), table
+        assert table[0].split()[-1] == "Wt%"
+        for p, row in zip(valued.value.positions, table[1:], strict=True):
+            assert row.split()[0] == p.symbol and money(p.value) in row.split()
+        # the badge is one line: the title gives way, never the book's count or its currency
+        badge = text_of(screen, "#book-badge")
+        assert len(badge) <= size[0] - 2 and badge.endswith("(1/2) · USD"), badge
+        # a heading too long for the screen drops whole words, with "…"
+        exposure = shown_lines(screen.query_one("#book-exposure"))
+        company = next(line for line in exposure if line.startswith("By company"))
+        assert company == "By company (listings folded in; ADRs by their ratio)" or company.endswith("…")
+        assert not any(line.startswith("ratio)") for line in exposure)

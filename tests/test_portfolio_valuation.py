@@ -387,3 +387,83 @@ def test_portfolio_a_clock_in_the_past_leaves_later_trades_out(tmp_path):
     bv = value_book(book, hand_market(), now=then, history=hand_fx_history())
     assert {p.symbol for p in bv.positions} == {"NVDA", "0700.HK"}
     assert bv.position("NVDA").quantity == 100 + 50 and bv.position("NVDA").realized == 0
+
+
+# -- one listing, one side at a time: a sale of shares held is a close, a flip a close and a lot ---------------
+# (tests/test_portfolio_files.py: a short lot against a long is refused by the loader and `aiwatch check`)
+
+SOLD_AS_A_CLOSE = """\
+title = "Sold as a close"
+[[lot]]
+symbol = "NVDA"
+date = 2025-01-06             # after the 2024 split: no adjustment
+quantity = 100
+price = 150
+pair = "NVDA vs TSLA"
+[[lot]]
+symbol = "TSLA"
+date = 2025-01-06
+quantity = -20
+price = 300
+pair = "NVDA vs TSLA"
+[[close]]                     # the sale the user first wrote as a lot of -50 at 160
+symbol = "NVDA"
+date = 2025-02-03
+quantity = 50
+price = 160
+"""
+
+
+def test_portfolio_a_sale_of_shares_held_in_every_view(tmp_path):
+    from tui.portfolio.document import portfolio_doc
+
+    store = hand_market()  # NVDA 180 (previous close 175), TSLA 320 (330)
+    bv = value_book(load_book(tmp_path, SOLD_AS_A_CLOSE), store, now=NOW)
+    nvda = bv.position("NVDA")
+    # 100 bought at 150, 50 of them sold at 160: 50 left at 150, realized 50 x (160 - 150)
+    assert (nvda.quantity, nvda.avg_cost, nvda.realized) == (50, 150, 500)
+    assert (nvda.value, nvda.unrealized, nvda.day_pnl) == (50 * 180, 50 * (180 - 150), 50 * (180 - 175))
+    assert (bv.long_value, bv.short_value) == (9000, 20 * 320)
+    assert bv.realized == 500 and bv.unrealized == 1500 + (-20 * (320 - 300))
+    (pair,) = pair_trades(bv)
+    legs = {leg.symbol: leg for leg in pair.legs}
+    assert (legs["NVDA"].quantity, legs["NVDA"].realized, legs["NVDA"].pnl) == (50, 500, 500 + 1500)
+    assert (legs["TSLA"].quantity, legs["TSLA"].pnl) == (-20, -400)
+    e = exposure(bv, store, Listings(load_all().watchlists.values()))
+    assert {c.company: c.net for c in e.by_company}["NVDA"] == 9000
+    doc = portfolio_doc(bv, e, pair_trades(bv), simulated=False)
+    row = next(p for p in doc["positions"] if p["symbol"] == "NVDA")
+    assert (row["quantity"], row["avg_cost"], row["realized_pnl"], row["value"]) == (50, 150.0, 500.0, 9000.0)
+    assert (doc["long_value"], doc["short_value"], doc["realized_pnl"]) == (9000.0, 6400.0, 500.0)
+    assert doc["pairs"][0]["legs"][0]["quantity"] == 50
+
+
+def test_portfolio_a_flip_from_long_to_short_written_as_a_close_and_a_lot(tmp_path):
+    # the sale of 150 with 100 held: a close of the 100 at 160 and a short lot of the other 50 at 160
+    book = load_book(tmp_path, SOLD_AS_A_CLOSE.replace("quantity = 50\n", "quantity = 100\n") + """\
+[[lot]]
+symbol = "NVDA"
+date = 2025-02-03
+quantity = -50
+price = 160
+""")
+    bv = value_book(book, hand_market(), now=NOW)
+    nvda = bv.position("NVDA")
+    assert (nvda.quantity, nvda.avg_cost, nvda.realized) == (-50, 160, 100 * (160 - 150))
+    assert (nvda.value, nvda.unrealized, nvda.day_pnl) == (-50 * 180, -50 * (180 - 160), -50 * (180 - 175))
+    assert (bv.long_value, bv.short_value) == (0, 50 * 180 + 20 * 320)
+    # the pair keeps its closed NVDA leg's realized P&L; the new short is not a leg of it
+    (pair,) = pair_trades(bv)
+    legs = {leg.symbol: leg for leg in pair.legs}
+    assert (legs["NVDA"].quantity, legs["NVDA"].realized) == (0, 1000)
+
+
+def test_portfolio_a_book_holding_both_sides_built_outside_the_loader_shows_no_netted_figures():
+    from tui.portfolio.model import Book, Lot
+
+    lots = (Lot("NVDA", dt.date(2025, 1, 6), Decimal(100), Decimal(150), "USD", Decimal(0), id="a", index=0),
+            Lot("NVDA", dt.date(2025, 2, 3), Decimal(-50), Decimal(160), "USD", Decimal(0), id="b", index=1))
+    bv = value_book(Book("x", "x", "USD", lots=lots), hand_market(), now=NOW)
+    nvda = bv.position("NVDA")
+    assert nvda.avg_cost is None and nvda.value is None and "long and short lots open at once" in nvda.missing
+    assert bv.nav is None and bv.short_value is None

@@ -165,6 +165,40 @@ def clip(text: str, width: int) -> str:
     return text[: width - 1] + "…"
 
 
+def clip_words(text: str, width: int) -> str:
+    """`text` in `width` cells: whole when it fits, else as many whole words as fit and an ellipsis (a word, and
+    a number, is never cut; a first word longer than the line is clipped by `clip`)."""
+    if len(text) <= width:
+        return text
+    words = text.split(" ")
+    out = ""
+    for word in words:
+        candidate = f"{out} {word}" if out else word
+        if len(candidate) + 1 > width:
+            break
+        out = candidate
+    if not out:
+        return clip(text, width)
+    return out.rstrip(" ,;:·(") + "…"
+
+
+def fit_parts(parts: list[str], width: int, sep: str = " · ") -> str:
+    """`parts` joined by `sep` in `width` cells: as many whole parts as fit, in order, then "…" for the rest (a
+    phrase is never cut in the middle); a first part too long alone drops whole words (`clip_words`)."""
+    text = sep.join(parts)
+    if len(text) <= width:
+        return text
+    kept = ""
+    for part in parts:
+        candidate = f"{kept}{sep}{part}" if kept else part
+        if len(candidate) + len(sep) + 1 > width:
+            break
+        kept = candidate
+    if not kept:
+        return clip_words(parts[0], width) if parts else ""
+    return f"{kept}{sep}…"
+
+
 def flow(fields: list[str], width: int, sep: str = "   ", indent: str = "") -> list[str]:
     """`fields` joined by `sep` into lines of at most `width` cells, broken only between fields (a label stays with
     its number); later lines start with `indent`. A field longer than a line gets a line of its own."""

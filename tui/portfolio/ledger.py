@@ -3,6 +3,11 @@
 Everything is in the valuation date's share units (tui/portfolio/actions.py): a lot of 10 NVDA bought before the
 10-for-1 split is a lot of 100, at a tenth of the price, and a close of 50 after the split takes half of it.
 Closes are taken in date order (file order within a date); a close can match lots traded on or before its date.
+
+A listing is held on one side at a time: at the end of every day its open lots are all long or all short. A lot
+that would leave a listing long and short at once (a short sale while shares are held, a purchase while a short
+is open) is a problem that asks for a [[close]]; aiwatch never nets it into the position on its own, which would
+show a quantity and an average cost the trades do not have.
 """
 
 from __future__ import annotations
@@ -125,7 +130,61 @@ def build_ledger(book: Book, actions: Actions, as_of: dt.date | Mapping[str, dt.
                 close_fees_left -= close_fees
             ledger.matches.append(Match(close, s[0], take, s[1], s[2], cq, cp, cadj, lot_fees, close_fees))
     ledger.held = [HeldLot(s[0], s[1], s[2], s[3], s[4], s[5]) for s in state]
+    ledger.problems += _both_sides_problems(state, ledger.matches)
     return ledger
+
+
+def _both_sides_problems(state: list[list], matches: list[Match]) -> list[tuple[int | None, str]]:
+    """A problem for each lot that leaves its listing long and short at once at the end of its trade date.
+
+    Closes only shrink lots, so a listing can only come to hold both sides on a day a lot is opened: checking
+    at the end of each lot's date (after that day's closes) finds every case, and a flip written as a close and
+    a lot of the other side on the same day is fine."""
+    closed_by: dict[int, list[Match]] = {}
+    for m in matches:
+        closed_by.setdefault(id(m.lot), []).append(m)
+    by_symbol: dict[str, list[list]] = {}
+    for s in sorted(state, key=lambda s: (s[0].date, s[0].index)):
+        by_symbol.setdefault(s[0].symbol, []).append(s)
+    out: list[tuple[int | None, str]] = []
+    for lots in by_symbol.values():
+        for n, s in enumerate(lots):
+            lot, day = s[0], s[0].date
+            open_then = []  # (state, quantity still open at the end of `day`, signed) of the lots before this one
+            for t in lots[:n]:
+                with exact():
+                    gone = sum((m.quantity for m in closed_by.get(id(t[0]), ()) if m.close.date <= day), ZERO)
+                    left = abs(t[1]) - gone
+                if left > 0:
+                    open_then.append((t, left if t[1] > 0 else -left))
+            with exact():
+                own_gone = sum((m.quantity for m in closed_by.get(id(lot), ()) if m.close.date <= day), ZERO)
+            other = [(t, q) for t, q in open_then if (q > 0) != (s[1] > 0)]
+            if not other or own_gone >= abs(s[1]):
+                continue  # same side as what is open, or itself closed by the end of its day
+            with exact():
+                held = sum((q for _, q in other), ZERO)
+            out.append((lot.line, _both_sides_message(lot, s[1], held, s[4])))
+    return out
+
+
+def _both_sides_message(lot: Lot, quantity: Decimal, held: Decimal, adj: Adjustment) -> str:
+    """What is wrong with a lot opened against an open position of its listing, and what to write instead."""
+    n, symbol, day = qty_text(abs(quantity)), lot.symbol, lot.date.isoformat()
+    have = qty_text(abs(held))
+    if quantity < 0:
+        trade, position, close = f"a short sale of {n}", f"{have} {symbol} are held long", "a sale of shares held"
+    else:
+        trade, position, close = f"a purchase of {n}", f"{have} {symbol} are sold short", "a purchase covering a short"
+    if abs(quantity) > abs(held):
+        rest = qty_text(abs(quantity) - abs(held))
+        rest_q = f"-{rest}" if quantity < 0 else rest
+        fix = (f"write a [[close]] of {have} and a [[lot]] of quantity = {rest_q} for the rest, both dated {day}")
+    else:
+        fix = f"write it as a [[close]] of {n} dated {day} (first in, first out, or name the lot)"
+    units = _units_note([adj])
+    return (f"lot {lot.index + 1} ({symbol}) on {day}: {trade} while {position}{units}: one listing is held on one side at a "
+            f"time and {close} is a [[close]]: {fix}")
 
 
 def _close_problem(close: Close, what: str, cq: Decimal, cadj: Adjustment, by_id: dict[str, list],
@@ -147,6 +206,12 @@ def _close_problem(close: Close, what: str, cq: Decimal, cadj: Adjustment, by_id
     eligible = [s for s in fifo.get(close.symbol, ()) if s[0].date <= close.date and s[3] != 0]
     if not eligible:
         return f"{what}: no lot of {close.symbol} is open on or before that date"
+    if len({s[3] > 0 for s in eligible}) > 1:
+        # a close on the day a position flips (a close and a lot of the other side on one date) closes the side
+        # that was open before that day
+        before = [s for s in eligible if s[0].date < close.date]
+        if before and len({s[3] > 0 for s in before}) == 1:
+            eligible = before
     if len({s[3] > 0 for s in eligible}) > 1:
         return f'{what}: {close.symbol} has long and short lots open then: name the lot it closes with lot = "id"'
     with exact():

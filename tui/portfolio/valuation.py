@@ -374,4 +374,9 @@ def _position(book: Book, store: MarketStore, symbol: str, held: list[HeldLot], 
         approximate=bool(approx), stale=bool(q is not None and is_stale(q, now, stale_after=stale_after)),
         delay_minutes=q.delay_minutes if q is not None else 0, unverified=unverified,
         missing=missing if lots else None, lots=tuple(lots), closed=tuple(closed))
+    if len({lv.held.open > 0 for lv in lots}) > 1:
+        # long and short lots open at once: the loader refuses such a book (tui/portfolio/ledger.py); one built
+        # some other way shows no netted quantity's average cost nor a value that hides a short in a long
+        position = _with(position, avg_cost=None, value=None, cost=None, unrealized=None, pnl_price=None,
+                         pnl_fx=None, missing="long and short lots open at once: `aiwatch check` says what to write")
     return position, approx

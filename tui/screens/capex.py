@@ -24,7 +24,7 @@ from tui.charts import spark_slots
 from tui.core import deals as deals_mod
 from tui.core.capex import CapexView, CompanyCapex, SideCapex, capex_view
 from tui.core.store import MarketStore, fx_symbol
-from tui.format import NO_DATA, clip
+from tui.format import NO_DATA, clip, fit_parts
 from tui.model import Side, Watchlist
 from tui.screens.steady import SteadyScreen
 from tui.widgets.header import DEMO_BADGE
@@ -506,9 +506,11 @@ class CapexScreen(SteadyScreen[None]):
         width = max(40, (self.size.width or 80) - 2)
         # the table's own width: its scroll bar takes cells when the companies outnumber its lines
         table_w = table.scrollable_content_region.width or width
-        title = (f"{self.watchlist.title} · TTM from reported statements, USD at the live FX rate, each company "
-                 "once · ↑↓ company · PgDn details")
-        self.query_one("#capex-title", Static).update(Content.assemble((clip(title, width), "$text-muted")))
+        # whole phrases give way at a narrow width, the last first; what the figures are comes first
+        title_line = self.query_one("#capex-title", Static)
+        title = fit_parts([self.watchlist.title, "TTM, reported", "USD at live FX rates", "each company once",
+                           "↑↓ company", "PgDn details"], title_line.content_region.width or width)
+        title_line.update(Content.assemble((title, "$text-muted")))
         table.set_lines(table_lines(view, min(width, table_w), now, cursor=table.cursor))
         sides = side_lines(view.sides[Side.US], view.sides[Side.CN], width)
         if self.deals is not None:
