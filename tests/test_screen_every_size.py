@@ -76,6 +76,36 @@ async def test_no_panel_line_is_cut_or_wrapped(size, name):
         assert "…" not in app.query_one(StatusLine).plain
 
 
+def footer_line(app: AiwatchApp) -> str:
+    return app.screen._compositor.render_strips()[-1].text
+
+
+async def test_the_footer_at_60x20_shows_whole_keys_and_ends_with_the_palette_key():
+    """Under 80 columns the footer is compact on every screen, shows the keys that fit whole and the palette key
+    flush with the right edge. Textual let the keys that did not fit run under the palette key: one showed
+    without its label (`p▏^p palette`), a letter of another after the palette's (`▏^p palettet`)."""
+    from test_pairs_panel_and_detail import _open_first_pair, _runtime_with_history
+
+    app = AiwatchApp(_runtime_with_history(), watchlists())
+    async with app.run_test(size=(60, 20)) as pilot:
+        await wait_for(pilot, lambda: app.refreshes >= 2)
+        await wait_for(pilot, lambda: footer_line(app).endswith("▏^p palette"))
+        assert footer_line(app) == "Tab Next Shift+Tab Prev q Quit ? Help 1–9 Lists  ▏^p palette"
+        await pilot.press("p")
+        await wait_for(pilot, lambda: "Open pair" in footer_line(app))
+        await pilot.pause()
+        assert footer_line(app) == "⏎ Open pair esc Back to board Tab Next           ▏^p palette"
+        await pilot.press("escape")
+        await _open_first_pair(app, pilot)  # a screen opened at 60 columns is compact from its first frame
+        await pilot.pause()
+        assert app.screen.query_one(Footer).compact
+        assert footer_line(app).startswith("Esc Back p Pairs ") and footer_line(app).endswith("▏^p palette")
+        await pilot.resize_terminal(80, 24)  # wider: the keys that fit again, in the roomier style
+        await wait_for(pilot, lambda: footer_line(app).startswith(" Esc Back  p Pairs "))
+        await pilot.pause()
+        assert footer_line(app).startswith(" Esc Back  p Pairs ") and footer_line(app).endswith("▏^p palette ")
+
+
 async def test_the_pair_detail_drops_columns_rather_than_wrap_at_60x20():
     from test_pairs_panel_and_detail import _open_first_pair, _runtime_with_history
 
