@@ -15,8 +15,9 @@ from tui.screens.steady import SteadyModalScreen
 from tui.widgets.header import DEMO_BADGE, YAHOO_BADGE
 
 LEGEND = (
-    ("+15m", "the market's quotes reach Yahoo this many minutes late (Hong Kong, Shanghai, Shenzhen: 15m); "
-             "in the pairs panel, after a side with such a listing"),
+    ("+15m", "the price's source is this many minutes late, as measured in session, also after the close (Yahoo: "
+             "Tokyo 20m; Hong Kong, Shanghai, Shenzhen 15m, real time from Tencent or Sina); in the pairs panel, "
+             "after a side with such a listing"),
     ("stale", "no new quote for longer than the delay plus the stale limit while its market is open; row dimmed; "
               "in the pairs panel, after a side with a stale price or FX rate"),
     ("Chg, Chg%", "the day's change against the previous session's close; after the close, until the next "
