@@ -65,15 +65,18 @@ async def test_app_china_real_time_in_a_shanghai_session(size):
         assert "+15m" not in cn and "stale" not in cn
         status = app.query_one(StatusLine).plain
         assert status.startswith("yahoo live · tencent 0s · sina idle"), status
-        if size == (120, 40):  # the symbol screen says where the price came from, and Yahoo's copy
+        if size == (120, 40):  # the symbol screen says where the price came from (the demo's simulator, speaking
+            # Tencent's protocol: a simulated price never reads as a real source's), and Yahoo's copy
             board = app.query_one(QuoteBoard)
             board.cursor = next(i for i, inst in enumerate(board.instruments) if inst.symbol == "0981.HK")
             await pilot.press("enter")
             await wait_for(lambda: isinstance(app.screen, SymbolScreen))
-            await wait_for(lambda: "From tencent" in str(app.screen.query_one("#symbol-facts").render()))
-            facts = str(app.screen.query_one("#symbol-facts").render())
-            assert "From tencent (poll, real time, measured)" in facts
-            assert "also yahoo" in facts and "+15m" in facts.split("also yahoo")[1]
+            await wait_for(lambda: "From demo" in str(app.screen.query_one("#symbol-facts").render()))
+            facts = " ".join(str(app.screen.query_one("#symbol-facts").render()).split())
+            assert "From demo simulator (Tencent's protocol) · poll, real time, measured" in facts
+            also = "also demo simulator (Yahoo's protocol)"
+            assert also in facts and "+15m" in facts.split(also)[1]
+            assert "From tencent" not in facts and "also yahoo" not in facts
         await pilot.press("q")
 
 
@@ -152,3 +155,17 @@ async def test_app_china_with_yahoo_unreachable_says_what_is_missing():
             await pilot.press("q")
     finally:
         await sim.stop()
+
+
+def test_the_sources_line_names_a_real_source_and_the_demo_simulator_as_such():
+    from tui.core.store import MarketStore
+    from tui.model import Quote, QuoteSource
+    from tui.screens.symbol import _sources_line
+
+    store = MarketStore()
+    store.apply_quote(Quote(symbol="NVDA", price=168.66, time=1000.0, source=QuoteSource.REST, received=1000.0,
+                            currency="USD", source_name="yahoo"))
+    q = store.quotes["NVDA"]
+    assert _sources_line(store, q, 1000.0).startswith("From yahoo (rest, real time")
+    demo = _sources_line(store, q, 1000.0, simulated=True)
+    assert demo.startswith("From demo simulator (Yahoo's protocol) · rest, real time") and "From yahoo" not in demo

@@ -1,6 +1,6 @@
 """The quote board says what it is doing, with Pilot against a StaticRuntime: its sort and filter on its border while
 they apply, a filter matching nothing said in the rows, the filter shown on the next watchlist, the rows in view,
-no scrollbar, and the cursor row kept in view after End, an added symbol, a resize."""
+no scrollbar, the cursor row kept in view after End, an added symbol, a resize, and a new sort shown from its top."""
 
 from __future__ import annotations
 
@@ -116,3 +116,26 @@ async def test_the_pairs_panel_says_which_pairs_are_in_view():
         assert "of 4" in str(panel.border_title)
         await pilot.press("p", "up")  # the last pair: the panel scrolls to it and says so
         await wait_for(pilot, lambda: "–4 of 4" in str(panel.border_title))
+
+
+async def test_a_new_sort_shows_its_leaders_and_new_quotes_keep_the_cursor_on_its_symbol():
+    """`s` shows the board from its top, the cursor on the first row (ticker and mop do the same); when new quotes
+    re-sort the rows, the cursor stays on its symbol wherever that row goes."""
+    app = AiwatchApp(StaticRuntime(), watchlists(), initial="long")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(app, pilot)
+        board = app.query_one(QuoteBoard)
+        shown = board.rows_visible
+        board.move_cursor(25)
+        await wait_for(pilot, lambda: not border(app).endswith(f"rows 1–{shown} of 40"))
+        await pilot.press("s")
+        await wait_for(pilot, lambda: "sort chg% ▼" in border(app))
+        await pilot.pause()
+        assert board.cursor == 0 and board.cursor_symbol == "SYM39"  # the day's leader: the largest change
+        assert round(board.scroll_y) == 0 and border(app).endswith(f"rows 1–{shown} of 40")
+        assert rows_on_screen(app)[0].startswith("SYM39")
+        board.move_cursor(3)
+        followed = board.cursor_symbol
+        app.runtime.tick("SYM00", 30.0)  # the last by change % jumps to the top
+        await wait_for(pilot, lambda: board.instruments[0].symbol == "SYM00")
+        assert board.cursor_symbol == followed and board.cursor == 4

@@ -119,7 +119,7 @@ async def test_capex_key_is_listed_in_help_and_idle_under_another_screen() -> No
         await _ready(app)
         await pilot.press("question_mark")
         await wait_for(lambda: isinstance(app.screen, HelpScreen))
-        text = "\n".join(str(w.render()) for w in app.screen.query("Static"))
+        text = " ".join(" ".join(str(w.render()).split()) for w in app.screen.query("Static"))  # wrapped lines joined
         assert "Capex screen: capex, free cash flow and debt per company" in text
         await pilot.press("c")  # under the help, `c` does nothing
         await pilot.pause(0.2)

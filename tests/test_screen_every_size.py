@@ -76,6 +76,36 @@ async def test_no_panel_line_is_cut_or_wrapped(size, name):
         assert "…" not in app.query_one(StatusLine).plain
 
 
+def footer_line(app: AiwatchApp) -> str:
+    return app.screen._compositor.render_strips()[-1].text
+
+
+async def test_the_footer_at_60x20_shows_whole_keys_and_ends_with_the_palette_key():
+    """Under 80 columns the footer is compact on every screen, shows the keys that fit whole and the palette key
+    flush with the right edge. Textual let the keys that did not fit run under the palette key: one showed
+    without its label (`p▏^p palette`), a letter of another after the palette's (`▏^p palettet`)."""
+    from test_pairs_panel_and_detail import _open_first_pair, _runtime_with_history
+
+    app = AiwatchApp(_runtime_with_history(), watchlists())
+    async with app.run_test(size=(60, 20)) as pilot:
+        await wait_for(pilot, lambda: app.refreshes >= 2)
+        await wait_for(pilot, lambda: footer_line(app).endswith("▏^p palette"))
+        assert footer_line(app) == "Tab Next Shift+Tab Prev q Quit ? Help 1–9 Lists  ▏^p palette"
+        await pilot.press("p")
+        await wait_for(pilot, lambda: "Open pair" in footer_line(app))
+        await pilot.pause()
+        assert footer_line(app) == "⏎ Open pair esc Back to board Tab Next           ▏^p palette"
+        await pilot.press("escape")
+        await _open_first_pair(app, pilot)  # a screen opened at 60 columns is compact from its first frame
+        await pilot.pause()
+        assert app.screen.query_one(Footer).compact
+        assert footer_line(app).startswith("Esc Back p Pairs ") and footer_line(app).endswith("▏^p palette")
+        await pilot.resize_terminal(80, 24)  # wider: the keys that fit again, in the roomier style
+        await wait_for(pilot, lambda: footer_line(app).startswith(" Esc Back  p Pairs "))
+        await pilot.pause()
+        assert footer_line(app).startswith(" Esc Back  p Pairs ") and footer_line(app).endswith("▏^p palette ")
+
+
 async def test_the_pair_detail_drops_columns_rather_than_wrap_at_60x20():
     from test_pairs_panel_and_detail import _open_first_pair, _runtime_with_history
 
@@ -156,3 +186,37 @@ def test_paths_are_shortened_from_the_left_never_broken_in_a_word(tmp_path, monk
     assert short_path(path, 80) == "~/.local/share/aiwatch/exports/ai-rivals-board-20261124T150000Z.csv"
     assert short_path(path.parent, 20) == "…/aiwatch/exports"
     assert short_path("/a/b.toml", 30) == "/a/b.toml"
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24)])
+async def test_the_help_wraps_a_long_line_under_its_text_never_under_the_keys(size):
+    """A key's text that wraps goes on under the text (a hanging indent): a continuation never reads as a new key
+    (`source)  app.add_symbol` was one). Nothing is lost and no line is wider than the box."""
+    from tui.screens.help import HangingRows, HelpScreen
+
+    app = AiwatchApp(StaticRuntime(), watchlists())
+    async with app.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: app.refreshes >= 2)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause()
+        for selector in ("#help-keys", "#help-legend"):
+            rows = app.screen.query_one(selector, HangingRows)
+            lines = [rows.render_line(y).text.rstrip() for y in range(rows.size.height)]
+            labels = [label.plain for label, _ in rows.rows]
+            indent = rows.label_width
+            assert indent < rows.size.width - HangingRows.MIN_TEXT
+            assert all(len(line) <= rows.size.width for line in lines), lines
+            continued = 0
+            texts: list[str] = []
+            for line in lines:
+                head, text = line[:indent], line[indent:]
+                if head.strip():
+                    assert head.rstrip() == labels[len(texts)], line  # a new row starts with the next label
+                    texts.append(text)
+                else:
+                    assert head == " " * indent and text[:1] not in ("", " "), line  # under the text
+                    texts[-1] += " " + text
+                    continued += 1
+            assert continued > 0  # there was something to wrap at this width
+            assert [" ".join(t.split()) for t in texts] == [" ".join(t.plain.split()) for _, t in rows.rows]

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
-from textual.widgets import Footer
 
 from tui import main_actions
 from tui.core.sessions import all_closed
@@ -34,6 +33,7 @@ from tui.spark_seeder import SparkSeeder
 from tui.terminal import hangup_safe_driver, terminal_hung_up
 from tui.widgets.board import QuoteBoard
 from tui.widgets.concentration import ConcentrationPanel
+from tui.widgets.footer import Footer
 from tui.widgets.header import WatchHeader
 from tui.widgets.pairs import PairsPanel
 from tui.widgets.portfolio_line import PortfolioLine
@@ -598,8 +598,6 @@ class AiwatchApp(App[None]):
             self.exit(return_code=code)
 
     def on_resize(self, event) -> None:
-        for footer in self.screen.query(Footer):  # under 80 columns the keys' labels keep their words, closer
-            footer.compact = event.size.width < 80
         pacer = self.__dict__.get("_pacer")  # a resize can come before on_mount
         if pacer is not None:
             pacer.wake()  # the new layout settles over the next refreshes

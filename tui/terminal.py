@@ -4,7 +4,8 @@ A terminal can go away under a running app: the SSH connection drops (writes fai
 is closed without a SIGHUP reaching us, or textual-serve's server dies under a browser tab (writes fail with
 EPIPE). Textual's writer gives up on the first failed write in ways that hang or crash the app; these wrappers
 drop failed writes instead and remember it, and `terminal_hung_up` tells the app's once-a-second tick that it is
-time to stop the feed and exit as after a hang-up (status 129).
+time to stop the feed and exit as after a hang-up (status 129). The same driver empties the alternate screen as
+the app leaves it, so nothing of the app's is copied into the shell's scrollback (`CLEAR_ALT_SCREEN`).
 """
 
 from __future__ import annotations
@@ -64,9 +65,16 @@ class HangupSafeWrite(Severable):
         return self._through(self._write, data, dropped=len(data))
 
 
+# Home and erase the whole screen. Written as the app leaves, while the alternate screen is still on: tmux (3.3)
+# copies a line of the alternate screen that is wider than the terminal was when the app started into the shell's
+# scrollback as it switches back, so a terminal grown while the app ran kept up to a dozen board lines above the
+# prompt. An empty alternate screen leaves nothing to copy, on every terminal.
+CLEAR_ALT_SCREEN = "\x1b[H\x1b[2J"
+
+
 def hangup_safe_driver(driver_class):
     """`driver_class` with its output wrapped: a terminal's file in HangupSafeFile, the web driver's pipe write
-    in HangupSafeWrite (a driver with neither is left alone)."""
+    in HangupSafeWrite (a driver with neither is left alone); a terminal's alternate screen is emptied on exit."""
 
     class HangupSafeDriver(driver_class):  # type: ignore[misc, valid-type]
         def __init__(self, *args, **kwargs) -> None:
@@ -80,6 +88,11 @@ def hangup_safe_driver(driver_class):
             super().start_application_mode()
             if getattr(self, "is_web", False):
                 self._resend_size()
+
+        def stop_application_mode(self) -> None:
+            if getattr(self, "_file", None) is not None:
+                self.write(CLEAR_ALT_SCREEN)  # before Textual leaves the alternate screen
+            super().stop_application_mode()
 
         def _resend_size(self) -> None:
             """The web driver posts its start-up size from another thread, and it may arrive after the browser's

@@ -18,7 +18,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui.charts import spark_slots
 from tui.core import deals as deals_mod
@@ -27,6 +27,7 @@ from tui.core.store import MarketStore, fx_symbol
 from tui.format import NO_DATA, clip, fit_parts
 from tui.model import Side, Watchlist
 from tui.screens.steady import SteadyScreen
+from tui.widgets.footer import Footer
 from tui.widgets.header import DEMO_BADGE
 from tui.widgets.lines import LinesView
 

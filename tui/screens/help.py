@@ -15,8 +15,9 @@ from tui.screens.steady import SteadyModalScreen
 from tui.widgets.header import DEMO_BADGE, YAHOO_BADGE
 
 LEGEND = (
-    ("+15m", "the market's quotes reach Yahoo this many minutes late (Hong Kong, Shanghai, Shenzhen: 15m); "
-             "in the pairs panel, after a side with such a listing"),
+    ("+15m", "the price's source is this many minutes late, as measured in session, also after the close (Yahoo: "
+             "Tokyo 20m; Hong Kong, Shanghai, Shenzhen 15m, real time from Tencent or Sina); in the pairs panel, "
+             "after a side with such a listing"),
     ("stale", "no new quote for longer than the delay plus the stale limit while its market is open; row dimmed; "
               "in the pairs panel, after a side with a stale price or FX rate"),
     ("Chg, Chg%", "the day's change against the previous session's close; after the close, until the next "
@@ -69,6 +70,37 @@ def key_rows(bindings: Iterable[BindingType]) -> list[tuple[str, str, str]]:
     return rows
 
 
+class HangingRows(Static):
+    """Rows of (label, text): the labels in a column, each text wrapped beside its label with its continuation
+    lines indented under the text, so a wrapped line never reads as a new key. `content` keeps the rows unwrapped;
+    what is drawn is wrapped to the width the widget has."""
+
+    DEFAULT_CSS = "HangingRows { height: auto; }"
+    MIN_TEXT = 16  # columns the text keeps, however wide the labels
+
+    def __init__(self, rows: Sequence[tuple[Content, Content]], **kwargs) -> None:
+        self.rows = list(rows)
+        self.label_width = max((label.cell_length for label, _ in self.rows), default=0) + 2
+        super().__init__(Content("\n").join(Content.assemble(label.pad_right(self.label_width - label.cell_length),
+                                                               text) for label, text in self.rows), **kwargs)
+
+    def wrapped(self, width: int) -> Content:
+        text_width = max(width - self.label_width, self.MIN_TEXT)
+        indent = Content(" " * self.label_width)
+        lines: list[Content] = []
+        for label, text in self.rows:
+            parts = text.wrap(text_width) or [Content("")]
+            lines.append(Content.assemble(label.pad_right(self.label_width - label.cell_length), parts[0]))
+            lines.extend(Content.assemble(indent, part) for part in parts[1:])
+        return Content("\n").join(lines)
+
+    def render(self) -> Content:
+        return self.wrapped(self.size.width) if self.size.width else self.content
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return len(self.wrapped(width).split("\n"))
+
+
 class HelpScreen(SteadyModalScreen[None]):
     """Escape, ? or q closes it."""
 
@@ -98,15 +130,12 @@ class HelpScreen(SteadyModalScreen[None]):
                 yield Static(Content.assemble(("Keys", "bold $accent"),
                                               (("  (the name after each: its id, to remap it under [keys] in "
                                                 "config.toml)"), "$text-muted")), classes="help-heading")
-                width = max(len(k) for k, *_ in self.keys) + 2 if self.keys else 8
-                yield Static(Content("\n").join(
-                    Content.assemble((k.ljust(width), "bold"), d, (f"  {i}" if i else "", "$text-muted"))
-                    for k, d, i in self.keys), id="help-keys")
+                yield HangingRows([(Content.styled(k, "bold"),
+                                    Content.assemble(d, (f"  {i}" if i else "", "$text-muted")))
+                                   for k, d, i in self.keys], id="help-keys")
                 yield Static(Content.assemble(("Marks on the board and panels", "bold $accent")),
                              classes="help-heading")
-                lw = max(len(m) for m, _ in LEGEND) + 2
-                yield Static(Content("\n").join(
-                    Content.assemble((m.ljust(lw), "bold"), d) for m, d in LEGEND), id="help-legend")
+                yield HangingRows([(Content.styled(m, "bold"), Content(d)) for m, d in LEGEND], id="help-legend")
             yield Static(Content.assemble(("Escape", "bold"), " closes this screen"), id="help-footer")
 
     def action_close(self) -> None:

@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui.charts import block_chart, sparkline
 from tui.core.freshness import DEFAULT_STALE_AFTER, delay_minutes, format_age, is_stale, stale_inputs
@@ -42,6 +42,7 @@ from tui.format import (
 )
 from tui.model import Pair, Watchlist, change_pct_of
 from tui.screens.steady import SteadyScreen
+from tui.widgets.footer import Footer
 from tui.widgets.header import DEMO_BADGE
 from tui.widgets.lines import flow_lines
 from tui.widgets.pairs import fmt_z, z_highlighted

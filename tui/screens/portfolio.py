@@ -16,13 +16,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui.core.concentration import HHI_THRESHOLDS_2010, hhi_label
 from tui.format import NO_DATA, clip_words, fmt_price
 from tui.portfolio.live import Books, Valued
 from tui.screens.steady import SteadyScreen
 from tui.widgets.concentration import bar
+from tui.widgets.footer import Footer
 from tui.widgets.header import DEMO_BADGE
 from tui.widgets.lines import flow_content, flow_lines
 from tui.widgets.plain import plain

@@ -197,7 +197,7 @@ class SymbolScreen(SteadyModalScreen[None]):
             lines.append(f"{f'In {ccy}: open' if ccy else 'Open'} {_fmt(q.open)}   high {_fmt(q.day_high)}   "
                          f"low {_fmt(q.day_low)}   previous close {_fmt(q.previous_close)}   "
                          f"volume {_fmt(q.volume, 0)}")
-            lines.append(_sources_line(store, q, now))
+            lines.append(_sources_line(store, q, now, simulated=bool(getattr(self.runtime, "simulated", False))))
         if self.instrument.kind == "equity":
             v = valuation(store, sym)
             if v is not None:
@@ -249,9 +249,14 @@ def fundamentals_lines(f) -> list[str]:
                         figure("cash & short-term inv.", f.total_cash, at)))]  # 60 columns: one line
 
 
-def _sources_line(store, q, now: float) -> str:
+_SOURCE_NAMES = {"yahoo": "Yahoo", "tencent": "Tencent", "sina": "Sina"}
+
+
+def _sources_line(store, q, now: float, *, simulated: bool = False) -> str:
     """Where the price shown came from, and each other source's latest copy of it: `From tencent (poll, real
-    time) · also yahoo 80.12 at 09:55:00, +15m`."""
+    time) · also yahoo 80.12 at 09:55:00, +15m`. In the demo every source is the simulator speaking that source's
+    protocol, and says so: `From demo simulator (Yahoo's protocol) · rest, real time · also demo simulator
+    (Tencent's protocol) …`; a simulated price never reads as Yahoo's."""
     from datetime import datetime
 
     from tui.core.freshness import delay_minutes
@@ -260,13 +265,18 @@ def _sources_line(store, q, now: float) -> str:
     tz = market_of(q.symbol).tz
     delay = delay_minutes(q)
     how = f"{delay} min late" if delay else "real time"
-    text = f"From {q.source_name} ({q.source}, {how}{', measured' if q.delay_measured else ''})"
+
+    def named(source: str) -> str:
+        return f"demo simulator ({_SOURCE_NAMES.get(source, source)}'s protocol)" if simulated else source
+
+    details = f"{q.source}, {how}{', measured' if q.delay_measured else ''}"
+    text = f"From {named(q.source_name)} · {details}" if simulated else f"From {q.source_name} ({details})"
     if q.no_trade:
         text += " · no trade today or halted: the previous close"
     for name, other in sorted(store.by_source.get(q.symbol, {}).items()):
         if name == q.source_name:
             continue
         d = delay_minutes(other)
-        text += (f" · also {name} {_fmt(other.price)} at {datetime.fromtimestamp(other.time, tz):%H:%M:%S}"
+        text += (f" · also {named(name)} {_fmt(other.price)} at {datetime.fromtimestamp(other.time, tz):%H:%M:%S}"
                  f"{f', +{d}m' if d else ''}")
     return text

@@ -6,7 +6,9 @@ flipped) are rebuilt, and only their lines are refreshed — never the whole tab
 What the board is showing is on its top border, while it applies: the sort (`sort chg% ▼`), the filter with how
 many rows match (`filter "cn" 12/21`), and which rows are in view (`rows 7–12 of 22`). It draws no scrollbar: a
 one-cell thumb in partial blocks read as a stray sparkline cell, and once scrolled it was drawn beside the column
-titles. The cursor row is always in view: after a move, an edit of the list, a sort, a filter or a resize.
+titles. The cursor row is always in view: after a move, an edit of the list, a filter or a resize; a new sort
+shows the board from its top (the cursor on the first row), while quotes that re-sort the rows keep the cursor on
+its symbol.
 """
 
 from __future__ import annotations
@@ -560,9 +562,11 @@ class QuoteBoard(ScrollView, can_focus=True):
         return self._render_header(self.scrollable_content_region.width).text
 
     # -- sort and filter -----------------------------------------------------------------------
-    def rearrange(self, store: MarketStore, now: float, order: tuple[Instrument, ...] | None = None) -> None:
-        """Show the rows in a new order or filter; the cursor stays on its symbol when it is still shown."""
-        keep = self.cursor_symbol
+    def rearrange(self, store: MarketStore, now: float, order: tuple[Instrument, ...] | None = None, *,
+                  to_top: bool = False) -> None:
+        """Show the rows in a new order or filter; the cursor stays on its symbol when it is still shown (new
+        quotes re-sorting the rows, a filter), or goes to the first row with `to_top` (a new sort: its leaders)."""
+        keep = None if to_top else self.cursor_symbol
         self.instruments = order if order is not None else arrange(self._source, store, self.sort_key,
                                                                    self.filter_text)
         self.views = [row_view(store, inst, now, self.stale_after) for inst in self.instruments]
@@ -577,8 +581,9 @@ class QuoteBoard(ScrollView, can_focus=True):
         self.scroll_to_cursor()
 
     def cycle_sort(self, store: MarketStore, now: float) -> str:
+        """The next sort, shown from its top: the cursor on the first row, as ticker and mop do."""
         self.sort_key = SORTS[(SORTS.index(self.sort_key) + 1) % len(SORTS)]
-        self.rearrange(store, now)
+        self.rearrange(store, now, to_top=True)
         return self.sort_key
 
     def set_filter(self, text: str, store: MarketStore, now: float) -> None:
