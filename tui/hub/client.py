@@ -175,7 +175,16 @@ class HubFeed:
                 await asyncio.wait_for(self._changed.wait(), 0.5)
 
     async def seed_intraday(self, symbol: str) -> int:
-        return 0  # the intraday line is drawn from the quotes this client receives
+        """The hub's intraday line of `symbol` ({p}i:{SYM}: the day's 5-minute closes it seeded, then its points a
+        minute) put in front of this client's live points, as a direct app seeds its board from the chart
+        endpoint. The start's fill and the updates channel bring it too; this reads the key once more (the board
+        asks for the rows on screen). Returns the number of points added (0 before the hub has seeded it: its
+        update message brings the line when it does)."""
+        if self._r is None or not self.connected:
+            return 0
+        with contextlib.suppress(*redis_errors()):
+            return self._apply_intraday(await self._r.get(self.keys.intraday(symbol)))
+        return 0
 
     async def lookup(self, symbol: str) -> Quote | None:
         """One quote of `symbol` through the hub: leased, then read from its key or its first tick. None when the
@@ -388,7 +397,7 @@ class HubFeed:
             except codec.Malformed as exc:
                 self.rejects.add("update", exc)
                 return
-            if not isinstance(d, dict) or d.get("k") not in ("f", "h", "s", "u"):
+            if not isinstance(d, dict) or d.get("k") not in ("f", "h", "s", "i", "u"):
                 self.rejects.add("update", "unknown kind")
                 return
             if d["k"] == "u":
@@ -421,8 +430,29 @@ class HubFeed:
         except codec.Malformed as exc:
             self.rejects.add(kind, exc)
 
+    def _apply_intraday(self, raw) -> int:
+        if raw is None:
+            return 0
+        try:
+            return self._apply_intraday_data(codec.loads(raw))
+        except codec.Malformed as exc:
+            self.rejects.add("intraday", exc)
+            return 0
+
+    def _apply_intraday_data(self, d: Any) -> int:
+        symbol, points = codec.intraday_from_data(d)
+        if symbol not in self._wanted:
+            return 0
+        added = self.store.prepend_intraday(symbol, points)
+        if added:
+            self._changed.set()
+        return added
+
     def _apply_decoded(self, kind: str, d: Any) -> None:
         try:
+            if kind == "i":
+                self._apply_intraday_data(d)
+                return
             if kind == "f":
                 f = codec.fundamentals_from_data(d)
                 if f.symbol in self._wanted:
@@ -463,9 +493,11 @@ class HubFeed:
                 self._changed.set()
 
     async def _fill_rest(self, symbols: Iterable[str]) -> None:
-        """Fundamentals, statements, then daily history: after the quotes, a chunk at a time."""
+        """The intraday lines (the board's), fundamentals, statements, then daily history: after the quotes, a chunk
+        at a time."""
         symbols = sorted(symbols)
-        for kind, key in (("f", self.keys.fundamentals), ("s", self.keys.statements), ("h", self.keys.history)):
+        for kind, key in (("i", self.keys.intraday), ("f", self.keys.fundamentals), ("s", self.keys.statements),
+                          ("h", self.keys.history)):
             for i in range(0, len(symbols), 50):
                 chunk = symbols[i:i + 50]
                 for raw in await self._r.mget([key(s) for s in chunk]):
