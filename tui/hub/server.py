@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 import uuid
 from typing import Any
@@ -92,6 +93,7 @@ class Hub:
         try:
             if not await self._acquire():
                 return why
+            await self._continue_simulated_time()
             union = await self._read_leases_quietly()
             with contextlib.suppress(*redis_errors()):  # alive, its upstream starting: clients do not call it down
                 await self._beat()
@@ -136,6 +138,30 @@ class Hub:
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stop.wait(), seconds)
+
+    async def _continue_simulated_time(self) -> None:
+        """A demo hub taking over from another demo hub goes on from the other's simulated time (its status says
+        where it was): started with the same `--at` later, its clock is behind, and every client would hold the
+        newer quotes it already has and show no tick again until the new hub's clock caught up (never, at the
+        same speed)."""
+        clock = self.runtime.clock
+        if not self.runtime.simulated or not clock.pinned:
+            return
+        try:
+            raw = await self._r.get(self.keys.status)
+            d = codec.loads(raw) if raw is not None else None
+        except (codec.Malformed, *redis_errors()):
+            return
+        if not isinstance(d, dict) or d.get("simulated") is not True:
+            return
+        at, wall = d.get("clock"), d.get("wall")
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (at, wall)):
+            return
+        mine = clock.now()
+        if at + (time.time() - wall) * clock.speed > mine:
+            clock.align(at, wall)
+            log.info("hub %s: going on from the previous demo hub's time (%+.0f s)", self.public_url,
+                     clock.now() - mine)
 
     async def _acquire(self) -> bool:
         """Take the lock, waiting while another hub holds it; False when stopped first."""
