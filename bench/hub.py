@@ -215,6 +215,8 @@ def run_one(n: int, tmp: Path, *, window: float, warmup: float, rate: float = RA
         cpu = sum(part["cpu_process"] for part in parts)
         return {"clients": n, "client_processes": len(groups), "cpu_clients": cpu, "cpu_per_client": cpu / n,
                 "p50_ms": pct(lat, 0.50), "p99_ms": pct(lat, 0.99), "max_ms": max(lat) if lat else None,
+                "p99_ms_by_process": [pct(part["latencies_ms"], 0.99) for part in parts],
+                "cpu_by_process": [part["cpu_process"] for part in parts],
                 "batches_per_client_per_s": sum(part["batches"] for part in parts) / n / window,
                 "new_client_s": parts[0]["new_client_s"],
                 "hub_cpu": hub_cpu / wall, "redis_cpu": redis_cpu / wall, "redis_memory_mb": memory / 2**20,
