@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import math
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -39,6 +40,8 @@ DOWN_AFTER = 10.0  # seconds without a heartbeat before the hub is called down
 LOOKUP_TIMEOUT = 10.0
 HISTORY_WAIT = 15.0
 MGET_CHUNK = 200
+CLOCK_SLACK = 1.0  # seconds a client's clock may be off a demo hub's before it is set to the hub's again
+MAX_SPEED = 1e6
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ class HubFeed:
         self._lease_dirty = asyncio.Event()
         self._first_fill = asyncio.Event()
         self._direct_task: asyncio.Task | None = None
+        self._clock_followed = False
 
     # -- the runtime's interface -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -528,6 +532,26 @@ class HubFeed:
             self.hub = status
             if isinstance(status.get("simulated"), bool):
                 self.simulated = status["simulated"]
+            if status.get("simulated") is True:
+                self._follow_simulated_clock(status)
+
+    def _follow_simulated_clock(self, status: dict) -> None:
+        """A client of a demo hub runs on the hub's simulated clock (`aiwatch hub --demo --at …` publishes another
+        day than today): market states, ages and staleness are then judged on the time the quotes were made in,
+        not on this machine's date (which would call every quote days stale). A real hub's clock is never
+        followed: both run on real time."""
+        at, wall, speed = status.get("clock"), status.get("wall"), status.get("speed", self.clock.speed)
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                   for v in (at, wall, speed)) or not 0 <= speed <= MAX_SPEED:
+            return
+        hub_now = at + (time.time() - wall) * speed
+        if abs(self.clock.now() - hub_now) > CLOCK_SLACK or speed != self.clock.speed:
+            if not self._clock_followed:
+                log.info("hub %s: simulated data; this client runs on the hub's clock (%+.0f s)", self.public_url,
+                         hub_now - self.clock.now())
+            self._clock_followed = True
+            self.clock.speed = float(speed)
+            self.clock.align(at, wall)
 
     # -- the fallback -------------------------------------------------------------------------------------
     async def _watch(self) -> None:

@@ -353,7 +353,8 @@ class Hub:
         """What `{p}status` says: the hub's own upstream, as each client's status line shows it."""
         rt = self.runtime
         feed = rt.feed
-        out: dict[str, Any] = {"wall": time.time(), "clock": rt.clock.now(), "simulated": bool(rt.simulated),
+        out: dict[str, Any] = {"wall": time.time(), "clock": rt.clock.now(), "speed": rt.clock.speed,
+                               "simulated": bool(rt.simulated),
                                "clients": self.clients, "symbols": len(self.union), "source": rt.source,
                                "source_url": rt.source_url, "source_label": rt.source_label,
                                "batches": self.batches, "quotes": self.quotes_published}
