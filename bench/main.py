@@ -24,7 +24,8 @@ ticks/s over 20 symbols; bench/reference.toml), to tell how fast this machine is
     python -m bench --quick         # a short version (200 ticks/s only, short windows): a smoke check
     python -m bench --json out.json --repeat 3
     python -m bench --rates 200 --skip launch,idle,day --ablate refresh   # what the app costs without that part
-    python -m bench --hub           # the hub (bench/hub.py): one upstream for N = 1, 10, 50 clients through Redis
+    python -m bench --hub           # the hub (bench/hub.py): one upstream for N = 1, 10, 50 clients through Redis,
+                                    # and the app through the hub beside a direct one (--repeat: runs of each)
 """
 
 from __future__ import annotations
@@ -567,7 +568,7 @@ def main(argv: list[str] | None = None) -> int:
         from bench import hub
 
         doc = hub.bench_hub((1, 3) if args.quick else hub.COUNTS, window=args.window or (2.0 if args.quick else 20.0),
-                            warmup=1.0 if args.quick else 4.0)
+                            warmup=1.0 if args.quick else 4.0, app_repeat=max(1, args.repeat))
         print(hub.render(doc))
         if args.json:
             Path(args.json).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")

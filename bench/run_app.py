@@ -8,6 +8,8 @@ does with a clock that read `--at` at wall time `--at-wall` (the simulator's sta
 to the millisecond even at `--speed 1000`.
 
     python -m bench.run_app --yahoo-url URL --stream-url URL --at POSIX --at-wall POSIX --speed X [--watchlist bench]
+    python -m bench.run_app --hub redis://… --at POSIX --at-wall POSIX      # a client of a hub (what
+                                                                             # `aiwatch --hub URL` runs)
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.run_app")
-    p.add_argument("--yahoo-url", required=True)
-    p.add_argument("--stream-url", required=True)
+    p.add_argument("--yahoo-url")
+    p.add_argument("--stream-url")
+    p.add_argument("--hub", metavar="URL", help="a client of the hub on this Redis: no source of its own")
     p.add_argument("--at", type=float, required=True, help="POSIX seconds the simulator's clock started at")
     p.add_argument("--at-wall", type=float, required=True, help="wall time (time.time()) when it did")
     p.add_argument("--speed", type=float, default=1.0)
@@ -40,9 +43,14 @@ def main(argv: list[str] | None = None) -> int:
     from tui.watchlists import load_all
 
     result = load_all()
-    runtime = Runtime(demo=False, clock=Clock.aligned(args.at, args.at_wall, args.speed),
-                      yahoo_url=args.yahoo_url, stream_url=args.stream_url,
-                      tencent_url=args.yahoo_url, sina_url=args.yahoo_url)
+    clock = Clock.aligned(args.at, args.at_wall, args.speed)
+    if args.hub:
+        runtime = Runtime(demo=False, clock=clock, hub_url=args.hub)
+    else:
+        if not (args.yahoo_url and args.stream_url):
+            p.error("--yahoo-url and --stream-url, or --hub")
+        runtime = Runtime(demo=False, clock=clock, yahoo_url=args.yahoo_url, stream_url=args.stream_url,
+                          tencent_url=args.yahoo_url, sina_url=args.yahoo_url)
     import inspect
 
     extra = {"handle_signals": True} if "handle_signals" in inspect.signature(AiwatchApp).parameters else {}

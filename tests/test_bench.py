@@ -119,12 +119,18 @@ def test_hub_benchmark_runs_at_a_tiny_size(tmp_path):
     if not shutil.which("redis-server") and not Path("/usr/bin/redis-server").exists():
         pytest.skip("no redis-server here (.ci/run installs it)")
     out = tmp_path / "hub.json"
-    proc = subprocess.run([sys.executable, "-m", "bench.hub", "--clients", "1,2", "--window", "1", "--warmup", "0.5",
-                           "--json", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, "-m", "bench.hub", "--clients", "1,6", "--window", "1", "--warmup", "0.5",
+                           "--json", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     doc = json.loads(out.read_text())
-    one, two = doc["runs"]["1"], doc["runs"]["2"]
-    assert one["upstream_websockets"] == two["upstream_websockets"] == 1  # one upstream whatever the clients
-    for r in (one, two):
+    one, six = doc["runs"]["1"], doc["runs"]["6"]
+    assert one["upstream_websockets"] == six["upstream_websockets"] == 1  # one upstream whatever the clients
+    assert six["client_processes"] == 2  # five clients a process at most: no shared event loop to measure
+    for r in (one, six):
         assert r["new_client_s"] > 0 and r["redis_memory_mb"] > 0 and r["p99_ms"] is not None
+    apps = doc["apps"]  # the real app in a pty, direct and through the hub, on one simulator
+    for kind in ("direct", "hub_client"):
+        assert apps[kind]["cpu"] > 0 and apps[kind]["first_data_s"] > 0 and apps[kind]["p99_ms"] is not None
+    assert set(apps["checks"]) == {"cpu_no_more_than_direct", "p99_ms", "first_data_s",
+                                   "first_data_faster_than_direct"}
     assert "the hub: 60 symbols" in proc.stdout

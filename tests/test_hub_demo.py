@@ -59,3 +59,21 @@ async def test_snapshot_through_the_hub_equals_the_direct_one_at_a_frozen_clock(
         finally:
             await rt.stop()
     assert got == want
+
+
+async def test_a_client_on_real_time_runs_on_a_demo_hubs_simulated_clock(redis_server):  # noqa: F811
+    # `aiwatch --hub URL` has no --at: its clock is today's; a demo hub's quotes are of another day, which would
+    # make every one of them days stale. The client takes the hub's clock (a real hub's is never taken)
+    from tui.core.clock import Clock
+    from tui.runtime import Runtime
+
+    async with RunningHub(redis_server.url) as hub:
+        rt = Runtime(demo=False, clock=Clock(), hub_url=redis_server.url)
+        rt.set_symbols(US)
+        await rt.start()
+        try:
+            assert not await rt.wait_until_quoted(US, 20)
+            assert abs(rt.clock.now() - hub.runtime.clock.now()) < 1.5
+            assert abs(rt.clock.now() - AT.timestamp()) < 120  # the hub's pinned day, not today
+        finally:
+            await rt.stop()

@@ -9,6 +9,11 @@ What is measured, precisely:
   written after the 5 Hz refresh that repainted that quote's board row to Textual's writer thread (which
   writes them to the terminal at once, unless the terminal blocks).
 
+In a client of a hub (`aiwatch --hub`), a quote's arrival is taken back to the hub's receipt of it: the quote's
+``received`` (the hub's clock) against this process's clock, so the figure holds the hub's batching, Redis and the
+client's decoding too, as a direct app's holds its parsing. That needs both clocks to agree (the benchmark aligns
+both to its simulator's); an age outside 0–10 s (clocks that do not) counts from the store as for a direct app.
+
 A tick whose row did not change on screen (same price text, or the symbol is not a board row, like FX) is
 counted as ``unchanged`` and has no latency. Latencies of the pairs/concentration panels are not measured
 (they repaint in the same refresh as the board rows). Also recorded: frames written (every ``_display`` with
@@ -36,6 +41,7 @@ from typing import Any
 
 ENV = "AIWATCH_BENCH_LATENCY"
 FLUSH_SECONDS = 0.5
+MAX_HUB_AGE = 10.0  # seconds: an older `received` (or a newer one) is a clock that does not agree with the hub's
 
 
 class LatencyRecorder:
@@ -52,8 +58,8 @@ class LatencyRecorder:
         atexit.register(self.flush)
 
     # -- events ----------------------------------------------------------------------------------------
-    def arrived(self, symbol: str) -> None:
-        self.pending.setdefault(symbol, []).append(time.monotonic())
+    def arrived(self, symbol: str, age: float = 0.0) -> None:
+        self.pending.setdefault(symbol, []).append(time.monotonic() - age)
 
     def begin_refresh(self) -> None:
         for symbol, times in self.pending.items():
@@ -107,11 +113,16 @@ class LatencyRecorder:
 
         app._display = _display
 
-    def wrap_store(self, store: Any) -> None:
+    def wrap_store(self, store: Any, clock: Any = None) -> None:
+        """`clock`: a hub's client's clock; each arrival is taken back to the hub's receipt (`quote.received`)."""
         apply_quote = store.apply_quote
 
         def _apply_quote(quote: Any) -> bool:
-            self.arrived(quote.symbol)
+            age = 0.0
+            if clock is not None:
+                age = clock.now() - quote.received
+                age = age if 0.0 <= age <= MAX_HUB_AGE else 0.0
+            self.arrived(quote.symbol, age)
             return apply_quote(quote)
 
         store.apply_quote = _apply_quote
@@ -122,7 +133,7 @@ def install(app: Any, path: str) -> LatencyRecorder:
     from tui.widgets.board import QuoteBoard
 
     rec = LatencyRecorder(path)
-    rec.wrap_store(app.runtime.store)
+    rec.wrap_store(app.runtime.store, app.runtime.clock if getattr(app.runtime, "hub_url", None) else None)
     rec.wrap_display(app)
     board = app.query_one(QuoteBoard)
     invalidate = board._invalidate

@@ -41,6 +41,13 @@ class Clock:
         clock.pinned = True
         return clock
 
+    def align(self, at: float, at_wall: float) -> None:
+        """Go on from another clock that read `at` at wall time `at_wall`, at this clock's speed (a demo hub taking
+        over from one that died continues its simulated time instead of starting its `--at` again)."""
+        self._mono0 = time.monotonic()
+        self._start = at + (time.time() - at_wall) * self.speed
+        self.pinned = True
+
     def reading(self) -> tuple[float, float]:
         """(now on this clock, time.time()) taken together: what `Clock.aligned` needs."""
         return self.now(), time.time()

@@ -196,6 +196,18 @@ class MarketStore:
         self.history[symbol] = bars
         self._touch(symbol)
 
+    def prepend_intraday(self, symbol: str, points: Iterable[tuple[float, float]]) -> int:
+        """Earlier (time, price) points of `symbol`'s intraday line (a chart's 5-minute closes, or a hub's line) put
+        in front of the live points held: those at or after the first point held are left out, so asking again
+        adds nothing. Returns the number of points added."""
+        live = list(self.intraday.get(symbol, ()))
+        first = live[0][0] if live else math.inf
+        earlier = [(t, p) for t, p in points if t < first]
+        if earlier:
+            self.intraday[symbol] = deque([*earlier, *live], maxlen=INTRADAY_POINTS)
+            self._touch(symbol)
+        return len(earlier)
+
     def apply_statements(self, statements: Statements) -> Statements:
         """Merge `statements` into what is held for its symbol (every period end seen is kept; a newer fetch
         wins for the same one); returns the merged Statements, a new object (readers memoise on identity)."""

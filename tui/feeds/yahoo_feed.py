@@ -254,18 +254,11 @@ class YahooFeed:
         points the store keeps for `symbol`, so the board's sparkline is drawn from the start (and on a frozen
         clock). Points at or after the first live one are left out. The caller asks once per symbol and day and
         minds the request budget (`rest.background_wait()`). Returns the number of points added."""
-        from collections import deque
-
-        from tui.core.store import INTRADAY_POINTS
-
         bars = await self.rest.chart(symbol, "1d", "5m")
-        live = list(self.store.intraday.get(symbol, ()))
-        first = live[0][0] if live else float("inf")
-        seeded = [(b.time, b.close) for b in bars if b.close is not None and b.time < first]
-        if seeded:
-            self.store.intraday[symbol] = deque([*seeded, *live], maxlen=INTRADAY_POINTS)
+        added = self.store.prepend_intraday(symbol, [(b.time, b.close) for b in bars if b.close is not None])
+        if added:
             self._notify()
-        return len(seeded)
+        return added
 
     # -- the disk cache --------------------------------------------------------------------------------
     def _load_cached(self, symbols: Iterable[str]) -> None:

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import math
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -39,6 +40,8 @@ DOWN_AFTER = 10.0  # seconds without a heartbeat before the hub is called down
 LOOKUP_TIMEOUT = 10.0
 HISTORY_WAIT = 15.0
 MGET_CHUNK = 200
+CLOCK_SLACK = 1.0  # seconds a client's clock may be off a demo hub's before it is set to the hub's again
+MAX_SPEED = 1e6
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ class HubFeed:
         self._lease_dirty = asyncio.Event()
         self._first_fill = asyncio.Event()
         self._direct_task: asyncio.Task | None = None
+        self._clock_followed = False
 
     # -- the runtime's interface -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -180,7 +184,16 @@ class HubFeed:
                 await asyncio.wait_for(self._changed.wait(), 0.5)
 
     async def seed_intraday(self, symbol: str) -> int:
-        return 0  # the intraday line is drawn from the quotes this client receives
+        """The hub's intraday line of `symbol` ({p}i:{SYM}: the day's 5-minute closes it seeded, then its points a
+        minute) put in front of this client's live points, as a direct app seeds its board from the chart
+        endpoint. The start's fill and the updates channel bring it too; this reads the key once more (the board
+        asks for the rows on screen). Returns the number of points added (0 before the hub has seeded it: its
+        update message brings the line when it does)."""
+        if self._r is None or not self.connected:
+            return 0
+        with contextlib.suppress(*redis_errors()):
+            return self._apply_intraday(await self._r.get(self.keys.intraday(symbol)))
+        return 0
 
     async def lookup(self, symbol: str) -> Quote | None:
         """One quote of `symbol` through the hub: leased, then read from its key or its first tick. None when the
@@ -393,7 +406,7 @@ class HubFeed:
             except codec.Malformed as exc:
                 self.rejects.add("update", exc)
                 return
-            if not isinstance(d, dict) or d.get("k") not in ("f", "h", "s", "u"):
+            if not isinstance(d, dict) or d.get("k") not in ("f", "h", "s", "i", "u"):
                 self.rejects.add("update", "unknown kind")
                 return
             if d["k"] == "u":
@@ -426,8 +439,29 @@ class HubFeed:
         except codec.Malformed as exc:
             self.rejects.add(kind, exc)
 
+    def _apply_intraday(self, raw) -> int:
+        if raw is None:
+            return 0
+        try:
+            return self._apply_intraday_data(codec.loads(raw))
+        except codec.Malformed as exc:
+            self.rejects.add("intraday", exc)
+            return 0
+
+    def _apply_intraday_data(self, d: Any) -> int:
+        symbol, points = codec.intraday_from_data(d)
+        if symbol not in self._wanted:
+            return 0
+        added = self.store.prepend_intraday(symbol, points)
+        if added:
+            self._changed.set()
+        return added
+
     def _apply_decoded(self, kind: str, d: Any) -> None:
         try:
+            if kind == "i":
+                self._apply_intraday_data(d)
+                return
             if kind == "f":
                 f = codec.fundamentals_from_data(d)
                 if f.symbol in self._wanted:
@@ -468,9 +502,11 @@ class HubFeed:
                 self._changed.set()
 
     async def _fill_rest(self, symbols: Iterable[str]) -> None:
-        """Fundamentals, statements, then daily history: after the quotes, a chunk at a time."""
+        """The intraday lines (the board's), fundamentals, statements, then daily history: after the quotes, a chunk
+        at a time."""
         symbols = sorted(symbols)
-        for kind, key in (("f", self.keys.fundamentals), ("s", self.keys.statements), ("h", self.keys.history)):
+        for kind, key in (("i", self.keys.intraday), ("f", self.keys.fundamentals), ("s", self.keys.statements),
+                          ("h", self.keys.history)):
             for i in range(0, len(symbols), 50):
                 chunk = symbols[i:i + 50]
                 for raw in await self._r.mget([key(s) for s in chunk]):
@@ -501,6 +537,26 @@ class HubFeed:
             self.hub = status
             if isinstance(status.get("simulated"), bool):
                 self.simulated = status["simulated"]
+            if status.get("simulated") is True:
+                self._follow_simulated_clock(status)
+
+    def _follow_simulated_clock(self, status: dict) -> None:
+        """A client of a demo hub runs on the hub's simulated clock (`aiwatch hub --demo --at …` publishes another
+        day than today): market states, ages and staleness are then judged on the time the quotes were made in,
+        not on this machine's date (which would call every quote days stale). A real hub's clock is never
+        followed: both run on real time."""
+        at, wall, speed = status.get("clock"), status.get("wall"), status.get("speed", self.clock.speed)
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                   for v in (at, wall, speed)) or not 0 <= speed <= MAX_SPEED:
+            return
+        hub_now = at + (time.time() - wall) * speed
+        if abs(self.clock.now() - hub_now) > CLOCK_SLACK or speed != self.clock.speed:
+            if not self._clock_followed:
+                log.info("hub %s: simulated data; this client runs on the hub's clock (%+.0f s)", self.public_url,
+                         hub_now - self.clock.now())
+            self._clock_followed = True
+            self.clock.speed = float(speed)
+            self.clock.align(at, wall)
 
     # -- the fallback -------------------------------------------------------------------------------------
     async def _watch(self) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tui.core.statements import Statements, statements_from_data, statements_to_data
+from tui.core.store import INTRADAY_POINTS
 from tui.model import Bar, Fundamentals, MarketState, Quote, QuoteSource
 from tui.sanitize import clean_name
 
@@ -235,6 +236,34 @@ def history_from_data(d: Any) -> tuple[str, list[Bar]]:
     if any(b.time < a.time for a, b in itertools.pairwise(bars)):
         raise Malformed(f"history {symbol}: bars out of order")
     return symbol, bars
+
+
+# -- the intraday line ---------------------------------------------------------------------------------------
+def intraday_to_data(symbol: str, points) -> dict:
+    """`{"s": symbol, "p": [[time, price], …]}`, oldest first (the store's order, sorted in case a late point was
+    appended out of order)."""
+    return {"s": symbol, "p": sorted(([t, p] for t, p in points if math.isfinite(t) and math.isfinite(p) and p > 0),
+                                     key=lambda point: point[0])}
+
+
+def intraday_from_data(d: Any) -> tuple[str, list[tuple[float, float]]]:
+    if not isinstance(d, dict):
+        raise Malformed("intraday: not an object")
+    symbol = symbol_of(d.get("s"))
+    rows = d.get("p")
+    if not isinstance(rows, list) or len(rows) > INTRADAY_POINTS:
+        raise Malformed(f"intraday {symbol}: points not a list of at most {INTRADAY_POINTS}")
+    points = []
+    for row in rows:
+        if not isinstance(row, list) or len(row) != 2:
+            raise Malformed(f"intraday {symbol}: a point is not [time, price]")
+        t, p = (_value("f", v, f"intraday {symbol}.point") for v in row)
+        if t is None or p is None or p <= 0:
+            raise Malformed(f"intraday {symbol}: a point without time or positive price")
+        points.append((t, p))
+    if any(b[0] < a[0] for a, b in itertools.pairwise(points)):
+        raise Malformed(f"intraday {symbol}: points out of order")
+    return symbol, points
 
 
 # -- statements -----------------------------------------------------------------------------------------------

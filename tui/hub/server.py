@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 import uuid
 from typing import Any
@@ -33,6 +34,8 @@ HOUSEKEEPING_SECONDS = 1.0  # heartbeat, status, lock, leases
 LOCK_TTL = 5.0  # seconds the lock outlives the hub's last renewal
 HEARTBEAT_TTL = 30.0  # the heartbeat key's TTL (clients judge the hub by the heartbeat's age: 10 s)
 LEASE_GRACE = 20.0  # seconds after a reconnect during which symbols stay without a lease
+INTRADAY_REFRESH = 60.0  # a symbol's intraday key is written again at most this often (a point a minute)
+INTRADAY_RETRY = 600.0  # seconds before a failed intraday seed (network, 429) is tried again
 
 _RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
@@ -69,6 +72,14 @@ class Hub:
         self._seen: dict[str, float] = {}  # symbol -> monotonic time a lease last held it
         self._grace_until = 0.0
         self._started = False
+        # the intraday line: each symbol's day's 5-minute closes asked once a day (hub clock), as the app's board
+        # does (tui/spark_seeder.py), then the store's line written to {p}i:{SYM} at most once a minute
+        self.intraday_seeded: dict[str, int] = {}  # symbol -> UTC day (hub clock) it was seeded
+        self._intraday_retry: dict[str, float] = {}  # symbol -> monotonic time a failed seed may be tried again
+        self._intraday_fresh: set[str] = set()  # seeded since the last write: written and published at once
+        self._intraday_tried: set[str] = set()  # seeded, or its seed failed: its line goes out from then on
+        self._intraday_written: dict[str, tuple[float, tuple]] = {}  # symbol -> (monotonic, what was written)
+        self._seeder: asyncio.Task | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------------------
     def stop(self) -> None:
@@ -82,6 +93,7 @@ class Hub:
         try:
             if not await self._acquire():
                 return why
+            await self._continue_simulated_time()
             union = await self._read_leases_quietly()
             with contextlib.suppress(*redis_errors()):  # alive, its upstream starting: clients do not call it down
                 await self._beat()
@@ -92,12 +104,17 @@ class Hub:
             self.state = "running"
             log.info("hub %s: upstream started (%s), %d symbols", self.public_url,
                      "simulated" if self.runtime.simulated else self.runtime.source, len(union))
+            self._seeder = asyncio.create_task(self._seed_intraday(), name="hub-intraday")
             try:
                 await self._serve()
             except LockLost:
                 why = self.state = "taken over"
                 log.warning("hub %s: another hub holds the lock now; stopping this one's upstream", self.public_url)
         finally:
+            if self._seeder is not None:
+                self._seeder.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await self._seeder
             await self._shutdown(release=why == "stopped")
         return why
 
@@ -121,6 +138,30 @@ class Hub:
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stop.wait(), seconds)
+
+    async def _continue_simulated_time(self) -> None:
+        """A demo hub taking over from another demo hub goes on from the other's simulated time (its status says
+        where it was): started with the same `--at` later, its clock is behind, and every client would hold the
+        newer quotes it already has and show no tick again until the new hub's clock caught up (never, at the
+        same speed)."""
+        clock = self.runtime.clock
+        if not self.runtime.simulated or not clock.pinned:
+            return
+        try:
+            raw = await self._r.get(self.keys.status)
+            d = codec.loads(raw) if raw is not None else None
+        except (codec.Malformed, *redis_errors()):
+            return
+        if not isinstance(d, dict) or d.get("simulated") is not True:
+            return
+        at, wall = d.get("clock"), d.get("wall")
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (at, wall)):
+            return
+        mine = clock.now()
+        if at + (time.time() - wall) * clock.speed > mine:
+            clock.align(at, wall)
+            log.info("hub %s: going on from the previous demo hub's time (%+.0f s)", self.public_url,
+                     clock.now() - mine)
 
     async def _acquire(self) -> bool:
         """Take the lock, waiting while another hub holds it; False when stopped first."""
@@ -160,6 +201,7 @@ class Hub:
                 if time.monotonic() >= next_house:
                     next_house = time.monotonic() + self.housekeeping_seconds
                     await self._housekeeping()
+                    await self._write_intraday()
                 await self._publish()
             except redis_errors() as exc:
                 if self.redis_lost_since is None:
@@ -183,6 +225,7 @@ class Hub:
         self._grace_until = time.monotonic() + self.lease_grace
         self._sent.clear()
         self._sent_other.clear()
+        self._intraday_written.clear()
         self._seq = 0
         self.refills += 1
 
@@ -239,6 +282,66 @@ class Hub:
             self.runtime.set_symbols(union)
         await self._beat()
 
+    # -- the intraday line --------------------------------------------------------------------------------
+    async def _seed_intraday(self) -> None:
+        """Once a day per leased symbol with a quote: the day's 5-minute closes put in front of the live points
+        (feed.seed_intraday, one chart request), minding the REST budget as the app's seeder does."""
+        from tui.feeds.yahoo_parse import YahooError
+
+        while not self._stop.is_set():
+            feed = self.runtime.feed
+            store = self.runtime.store
+            day = int(self.runtime.clock.now() // 86400)
+            mono = time.monotonic()
+            due = [s for s in self.union if s in store.quotes and self.intraday_seeded.get(s) != day
+                   and self._intraday_retry.get(s, 0.0) <= mono] if feed is not None else []
+            for symbol in due:
+                rest = getattr(feed, "rest", None)
+                if rest is not None and rest.background_wait() > 0:
+                    break  # the per-minute budget is spent: the next round goes on
+                try:
+                    await feed.seed_intraday(symbol)
+                except YahooError as exc:  # the source has no intraday bars of it today
+                    log.info("hub: no intraday bars for %s: %s", symbol, exc)
+                except Exception as exc:  # noqa: BLE001 - network, 429: tried again later, the live points go out
+                    log.info("hub: intraday seed for %s failed: %s", symbol, exc)
+                    self._intraday_retry[symbol] = time.monotonic() + INTRADAY_RETRY
+                    if symbol not in self._intraday_tried:
+                        self._intraday_tried.add(symbol)
+                        self._intraday_fresh.add(symbol)
+                    continue
+                self.intraday_seeded[symbol] = day
+                self._intraday_tried.add(symbol)
+                self._intraday_fresh.add(symbol)
+            await self._sleep(1.0)
+
+    async def _write_intraday(self) -> None:
+        """{p}i:{SYM} for each leased symbol once it was seeded (or its seed failed): at once and published after a
+        seed, so the clients following see it; then at most once a minute, for clients that join later."""
+        store = self.runtime.store
+        now = time.monotonic()
+        pipe = self._r.pipeline(transaction=False)
+        written: list[tuple[str, tuple]] = []
+        for symbol in self.union:
+            points = store.intraday.get(symbol)
+            if not points or symbol not in self._intraday_tried:
+                continue
+            mark = (len(points), points[0], points[-1])
+            fresh = symbol in self._intraday_fresh
+            last = self._intraday_written.get(symbol)
+            if not fresh and last is not None and (now - last[0] < INTRADAY_REFRESH or last[1] == mark):
+                continue
+            data = codec.dumps(codec.intraday_to_data(symbol, points))
+            pipe.set(self.keys.intraday(symbol), data, ex=QUOTE_TTL)
+            if fresh or last is None:
+                pipe.publish(self.keys.updates, b'{"k":"i","d":' + data + b"}")
+            written.append((symbol, mark))
+        if written:
+            await pipe.execute()
+        for symbol, mark in written:  # only once Redis took them
+            self._intraday_written[symbol] = (now, mark)
+            self._intraday_fresh.discard(symbol)
+
     async def _beat(self) -> None:
         pipe = self._r.pipeline(transaction=False)
         pipe.set(self.keys.heartbeat, codec.dumps({"wall": time.time(), "clock": self.runtime.clock.now()}),
@@ -250,7 +353,8 @@ class Hub:
         """What `{p}status` says: the hub's own upstream, as each client's status line shows it."""
         rt = self.runtime
         feed = rt.feed
-        out: dict[str, Any] = {"wall": time.time(), "clock": rt.clock.now(), "simulated": bool(rt.simulated),
+        out: dict[str, Any] = {"wall": time.time(), "clock": rt.clock.now(), "speed": rt.clock.speed,
+                               "simulated": bool(rt.simulated),
                                "clients": self.clients, "symbols": len(self.union), "source": rt.source,
                                "source_url": rt.source_url, "source_label": rt.source_label,
                                "batches": self.batches, "quotes": self.quotes_published}
