@@ -151,3 +151,25 @@ def test_a_long_error_never_pushes_the_counters_off_the_line():
         text = status_content(status, NOW, width).plain
         assert len(text) <= max(width, len("yahoo rate-limited · tencent failing · sina idle")), (width, text)
         assert "rejected 5 " not in text + " " and "req/min" not in text or " 8 req/min" in text
+
+
+def test_a_hub_clients_line_fits_60_columns():
+    """Through a hub the parts that never give way (the hub, its upstream's states) are wider than 60 columns: the
+    hub's URL loses its scheme and the sources standing by are left out, so the line fits and nothing is cut; at 80
+    columns and wider the whole URL and every source show."""
+    from dataclasses import replace
+
+    from tui.hub.client import HubSourceStatus
+
+    hub = HubSourceStatus("hub", "live", "redis://127.0.0.1:63790", clients=12)
+    base = RealFeedStatus(state="live", last_message_time=NOW - 1, reconnects=0, rejected_frames=0,
+                          requests_last_minute=8, rate_limited_until=None, last_error=None)
+    status = replace(base, sources=(hub, _source("yahoo", "live"), _source("tencent", "live", NOW - 2, 3.0),
+                                    _source("sina", "idle")))
+    at60 = status_content(status, NOW, 60).plain
+    assert at60.startswith("hub 127.0.0.1:63790 · ") and "yahoo live · tencent 2s" in at60, at60
+    assert "sina" not in at60 and len(at60) <= 60 and not at60.endswith("…")
+    at80 = status_content(status, NOW, 80).plain
+    assert at80.startswith("hub redis://127.0.0.1:63790 · ") and "sina idle" in at80 and len(at80) <= 80, at80
+    down = replace(status, sources=(replace(hub, state="down since 14:32"), *status.sources[1:]))
+    assert "down since 14:32" in status_content(down, NOW, 60).plain

@@ -43,11 +43,12 @@ STALE_ANSWER = 60.0  # seconds after which a quote page's last answer is shown a
 SLOW_POLL = 30.0  # a quote page polled this rarely (its markets closed) shows "live", not a ticking age
 
 
-def _source_parts(sources, now: float) -> list[tuple[str, str] | str]:
-    """`yahoo live · tencent 2s · sina idle`: every source in use, in the order they are tried."""
+def _source_parts(sources, now: float, *, skip_idle: bool = False) -> list[tuple[str, str] | str]:
+    """`yahoo live · tencent 2s · sina idle`: every source in use, in the order they are tried (`skip_idle`: those
+    standing by left out, where the line has no room for them)."""
     parts: list[tuple[str, str] | str] = []
     for src in sources:
-        if src.state == "off":
+        if src.state == "off" or (skip_idle and src.state == "idle"):
             continue
         if parts:
             parts.append(" · ")
@@ -69,10 +70,11 @@ def _source_parts(sources, now: float) -> list[tuple[str, str] | str]:
     return parts
 
 
-def _hub_groups(hub, more: bool) -> list:
+def _hub_groups(hub, more: bool, *, compact: bool = False) -> list:
     """`hub redis://host:6379 · 12 clients · ` (the count gives way first), or `hub redis://… down since 14:32`."""
     groups: list = []
-    head: list = ["hub ", (hub.base_url, "bold $success" if hub.state == "live" else _state_style(hub.state))]
+    url = hub.base_url.split("://", 1)[-1] if compact else hub.base_url
+    head: list = ["hub ", (url, "bold $success" if hub.state == "live" else _state_style(hub.state))]
     if hub.state != "live":
         head.append((f" {hub.state}", _state_style(hub.state)))
     groups.append((head, 0))
@@ -98,30 +100,39 @@ def status_content(status: FeedStatusLike, now: float, width: int | None = None)
     sources = getattr(status, "sources", ())
     notice = getattr(status, "notice", None)
     Part = tuple[str, str] | str
-    # (what, the order it gives way in: the highest first; 0 never)
-    groups: list[tuple[list[Part], int]] = []
-    if sources and sources[0].name == "hub":  # a client of a hub (tui/hub): the hub first, then its upstream's
-        hub, sources = sources[0], sources[1:]
-        groups += _hub_groups(hub, bool(sources))
-    if sources or not groups:
-        groups.append((_source_parts(sources, now) if sources else ["feed ", (status.state,
-                                                                               _state_style(status.state))], 0))
-    # what is missing and why comes right after the states, before the counters a narrow terminal drops first: the
-    # feed's words (`aiwatch snapshot` prints the same), which say a rate limit with its next try
-    if notice:
-        groups.append(([(f" · {notice}", "bold $error")], 0))
-    if (status.rate_limited_until is not None and status.rate_limited_until > now
-            and "rate-limited" not in (status.last_error or "")):
-        groups.append(([(f" · rate-limited {format_age(status.rate_limited_until - now)} more", "bold $error")], 0))
-    if status.last_error:
-        groups.append(([(f" · {status.last_error}", "$error")], 1))
-    groups += [([f" · {last}"], 2), ([f" · reconnects {status.reconnects}"], 4),
-               ([f" · rejected {status.rejected_frames}"], 3), ([f" · {status.requests_last_minute} req/min"], 6)]
-    polled = getattr(status, "polled_symbols", 0)
-    if polled:
-        groups.append(([(f" · {polled} polled (REST)", "$warning")], 5))
+
+    def build(compact: bool) -> list[tuple[list[Part], int]]:
+        # (what, the order it gives way in: the highest first; 0 never). Compact, where even the parts that never
+        # give way do not fit: the hub's URL without its scheme, the sources standing by left out
+        groups: list[tuple[list[Part], int]] = []
+        srcs = sources
+        if srcs and srcs[0].name == "hub":  # a client of a hub (tui/hub): the hub first, then its upstream's
+            hub, srcs = srcs[0], srcs[1:]
+            groups += _hub_groups(hub, bool(srcs), compact=compact)
+        if srcs or not groups:
+            groups.append((_source_parts(srcs, now, skip_idle=compact) if srcs
+                           else ["feed ", (status.state, _state_style(status.state))], 0))
+        # what is missing and why comes right after the states, before the counters a narrow terminal drops first: the
+        # feed's words (`aiwatch snapshot` prints the same), which say a rate limit with its next try
+        if notice:
+            groups.append(([(f" · {notice}", "bold $error")], 0))
+        if (status.rate_limited_until is not None and status.rate_limited_until > now
+                and "rate-limited" not in (status.last_error or "")):
+            groups.append(([(f" · rate-limited {format_age(status.rate_limited_until - now)} more", "bold $error")], 0))
+        if status.last_error:
+            groups.append(([(f" · {status.last_error}", "$error")], 1))
+        groups += [([f" · {last}"], 2), ([f" · reconnects {status.reconnects}"], 4),
+                   ([f" · rejected {status.rejected_frames}"], 3), ([f" · {status.requests_last_minute} req/min"], 6)]
+        polled = getattr(status, "polled_symbols", 0)
+        if polled:
+            groups.append(([(f" · {polled} polled (REST)", "$warning")], 5))
+        return groups
+
+    groups = build(False)
     if width is None:
         return Content.assemble(*(p for group, _ in groups for p in group))
+    if sum(_cells(group) for group, rank in groups if rank == 0) > width:
+        groups = build(True)
     return _fit(groups, width)
 
 
