@@ -95,6 +95,9 @@ class HubFeed:
         self.connected = False
         self.connects = 0
         self.reconnects = 0
+        # after Redis came back (restarted: empty), the hub's heartbeat is missing until the hub has reconnected
+        # too; it is not "down" for that until down_after seconds have passed with none
+        self._no_beat_grace_until = 0.0
         self.unreachable_since: float | None = None  # client clock
         self.down_since: float | None = None
         self.hub: dict = {}  # the hub's last status
@@ -332,6 +335,8 @@ class HubFeed:
             try:
                 pubsub = self._r.pubsub(ignore_subscribe_messages=True)
                 await pubsub.subscribe(self.keys.ticks, self.keys.updates)
+                if self.unreachable_since is not None:
+                    self._no_beat_grace_until = time.monotonic() + self.down_after
                 await self._renew_lease()
                 await self._read_status()
                 self.connects += 1
@@ -524,6 +529,8 @@ class HubFeed:
             if self.down_since is not None:
                 log.info("hub %s: heartbeat back", self.public_url)
             self.down_since = None
+        elif raw_beat is None and time.monotonic() < self._no_beat_grace_until:
+            pass  # Redis just came back: the hub has not written its heartbeat again yet
         elif self.down_since is None and (self.hub or raw_beat is not None or self.connects > 0):
             self.down_since = self.clock.now()
             log.warning("hub %s: no heartbeat for %g s: the hub is down", self.public_url, self.down_after)
