@@ -23,20 +23,21 @@ async def wait_until(pred, timeout: float = 20.0, what: str = "condition") -> No
         await asyncio.sleep(0.05)
 
 
-def demo_runtime(speed: float = 1.0, **kw):
+def demo_runtime(speed: float = 1.0, at: datetime = AT, **kw):
     from tui.runtime import Runtime
 
-    return Runtime(demo=True, clock=Clock(at=AT, speed=speed), seed=7, rate=50.0, history_range="1y",
+    return Runtime(demo=True, clock=Clock(at=at, speed=speed), seed=7, rate=50.0, history_range="1y",
                    statements=True, **kw)
 
 
 class RunningHub:
     """A Hub on a demo Runtime, run as a task of the test's loop."""
 
-    def __init__(self, url: str, *, speed: float = 1.0, prefix: str = "aiwatch:", **hub_kw) -> None:
+    def __init__(self, url: str, *, speed: float = 1.0, prefix: str = "aiwatch:", at: datetime = AT,
+                 **hub_kw) -> None:
         from tui.hub.server import Hub
 
-        self.runtime = demo_runtime(speed)
+        self.runtime = demo_runtime(speed, at)
         self.hub = Hub(url, self.runtime, prefix=prefix, **hub_kw)
         self.task: asyncio.Task | None = None
 

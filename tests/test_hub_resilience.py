@@ -123,3 +123,48 @@ async def test_direct_fallback_runs_its_own_upstream_while_the_hub_is_down(redis
             await hub.stop()
     finally:
         await own.stop()
+
+
+async def test_a_hub_stopped_cleanly_leaves_no_clock_and_indices_are_not_waited_for(redis_server):  # noqa: F811
+    """A clean stop removes the lock, the heartbeat and the status: a demo hub started next runs on its own --at
+    (only a hub taking over from one that died carries on from the status it left). And a client never waits for
+    statements of an index or an FX rate, though the hub publishes what quoteSummary says of them: `snapshot --hub`
+    would otherwise wait out its whole timeout."""
+    symbols = (*US, "^GSPC", "HKD=X")
+    async with RunningHub(redis_server.url) as hub:
+        async with clients(redis_server.url, 1, symbols=symbols) as (rt,):
+            await wait_until(lambda: all(s in rt.store.quotes for s in symbols), what="quotes")
+            await wait_until(lambda: "^GSPC" in rt.store.fundamentals, what="the index's quoteSummary")
+            assert not rt.feed.is_equity("^GSPC") and not rt.feed.is_equity("HKD=X") and rt.feed.is_equity("NVDA")
+            missing = await rt.wait_until_quoted(symbols, timeout=30)
+            assert not missing
+        await hub.stop()
+    r = aioredis.from_url(redis_server.url)
+    try:
+        assert await r.get("aiwatch:status") is None and await r.get("aiwatch:heartbeat") is None
+        assert await r.get("aiwatch:lock") is None
+    finally:
+        await r.aclose()
+
+
+async def test_a_demo_hub_started_again_earlier_is_followed_not_hidden(redis_server):  # noqa: F811
+    """A demo hub stopped and started again at an earlier simulated instant: a running client goes back with its
+    clock and drops the quotes made after it, so the new hub's prices show (and age) instead of the old ones staying
+    the newest for ever at 0 s."""
+    from datetime import timedelta
+
+    from hub_support import AT
+
+    later = AT + timedelta(hours=1)
+    async with RunningHub(redis_server.url, at=later) as first:
+        async with clients(redis_server.url, 1, symbols=US) as (rt,):
+            await wait_until(lambda: all(s in rt.store.quotes for s in US), what="quotes")
+            assert rt.store.quotes["NVDA"].time >= later.timestamp() - 60
+            await first.stop()
+            async with RunningHub(redis_server.url, at=AT):
+                await wait_until(lambda: rt.clock.now() < later.timestamp() - 600, what="the client's clock back")
+                await wait_until(lambda: "NVDA" in rt.store.quotes
+                                 and rt.store.quotes["NVDA"].time < later.timestamp() - 600,
+                                 what="the new hub's NVDA shown")
+                seen = rt.store.quotes["NVDA"].time
+                await wait_until(lambda: rt.store.quotes["NVDA"].time > seen, what="its ticks followed")

@@ -137,6 +137,31 @@ class MarketStore:
         self._touch(symbol)
         return True
 
+    def forget_after(self, t: float) -> set[str]:
+        """Drop every quote made after `t`, and the intraday points after it: the data's clock went back (a demo
+        hub started again at an earlier simulated instant), and a quote "from the future" would be shown for ever
+        as the newest, its age 0 s, while the new prices queue behind it. Returns the symbols changed."""
+        changed: set[str] = set()
+        for symbol, mine in self.by_source.items():
+            for name in [n for n, q in mine.items() if q.time > t]:
+                del mine[name]
+                changed.add(symbol)
+        for symbol in [s for s, q in self.quotes.items() if q.time > t]:
+            del self.quotes[symbol]
+            rest = self.by_source.get(symbol) or {}
+            if rest:  # the newest of what is left, as apply_quote would have shown it
+                self.quotes[symbol] = max(rest.values(), key=lambda q: (q.time, -effective_delay(q)))
+            changed.add(symbol)
+        for symbol, points in self.intraday.items():
+            if points and points[-1][0] > t:
+                kept = [p for p in points if p[0] <= t]
+                points.clear()
+                points.extend(kept)
+                changed.add(symbol)
+        for symbol in changed:
+            self._touch(symbol)
+        return changed
+
     def _stamp_delay(self, quote: Quote) -> Quote:
         """`quote` with its source's delay as measured in its market (unchanged when never measured)."""
         measured = self.delays.sample(quote.source_name, market_of(quote.symbol), quote.time, quote.received)

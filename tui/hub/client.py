@@ -40,6 +40,7 @@ DOWN_AFTER = 10.0  # seconds without a heartbeat before the hub is called down
 LOOKUP_TIMEOUT = 10.0
 HISTORY_WAIT = 15.0
 MGET_CHUNK = 200
+FUTURE_SLACK = 60.0  # seconds past a demo hub's clock a quote may be stamped (a frame's time leads the poll's)
 CLOCK_SLACK = 1.0  # seconds a client's clock may be off a demo hub's before it is set to the hub's again
 MAX_SPEED = 1e6
 
@@ -98,6 +99,7 @@ class HubFeed:
         # after Redis came back (restarted: empty), the hub's heartbeat is missing until the hub has reconnected
         # too; it is not "down" for that until down_after seconds have passed with none
         self._no_beat_grace_until = 0.0
+        self._refill = False  # the clock went back: the latest keys are read again
         self.unreachable_since: float | None = None  # client clock
         self.down_since: float | None = None
         self.hub: dict = {}  # the hub's last status
@@ -154,12 +156,12 @@ class HubFeed:
             self._lease_dirty.set()
 
     def is_equity(self, symbol: str) -> bool:
-        if symbol in self.store.fundamentals:
-            return True
-        q = self.store.quotes.get(symbol)
-        if q is not None and q.exchange == "CCY":
+        """Whether `symbol` has statements to wait for: an index (`^GSPC`) or an FX rate (`HKD=X`) has none, even
+        when the hub published what quoteSummary says of it."""
+        if symbol.startswith("^") or "=" in symbol:
             return False
-        return not symbol.startswith("^") and "=" not in symbol
+        q = self.store.quotes.get(symbol)
+        return q is None or q.exchange != "CCY"
 
     def statements_tried(self, symbol: str) -> bool:
         return symbol in self.store.statements or symbol in set(self.hub.get("tried") or ())
@@ -430,9 +432,14 @@ class HubFeed:
                 self.simulated = True
             elif self.simulated is None:
                 self.simulated = False
-            if q.symbol in wanted:
-                self.store.apply_quote(q)
-                any_applied = True
+            if q.symbol not in wanted:
+                continue
+            if self._clock_followed and q.time > self.clock.now() + FUTURE_SLACK:
+                # a demo hub's quote from after the hub's clock: left in Redis by a hub that ran at a later
+                # instant (its keys outlive it); shown, it would stay the newest for ever
+                continue
+            self.store.apply_quote(q)
+            any_applied = True
         if any_applied:
             self._changed.set()
 
@@ -546,6 +553,9 @@ class HubFeed:
                 self.simulated = status["simulated"]
             if status.get("simulated") is True:
                 self._follow_simulated_clock(status)
+        if self._refill:  # the latest keys again, for what the clock going back dropped
+            self._refill = False
+            await self._fill_quotes(self._wanted)
 
     def _follow_simulated_clock(self, status: dict) -> None:
         """A client of a demo hub runs on the hub's simulated clock (`aiwatch hub --demo --at …` publishes another
@@ -561,9 +571,16 @@ class HubFeed:
             if not self._clock_followed:
                 log.info("hub %s: simulated data; this client runs on the hub's clock (%+.0f s)", self.public_url,
                          hub_now - self.clock.now())
+            went_back = hub_now < self.clock.now() - CLOCK_SLACK
             self._clock_followed = True
             self.clock.speed = float(speed)
             self.clock.align(at, wall)
+            if went_back:  # another demo hub, started at an earlier instant: what came after it is not this data
+                forgotten = self.store.forget_after(self.clock.now() + CLOCK_SLACK)
+                if forgotten:
+                    log.info("hub %s: the hub's simulated clock went back; %d symbols' later quotes dropped",
+                             self.public_url, len(forgotten))
+                    self._refill = True
 
     # -- the fallback -------------------------------------------------------------------------------------
     async def _watch(self) -> None:

@@ -125,7 +125,9 @@ class Hub:
         if release and self.has_lock and self._r is not None:
             try:
                 await self._r.eval(_RELEASE, 1, self.keys.lock, self.token)
-                await self._r.delete(self.keys.heartbeat)
+                # the status too: a demo hub started after a clean stop runs on its own --at, not on this one's time
+                # (which a hub taking over from one that died carries on, from the status it left)
+                await self._r.delete(self.keys.heartbeat, self.keys.status)
             except redis_errors() as exc:
                 log.info("hub: could not release the lock (%s); it lapses in %.0f s", exc, self.lock_ttl)
         self.has_lock = False
