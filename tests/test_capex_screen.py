@@ -128,3 +128,17 @@ async def test_capex_key_is_listed_in_help_and_idle_under_another_screen() -> No
         await wait_for(lambda: not isinstance(app.screen, HelpScreen))
         screen = await _open(app, pilot)
         assert screen.query_one("#capex-table").plain.splitlines()[1].startswith("Nvidia")
+
+
+def test_eight_quarter_trends_keep_the_newest_quarter_in_the_last_cell():
+    """A company with seven quarters held (CoreWeave listed in 2025): its capex and FCF charts are both eight cells,
+    blank before the first quarter held, the newest quarter in the last cell of each; a quarter missing between two
+    held ones is `·` in its place."""
+    from tui.screens.capex import _trend
+
+    capex = _trend([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0])
+    fcf = _trend([None, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0])  # the oldest held quarter without cash flow
+    assert len(capex) == len(fcf) == 8
+    assert capex[0] == " " and capex[-1] == "█" and fcf[0] == " " and fcf[1] == "·" and fcf[-1] == "█"
+    assert _trend([1.0, None, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0])[1] == "·"
+    assert _trend([]) == ""

@@ -22,7 +22,7 @@ from textual.widgets import Static
 
 from tui.charts import spark_slots
 from tui.core import deals as deals_mod
-from tui.core.capex import CapexView, CompanyCapex, SideCapex, capex_view
+from tui.core.capex import TREND_QUARTERS, CapexView, CompanyCapex, SideCapex, capex_view
 from tui.core.store import MarketStore, fx_symbol
 from tui.format import NO_DATA, clip, fit_parts
 from tui.model import Side, Watchlist
@@ -140,6 +140,12 @@ def columns_for(width: int) -> list[tuple[str, str, int, bool]]:
     return [(k, t, name_w if k == "name" else w, r) for k, t, w, r in cols]
 
 
+def _trend(values: list[float | None]) -> str:
+    """Eight cells, the newest quarter always in the last: the slots before the first quarter held are blank (not
+    known, not a gap: `·` marks a quarter missing between two held), so two charts of one company line up."""
+    return spark_slots(values).rjust(TREND_QUARTERS) if values else ""
+
+
 def _cells(c: CompanyCapex, now: float) -> dict[str, tuple[str, str]]:
     """Each column's text and style for one company."""
     fcf_q = [q.fcf for q in c.quarters]
@@ -158,8 +164,8 @@ def _cells(c: CompanyCapex, now: float) -> dict[str, tuple[str, str]]:
         "margin": (pct(c.fcf_margin), ""),
         "lev": (leverage(c), ""),
         "cover": (cover(c), "$text-muted" if cover(c) == "n/a" else ""),
-        "spark_capex": (spark_slots([q.capex for q in c.quarters]) if c.quarters else "", "$accent"),
-        "spark_fcf": (spark_slots(fcf_q) if c.quarters else "",
+        "spark_capex": (_trend([q.capex for q in c.quarters]), "$accent"),
+        "spark_fcf": (_trend(fcf_q),
                       "$error" if last_fcf is not None and last_fcf < 0 else "$success"),
     }
 
