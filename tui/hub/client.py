@@ -46,21 +46,6 @@ MAX_SPEED = 1e6
 
 
 @dataclass(frozen=True)
-class HubSourceStatus:
-    """The hub as the first part of the status line: `hub redis://host:6379 · 12 clients`."""
-
-    name: str
-    state: str  # live, connecting, "unreachable since 14:32", "down since 14:32"
-    base_url: str
-    last_ok: float | None = None
-    last_error: str | None = None
-    requests_last_minute: int = 0
-    serving: tuple[str, ...] = ()
-    interval: float | None = None
-    clients: int | None = None
-
-
-@dataclass(frozen=True)
 class RemoteSource:
     """One of the hub's upstream sources, read from {p}status (the SourceStatus fields the status line uses)."""
 
@@ -72,6 +57,14 @@ class RemoteSource:
     requests_last_minute: int = 0
     serving: tuple[str, ...] = ()
     interval: float | None = None
+
+
+@dataclass(frozen=True)
+class HubSourceStatus(RemoteSource):
+    """The hub as the first part of the status line: `hub redis://host:6379 · 12 clients` (its state: live,
+    connecting, "unreachable since 14:32", "down since 14:32")."""
+
+    clients: int | None = None
 
 
 def _hhmm(t: float) -> str:
